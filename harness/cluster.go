@@ -1,0 +1,337 @@
+package harness
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math/rand"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"go.etcd.io/etcd/client/pkg/v3/types"
+	clientv3 "go.etcd.io/etcd/client/v3"
+	"go.etcd.io/etcd/server/v3/etcdserver/api/membership"
+	"go.uber.org/zap"
+
+	"github.com/leaderfault/leaderfault/failpoints"
+	"github.com/leaderfault/leaderfault/harness/record"
+)
+
+// Cluster is an embedded etcd cluster with fault injection. Create it with
+// Start or StartT; Close releases everything it made.
+type Cluster struct {
+	opts    Options
+	rec     *record.Recorder
+	fps     *failpoints.Registry
+	dir     string // one temp dir holding every data dir and mount
+	token   string
+	members []*Member
+	logs    *logBuffer
+
+	mu      sync.Mutex
+	changed chan struct{} // closed and replaced on any leader or member change
+	rng     *rand.Rand
+	faults  *faultSet
+
+	tb             testing.TB // set by StartT: HealAll is registered as its cleanup
+	healRegistered bool
+
+	stopTransfer context.CancelFunc
+	transferDone chan struct{}
+	closeOnce    sync.Once
+	closeErr     error
+}
+
+// StartT starts a cluster for a test and registers its Close as a cleanup.
+// Etcd's warnings are written to the test log when the test fails.
+func StartT(tb testing.TB, opts Options) *Cluster {
+	tb.Helper()
+	if opts.Logf == nil {
+		opts.Logf = tb.Logf
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	c, err := Start(ctx, opts)
+	if err != nil {
+		tb.Fatalf("harness: %v", err)
+	}
+	c.mu.Lock()
+	c.tb = tb
+	c.mu.Unlock()
+	tb.Cleanup(func() {
+		if tb.Failed() {
+			c.dumpLogs()
+		}
+		if err := c.Close(); err != nil {
+			tb.Errorf("harness: close: %v", err)
+		}
+	})
+	return c
+}
+
+// Start starts a cluster and returns when every member serves and all agree
+// on one leader. On error nothing is left behind.
+func Start(ctx context.Context, opts Options) (_ *Cluster, err error) {
+	opts, err = opts.withDefaults()
+	if err != nil {
+		return nil, err
+	}
+	dir, err := os.MkdirTemp("", "leaderfault-")
+	if err != nil {
+		return nil, fmt.Errorf("harness: temp dir: %w", err)
+	}
+	c := &Cluster{
+		opts: opts, rec: opts.Recorder, fps: opts.Failpoints, dir: dir,
+		token:   "leaderfault-" + filepath.Base(dir),
+		logs:    &logBuffer{max: 2000},
+		changed: make(chan struct{}),
+		rng:     rand.New(rand.NewSource(opts.Seed)),
+	}
+	c.faults = newFaultSet(c)
+	defer func() {
+		if err != nil {
+			c.Close()
+		}
+	}()
+	for i := 0; i < opts.Members; i++ {
+		name := fmt.Sprintf("m%d", i)
+		m := &Member{c: c, name: name, index: i, state: StateNew, dataDir: filepath.Join(dir, name)}
+		if m.peer, err = newProxy(name+"/peer", name, true, opts.Seed+int64(i)*2); err != nil {
+			return nil, err
+		}
+		if m.client, err = newProxy(name+"/client", name, false, opts.Seed+int64(i)*2+1); err != nil {
+			m.peer.close()
+			return nil, err
+		}
+		m.peer.peerName = c.nameOfHex
+		m.peer.rules = c.faults.peerRule
+		m.client.rules = c.faults.clientRule
+		c.members = append(c.members, m)
+	}
+	for _, m := range c.members {
+		urls, _ := types.NewURLs([]string{m.PeerURL()})
+		m.id = membership.NewMember(m.name, urls, c.token, nil).ID
+	}
+	if opts.Disk {
+		if err := c.mountDisks(ctx); err != nil {
+			return nil, err
+		}
+	}
+	if err := c.registerPoints(); err != nil {
+		return nil, err
+	}
+	// Start every member at once: while a member is not serving yet its peer
+	// proxy resets connections, so the others' bootstrap probes fail fast
+	// instead of waiting out etcd's 1 s bootstrap timeout.
+	errs := make([]error, len(c.members))
+	var wg sync.WaitGroup
+	for i, m := range c.members {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			errs[i] = m.start(true)
+		}()
+	}
+	wg.Wait()
+	if err := errors.Join(errs...); err != nil {
+		return nil, err
+	}
+	for _, m := range c.members {
+		c.rec.Add(record.KindMemberStart, m.name, "client %s peer %s data %s", m.ClientURL(), m.PeerURL(), m.dataDir)
+		if err := m.waitReady(ctx); err != nil {
+			return nil, err
+		}
+	}
+	l, err := c.WaitLeader(ctx)
+	if err != nil {
+		return nil, err
+	}
+	c.rec.Add(record.KindClusterReady, "", "%d members, profile %s, leader %s", len(c.members), opts.Profile.Name, l.name)
+	c.startTransferLoop()
+	return c, nil
+}
+
+// Close stops every member, removes every fault, mount, proxy and the temp
+// dir. It is safe to call more than once.
+func (c *Cluster) Close() error {
+	c.closeOnce.Do(func() {
+		var errs []error
+		if c.stopTransfer != nil {
+			c.stopTransfer()
+			<-c.transferDone
+		}
+		c.faults.release()
+		_ = c.fps.DisableAll()
+		var wg sync.WaitGroup
+		for _, m := range c.members {
+			if m.Running() {
+				wg.Add(1)
+				go func() {
+					defer wg.Done()
+					// Crash-stop: a graceful stop would transfer leadership
+					// to members that are themselves going away.
+					_ = m.shutdown(true)
+				}()
+			}
+		}
+		wg.Wait()
+		for _, m := range c.members {
+			if m.peer != nil {
+				m.peer.close()
+			}
+			if m.client != nil {
+				m.client.close()
+			}
+		}
+		errs = append(errs, c.unmountDisks())
+		c.unregisterPoints()
+		if err := os.RemoveAll(c.dir); err != nil {
+			errs = append(errs, fmt.Errorf("harness: remove %s: %w", c.dir, err))
+		}
+		c.closeErr = errors.Join(errs...)
+	})
+	return c.closeErr
+}
+
+func (c *Cluster) dumpLogs() {
+	if c.opts.Logf == nil {
+		return
+	}
+	lines := c.logs.dump()
+	c.opts.Logf("etcd warnings and errors (%d lines):\n%s", len(lines), strings.Join(lines, "\n"))
+	c.opts.Logf("timeline:\n%s", c.rec.Timeline())
+}
+
+// Recorder is the cluster's event record.
+func (c *Cluster) Recorder() *record.Recorder { return c.rec }
+
+// Failpoints is the cluster's fault-point registry.
+func (c *Cluster) Failpoints() *failpoints.Registry { return c.fps }
+
+// Profile is the cluster's raft timing.
+func (c *Cluster) Profile() Profile { return c.opts.Profile }
+
+// Seed is the seed of the cluster's random choices.
+func (c *Cluster) Seed() int64 { return c.opts.Seed }
+
+// Dir is the temp dir holding the members' data; removed by Close.
+func (c *Cluster) Dir() string { return c.dir }
+
+// Members returns the members in index order.
+func (c *Cluster) Members() []*Member { return append([]*Member(nil), c.members...) }
+
+// Member returns the member with the given name ("m1") or index ("1").
+func (c *Cluster) Member(name string) (*Member, error) {
+	for _, m := range c.members {
+		if m.name == name || fmt.Sprint(m.index) == name {
+			return m, nil
+		}
+	}
+	names := make([]string, len(c.members))
+	for i, m := range c.members {
+		names[i] = m.name
+	}
+	return nil, fmt.Errorf("unknown member %q; members: %s", name, strings.Join(names, ", "))
+}
+
+// Endpoints returns every member's client URL, through the client-link proxies.
+func (c *Cluster) Endpoints() []string {
+	out := make([]string, len(c.members))
+	for i, m := range c.members {
+		out[i] = m.ClientURL()
+	}
+	return out
+}
+
+// NewClient returns a client through the proxies. Empty Endpoints means all
+// members; a nil Logger means none; zero DialTimeout means 2 s.
+func (c *Cluster) NewClient(cfg clientv3.Config) (*clientv3.Client, error) {
+	if len(cfg.Endpoints) == 0 {
+		cfg.Endpoints = c.Endpoints()
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = zap.NewNop()
+	}
+	if cfg.DialTimeout == 0 {
+		cfg.DialTimeout = 2 * time.Second
+	}
+	return clientv3.New(cfg)
+}
+
+func (c *Cluster) initialCluster() string {
+	parts := make([]string, len(c.members))
+	for i, m := range c.members {
+		parts[i] = m.name + "=" + m.PeerURL()
+	}
+	return strings.Join(parts, ",")
+}
+
+func (c *Cluster) byID(id uint64) *Member {
+	for _, m := range c.members {
+		if uint64(m.id) == id {
+			return m
+		}
+	}
+	return nil
+}
+
+func (c *Cluster) nameOf(id uint64) string {
+	if id == 0 {
+		return ""
+	}
+	if m := c.byID(id); m != nil {
+		return m.name
+	}
+	return types.ID(id).String()
+}
+
+func (c *Cluster) nameOfHex(hex string) string {
+	id, err := types.IDFromString(hex)
+	if err != nil {
+		return unknownPeer
+	}
+	if m := c.byID(uint64(id)); m != nil {
+		return m.name
+	}
+	return unknownPeer
+}
+
+// notify wakes everyone waiting for a change of leaders or member states.
+func (c *Cluster) notify() {
+	c.mu.Lock()
+	close(c.changed)
+	c.changed = make(chan struct{})
+	c.mu.Unlock()
+}
+
+func (c *Cluster) changes() <-chan struct{} {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.changed
+}
+
+// await calls check after every change until it reports done or ctx ends.
+func (c *Cluster) await(ctx context.Context, what string, check func() (bool, string)) error {
+	for {
+		ch := c.changes()
+		done, state := check()
+		if done {
+			return nil
+		}
+		select {
+		case <-ch:
+		case <-ctx.Done():
+			return fmt.Errorf("waiting for %s: %w (last seen: %s)", what, ctx.Err(), state)
+		}
+	}
+}
+
+func (c *Cluster) randIntn(n int) int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.rng.Intn(n)
+}

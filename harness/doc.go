@@ -1,0 +1,17 @@
+// Package harness runs an embedded multi-member etcd cluster inside the calling
+// process and breaks it on purpose.
+//
+// A Cluster is 1, 3 or 5 real etcd members (go.etcd.io/etcd/server/v3/embed),
+// each behind two loopback proxies of ours — one on its client URL, one on its
+// peer URL — so that client links and peer links can be delayed, blackholed,
+// paused or reset per member and per direction. Members can be crashed, stopped
+// and restarted on the same data dir and addresses; leadership can be moved;
+// a member's data dir can sit on a FUSE mount served by a child process so its
+// disk can be slowed or stalled. Faults are values (see Fault) applied to a
+// Target resolved at the moment of injection; every effect goes to a
+// record.Recorder.
+//
+// It is not a general etcd test framework (no TLS, no membership changes, no
+// grpc-proxy), and it does not judge anything: scenarios and expectations live
+// in package scenarios, and the advancer under test in package advancer.
+package harness

@@ -1,0 +1,298 @@
+package harness
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/url"
+	"sync"
+	"time"
+
+	"go.etcd.io/etcd/client/pkg/v3/types"
+	clientv3 "go.etcd.io/etcd/client/v3"
+	"go.etcd.io/etcd/server/v3/embed"
+	"go.etcd.io/etcd/server/v3/etcdserver"
+	"go.uber.org/zap"
+
+	"github.com/leaderfault/leaderfault/harness/record"
+)
+
+// MemberState is the lifecycle state of a member.
+type MemberState string
+
+// Member states.
+const (
+	StateNew     MemberState = "new"
+	StateRunning MemberState = "running"
+	StateStopped MemberState = "stopped" // graceful stop
+	StateCrashed MemberState = "crashed" // hard stop
+)
+
+// ErrNotRunning is wrapped by errors about members that are stopped or crashed.
+var ErrNotRunning = errors.New("member is not running")
+
+// Member is one etcd member of a Cluster. Its client and peer URLs are those
+// of its proxies and stay the same across restarts.
+type Member struct {
+	c       *Cluster
+	name    string
+	index   int
+	id      types.ID
+	dataDir string // where etcd keeps its data (on the FUSE mount with Disk)
+
+	peer, client *proxy
+
+	mu     sync.Mutex
+	state  MemberState
+	etcd   *embed.Etcd
+	direct *clientv3.Client // bypasses the proxy: the harness's own view
+	lead   uint64           // leader as this member sees it (from raft)
+	term   uint64
+}
+
+// Name is the member's name ("m0", "m1", ...).
+func (m *Member) Name() string { return m.name }
+
+// Index is the member's position in the cluster, from 0.
+func (m *Member) Index() int { return m.index }
+
+// ID is the member's raft ID.
+func (m *Member) ID() types.ID { return m.id }
+
+// ClientURL is the member's client endpoint, through its client-link proxy.
+func (m *Member) ClientURL() string { return m.client.URL() }
+
+// PeerURL is the member's advertised peer URL, through its peer-link proxy.
+func (m *Member) PeerURL() string { return m.peer.URL() }
+
+// DataDir is the member's data directory.
+func (m *Member) DataDir() string { return m.dataDir }
+
+// String returns the member's name.
+func (m *Member) String() string { return m.name }
+
+// State is the member's lifecycle state.
+func (m *Member) State() MemberState {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return m.state
+}
+
+// Running reports whether the member is serving.
+func (m *Member) Running() bool { return m.State() == StateRunning }
+
+// Server is the running etcd server, or nil when the member is down.
+func (m *Member) Server() *etcdserver.EtcdServer {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.etcd == nil {
+		return nil
+	}
+	return m.etcd.Server
+}
+
+// SeenLeader is the leader as this member sees it, and the term; nil when it
+// knows none.
+func (m *Member) SeenLeader() (*Member, uint64) {
+	m.mu.Lock()
+	lead, term := m.lead, m.term
+	m.mu.Unlock()
+	return m.c.byID(lead), term
+}
+
+// DirectClient is a client connected straight to the member, bypassing its
+// client-link proxy: the harness uses it to observe the member as it is. It is
+// closed when the member stops.
+func (m *Member) DirectClient() (*clientv3.Client, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.direct == nil {
+		return nil, fmt.Errorf("%s: %w", m.name, ErrNotRunning)
+	}
+	return m.direct, nil
+}
+
+func (m *Member) observeRaft(elected bool, lead, term uint64) {
+	m.mu.Lock()
+	if elected {
+		m.lead, m.term = lead, term
+	} else {
+		m.lead, m.term = 0, term
+	}
+	m.mu.Unlock()
+	if elected {
+		m.c.rec.Record(record.Event{Kind: record.KindLeader, Member: m.name, Leader: m.c.nameOf(lead), Term: term})
+	} else {
+		m.c.rec.Record(record.Event{Kind: record.KindLeaderLost, Member: m.name, Leader: m.c.nameOf(lead), Term: term})
+	}
+	m.c.notify()
+}
+
+func (m *Member) embedConfig(initial bool) *embed.Config {
+	cfg := embed.NewConfig()
+	cfg.Name = m.name
+	cfg.Dir = m.dataDir
+	local, _ := url.Parse("http://127.0.0.1:0")
+	cfg.ListenPeerUrls = []url.URL{*local}
+	cfg.ListenClientUrls = []url.URL{*local}
+	peerURL, _ := url.Parse(m.peer.URL())
+	clientURL, _ := url.Parse(m.client.URL())
+	cfg.AdvertisePeerUrls = []url.URL{*peerURL}
+	cfg.AdvertiseClientUrls = []url.URL{*clientURL}
+	cfg.InitialCluster = m.c.initialCluster()
+	cfg.InitialClusterToken = m.c.token
+	cfg.ClusterState = embed.ClusterStateFlagNew
+	if !initial {
+		cfg.ClusterState = embed.ClusterStateFlagExisting
+	}
+	cfg.TickMs = uint(m.c.opts.Profile.Tick / time.Millisecond)
+	cfg.ElectionMs = uint(m.c.opts.Profile.Election / time.Millisecond)
+	cfg.PreVote = true
+	cfg.Logger = "zap"
+	cfg.ZapLoggerBuilder = embed.NewZapLoggerBuilder(newMemberLogger(m.name, m.c.logs, m.observeRaft))
+	cfg.ListenMetricsUrls = nil
+	cfg.Metrics = "basic"
+	return cfg
+}
+
+// start boots the member's etcd and points its proxies at it. It does not wait
+// for the member to be ready.
+func (m *Member) start(initial bool) error {
+	cfg := m.embedConfig(initial)
+	e, err := embed.StartEtcd(cfg)
+	if err != nil {
+		return fmt.Errorf("start %s: %w", m.name, err)
+	}
+	peerAddr := e.Peers[0].Listener.Addr().String()
+	clientAddr := e.Clients[0].Addr().String()
+	direct, err := clientv3.New(clientv3.Config{
+		Endpoints:   []string{"http://" + clientAddr},
+		DialTimeout: 2 * time.Second,
+		Logger:      zap.NewNop(),
+	})
+	if err != nil {
+		e.Close()
+		return fmt.Errorf("start %s: direct client: %w", m.name, err)
+	}
+	m.mu.Lock()
+	m.etcd, m.direct, m.state = e, direct, StateRunning
+	m.lead, m.term = 0, 0
+	m.mu.Unlock()
+	m.peer.setBackend(peerAddr)
+	m.client.setBackend(clientAddr)
+	m.c.notify()
+	return nil
+}
+
+// waitReady waits until the member serves clients.
+func (m *Member) waitReady(ctx context.Context) error {
+	m.mu.Lock()
+	e := m.etcd
+	m.mu.Unlock()
+	if e == nil {
+		return fmt.Errorf("%s: %w", m.name, ErrNotRunning)
+	}
+	select {
+	case <-e.Server.ReadyNotify():
+		return nil
+	case err := <-e.Err():
+		return fmt.Errorf("%s failed while starting: %w", m.name, err)
+	case <-e.Server.StopNotify():
+		return fmt.Errorf("%s stopped while starting", m.name)
+	case <-ctx.Done():
+		return fmt.Errorf("%s not ready: %w", m.name, ctx.Err())
+	}
+}
+
+// shutdown stops etcd. hard means no leadership transfer (a crash): the
+// proxies reset every connection first, as a dead process would.
+func (m *Member) shutdown(hard bool) error {
+	m.mu.Lock()
+	e, direct := m.etcd, m.direct
+	if e == nil {
+		m.mu.Unlock()
+		return fmt.Errorf("%s: %w", m.name, ErrNotRunning)
+	}
+	m.etcd, m.direct = nil, nil
+	if hard {
+		m.state = StateCrashed
+	} else {
+		m.state = StateStopped
+	}
+	m.lead, m.term = 0, 0
+	m.mu.Unlock()
+	if hard {
+		m.peer.setBackend("")
+		m.client.setBackend("")
+		m.peer.resetConns()
+		m.client.resetConns()
+		e.Server.HardStop()
+	}
+	direct.Close()
+	e.Close()
+	<-e.Server.StopNotify()
+	m.peer.setBackend("")
+	m.client.setBackend("")
+	m.peer.resetConns()
+	m.client.resetConns()
+	m.c.notify()
+	return nil
+}
+
+// Crash hard-stops the member: no leadership transfer, connections reset.
+func (m *Member) Crash() error {
+	if err := m.shutdown(true); err != nil {
+		return fmt.Errorf("crash: %w", err)
+	}
+	m.c.rec.Add(record.KindMemberCrash, m.name, "hard stop")
+	return nil
+}
+
+// Stop stops the member gracefully. Note that etcd transfers leadership first
+// when the member leads, so stopping the leader is a leader transfer.
+func (m *Member) Stop() error {
+	if err := m.shutdown(false); err != nil {
+		return fmt.Errorf("stop: %w", err)
+	}
+	m.c.rec.Add(record.KindMemberStop, m.name, "graceful stop")
+	return nil
+}
+
+// Restart starts a stopped or crashed member on the same data dir and the
+// same (proxy) addresses, and waits until it serves.
+func (m *Member) Restart(ctx context.Context) error {
+	if s := m.State(); s == StateRunning {
+		return fmt.Errorf("restart %s: already running", m.name)
+	}
+	if err := m.start(false); err != nil {
+		return err
+	}
+	if err := m.waitReady(ctx); err != nil {
+		return fmt.Errorf("restart: %w", err)
+	}
+	m.c.rec.Add(record.KindMemberRestart, m.name, "serving again")
+	return nil
+}
+
+// Revision is the member's applied revision from a serializable read on its
+// direct client.
+func (m *Member) Revision(ctx context.Context) (int64, error) {
+	cli, err := m.DirectClient()
+	if err != nil {
+		return 0, err
+	}
+	resp, err := cli.Get(ctx, "leaderfault/probe", clientv3.WithSerializable(), clientv3.WithCountOnly())
+	if err != nil {
+		return 0, fmt.Errorf("%s: revision: %w", m.name, err)
+	}
+	return resp.Header.Revision, nil
+}
+
+// RaftIndex is the member's applied raft index.
+func (m *Member) RaftIndex() (uint64, error) {
+	s := m.Server()
+	if s == nil {
+		return 0, fmt.Errorf("%s: %w", m.name, ErrNotRunning)
+	}
+	return s.AppliedIndex(), nil
+}

@@ -1,0 +1,144 @@
+package harness
+
+import (
+	"fmt"
+	"sort"
+	"strconv"
+	"strings"
+)
+
+// Target chooses members for a fault. It is resolved at the moment of
+// injection, and the resolution is recorded.
+type Target struct {
+	kind string // leader, follower, member, all, quorum
+	n    int    // follower: nth (from 0) or -1 for a random one
+	name string // member
+}
+
+// Targets.
+var (
+	// Leader is the member every running member agrees leads.
+	Leader = Target{kind: "leader"}
+	// AnyFollower is a running non-leader chosen with the cluster's seed.
+	AnyFollower = Target{kind: "follower", n: -1}
+	// All is every running member.
+	All = Target{kind: "all"}
+	// Quorum is a majority of the members: followers first, then the leader.
+	Quorum = Target{kind: "quorum"}
+)
+
+// Follower is the nth running follower in member order, from 0.
+func Follower(n int) Target { return Target{kind: "follower", n: n} }
+
+// Named is the member with the given name.
+func Named(name string) Target { return Target{kind: "member", name: name} }
+
+// TargetSyntax lists the accepted target spellings, for error messages.
+const TargetSyntax = "leader, follower, follower:N, all, quorum, or a member name (m0, m1, ...)"
+
+// ParseTarget parses "leader", "follower", "follower:1", "all", "quorum" or a
+// member name.
+func ParseTarget(s string) (Target, error) {
+	switch s {
+	case "leader":
+		return Leader, nil
+	case "follower":
+		return AnyFollower, nil
+	case "all":
+		return All, nil
+	case "quorum":
+		return Quorum, nil
+	case "":
+		return Target{}, fmt.Errorf("empty target; expected %s", TargetSyntax)
+	}
+	if rest, ok := strings.CutPrefix(s, "follower:"); ok {
+		n, err := strconv.Atoi(rest)
+		if err != nil || n < 0 {
+			return Target{}, fmt.Errorf("target %q: follower index must be a non-negative integer", s)
+		}
+		return Follower(n), nil
+	}
+	for _, r := range s {
+		if !(r == '-' || r == '_' || r >= '0' && r <= '9' || r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z') {
+			return Target{}, fmt.Errorf("target %q: expected %s", s, TargetSyntax)
+		}
+	}
+	return Named(s), nil
+}
+
+func (t Target) String() string {
+	switch t.kind {
+	case "follower":
+		if t.n >= 0 {
+			return fmt.Sprintf("follower:%d", t.n)
+		}
+		return "follower"
+	case "member":
+		return t.name
+	case "":
+		return "leader"
+	}
+	return t.kind
+}
+
+// Resolve returns the members t selects now. Named members must be running;
+// role targets only consider running members.
+func (c *Cluster) Resolve(t Target) ([]*Member, error) {
+	var running, followers []*Member
+	lead := c.Leader()
+	for _, m := range c.members {
+		if m.Running() {
+			running = append(running, m)
+			if m != lead {
+				followers = append(followers, m)
+			}
+		}
+	}
+	switch t.kind {
+	case "leader", "":
+		if lead == nil {
+			return nil, fmt.Errorf("target leader: no agreed leader (%s)", c.LeaderViews())
+		}
+		return []*Member{lead}, nil
+	case "follower":
+		if lead == nil {
+			return nil, fmt.Errorf("target %v: no agreed leader, so no followers (%s)", t, c.LeaderViews())
+		}
+		if len(followers) == 0 {
+			return nil, fmt.Errorf("target %v: no running follower", t)
+		}
+		if t.n < 0 {
+			return []*Member{followers[c.randIntn(len(followers))]}, nil
+		}
+		if t.n >= len(followers) {
+			return nil, fmt.Errorf("target %v: only %d running followers", t, len(followers))
+		}
+		return []*Member{followers[t.n]}, nil
+	case "all":
+		if len(running) == 0 {
+			return nil, fmt.Errorf("target all: no running member")
+		}
+		return running, nil
+	case "quorum":
+		need := len(c.members)/2 + 1
+		sel := append([]*Member(nil), followers...)
+		sort.Slice(sel, func(i, j int) bool { return sel[i].index < sel[j].index })
+		if lead != nil {
+			sel = append(sel, lead)
+		}
+		if len(sel) < need {
+			return nil, fmt.Errorf("target quorum: need %d running members, have %d", need, len(sel))
+		}
+		return sel[:need], nil
+	case "member":
+		m, err := c.Member(t.name)
+		if err != nil {
+			return nil, err
+		}
+		if !m.Running() {
+			return nil, fmt.Errorf("target %s: %w (%s)", m.name, ErrNotRunning, m.State())
+		}
+		return []*Member{m}, nil
+	}
+	return nil, fmt.Errorf("bad target %v", t)
+}

@@ -49,18 +49,18 @@ type Injection struct {
 
 // Fired reports whether the fault took effect on every targeted member.
 func (in *Injection) Fired() bool {
-	for i := range in.fired {
+	for i := range in.Members {
 		if !in.fired[i].Load() {
 			return false
 		}
 	}
-	return len(in.fired) > 0
+	return len(in.Members) > 0
 }
 
 // NotFired lists the targeted members on which the fault never took effect.
 func (in *Injection) NotFired() []string {
 	var out []string
-	for i := range in.fired {
+	for i := range in.Members {
 		if !in.fired[i].Load() {
 			out = append(out, in.Members[i].name)
 		}

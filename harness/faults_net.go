@@ -246,6 +246,11 @@ func (f PeerBlackhole) Apply(_ context.Context, c *Cluster, m *Member, fired fun
 	// Bytes already queued in etcd's stream buffers were sent before the
 	// fault; reset connections so that nothing crosses after this point.
 	m.peer.resetConns()
+	for _, x := range c.members {
+		if x != m {
+			x.peer.resetConnsFrom(m.name)
+		}
+	}
 	return eff, nil
 }
 

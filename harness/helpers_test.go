@@ -1,5 +1,13 @@
 package harness
 
-import clientv3 "go.etcd.io/etcd/client/v3"
+import (
+	"strings"
+
+	clientv3 "go.etcd.io/etcd/client/v3"
+)
 
 func clientv3Config() clientv3.Config { return clientv3.Config{} }
+
+func clientv3IsDeadline(err error) bool {
+	return err != nil && (strings.Contains(err.Error(), "DeadlineExceeded") || strings.Contains(err.Error(), "deadline exceeded"))
+}

@@ -16,7 +16,10 @@ import (
 // terms such as 5*return("follower") or 10%return("any").
 const PointLeaderTransfer = "leader-transfer"
 
-// Leader returns the leader every running member agrees on, or nil.
+// Leader returns the leader a quorum agrees on, or nil: a running member
+// that sees itself as leader and that a majority of all members (itself
+// included) see as leader. A deposed leader that still believes it leads, cut
+// off from the others, is not it.
 func (c *Cluster) Leader() *Member {
 	l, _ := c.agreedLeader()
 	return l
@@ -29,8 +32,7 @@ func (c *Cluster) LeaderViews() string {
 }
 
 func (c *Cluster) agreedLeader() (*Member, string) {
-	var lead *Member
-	agreed, any := true, false
+	votes := map[*Member]int{}
 	var views []string
 	for _, m := range c.members {
 		if !m.Running() {
@@ -40,26 +42,25 @@ func (c *Cluster) agreedLeader() (*Member, string) {
 		l, term := m.SeenLeader()
 		if l == nil {
 			views = append(views, m.name+"→none")
-			agreed = false
 			continue
 		}
 		views = append(views, fmt.Sprintf("%s→%s@%d", m.name, l.name, term))
-		if any && l != lead {
-			agreed = false
-		}
-		lead, any = l, true
+		votes[l]++
 	}
 	s := strings.Join(views, " ")
-	if !agreed || lead == nil || !lead.Running() {
-		return nil, s
+	quorum := len(c.members)/2 + 1
+	for l, n := range votes {
+		if n < quorum || !l.Running() {
+			continue
+		}
+		if self, _ := l.SeenLeader(); self == l {
+			return l, s
+		}
 	}
-	if self, _ := lead.SeenLeader(); self != lead {
-		return nil, s
-	}
-	return lead, s
+	return nil, s
 }
 
-// WaitLeader waits until every running member agrees on one leader.
+// WaitLeader waits until a quorum agrees on one leader (see Leader).
 func (c *Cluster) WaitLeader(ctx context.Context) (*Member, error) {
 	var l *Member
 	err := c.await(ctx, "an agreed leader", func() (bool, string) {
@@ -70,8 +71,8 @@ func (c *Cluster) WaitLeader(ctx context.Context) (*Member, error) {
 	return l, err
 }
 
-// WaitNewLeader waits until every running member agrees on a leader other than
-// old (nil old means any leader).
+// WaitNewLeader waits until a quorum agrees on a leader other than old (nil
+// old means any leader).
 func (c *Cluster) WaitNewLeader(ctx context.Context, old *Member) (*Member, error) {
 	var l *Member
 	err := c.await(ctx, fmt.Sprintf("a leader other than %v", old), func() (bool, string) {
@@ -82,8 +83,8 @@ func (c *Cluster) WaitNewLeader(ctx context.Context, old *Member) (*Member, erro
 	return l, err
 }
 
-// MoveLeader transfers leadership to the member to and waits until every
-// running member agrees on it.
+// MoveLeader transfers leadership to the member to and waits until a quorum
+// agrees on it.
 func (c *Cluster) MoveLeader(ctx context.Context, to *Member) error {
 	if to == nil || to.c != c {
 		return fmt.Errorf("move leader: member %v is not in this cluster", to)

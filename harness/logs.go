@@ -11,7 +11,8 @@ import (
 
 // Leader changes are taken from raft's own notifications: etcd's raft node
 // logs "raft.node: <id> elected leader <id> at term <t>" and "... lost leader
-// ..." at the instant its soft state changes — including the loss of a leader,
+// ..." and "... changed leader from <id> to <id> ..." at the instant its soft
+// state changes — including the loss of a leader,
 // which etcd's LeaderChangedNotify does not signal. A zap core that sees these
 // entries turns them into events with no polling.
 
@@ -73,7 +74,10 @@ func (c *memberCore) Check(e zapcore.Entry, ce *zapcore.CheckedEntry) *zapcore.C
 func (c *memberCore) Write(e zapcore.Entry, fields []zapcore.Field) error {
 	if strings.HasPrefix(e.Message, "raft.node: ") {
 		var self, lead, term uint64
+		var old uint64
 		if n, _ := fmt.Sscanf(e.Message, "raft.node: %x elected leader %x at term %d", &self, &lead, &term); n == 3 {
+			c.obs(true, lead, term)
+		} else if n, _ := fmt.Sscanf(e.Message, "raft.node: %x changed leader from %x to %x at term %d", &self, &old, &lead, &term); n == 4 {
 			c.obs(true, lead, term)
 		} else if n, _ := fmt.Sscanf(e.Message, "raft.node: %x lost leader %x at term %d", &self, &lead, &term); n == 3 {
 			c.obs(false, lead, term)

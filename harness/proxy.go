@@ -141,11 +141,16 @@ func (p *proxy) jitter(j time.Duration) time.Duration {
 }
 
 // resetConns closes every open connection with a TCP RST and returns how many.
-func (p *proxy) resetConns() int {
+func (p *proxy) resetConns() int { return p.resetConnsFrom("") }
+
+// resetConnsFrom resets the connections dialed by the named member ("" = all).
+func (p *proxy) resetConnsFrom(dialer string) int {
 	p.mu.Lock()
 	conns := make([]*proxyConn, 0, len(p.conns))
 	for c := range p.conns {
-		conns = append(conns, c)
+		if dialer == "" || c.dialer == dialer {
+			conns = append(conns, c)
+		}
 	}
 	p.mu.Unlock()
 	for _, c := range conns {
@@ -203,6 +208,7 @@ func rst(c net.Conn) {
 }
 
 type proxyConn struct {
+	dialer  string // peer proxies: the member that dialed, once known
 	in, out net.Conn
 	once    sync.Once
 	closed  chan struct{}
@@ -252,6 +258,9 @@ func (p *proxy) serve(in net.Conn, backend string) {
 		_ = in.SetReadDeadline(time.Now().Add(5 * time.Second))
 		header, dialer = readDialer(br, p.peerName)
 		_ = in.SetReadDeadline(time.Time{})
+		p.mu.Lock()
+		c.dialer = dialer
+		p.mu.Unlock()
 		if len(header) > 0 {
 			// Connection setup passes regardless of rules, like a TCP
 			// handshake; the rules apply to what follows.

@@ -1,0 +1,64 @@
+package advancer
+
+import (
+	"context"
+	"fmt"
+
+	clientv3 "go.etcd.io/etcd/client/v3"
+)
+
+// brAdvancer runs brWaiter in the loop of BR's CRR service: wait for the
+// checkpoint to pass the last one seen; on error record it, pause
+// RetryInterval (1 s in BR) and go again.
+//
+// Each wait opens a fresh watch, as BR does, and the watch's gRPC stream
+// closes when the wait returns (clientv3 shuts a stream down with its last
+// watcher). So only the first watch is sure to sit on Env.Pinned; later ones
+// land where gRPC's round-robin picker sends them, exactly as BR's would.
+type brAdvancer struct{ cfg Config }
+
+func (a *brAdvancer) Name() string { return a.cfg.Name }
+
+func (a *brAdvancer) Run(ctx context.Context, env *Env) error {
+	if err := a.cfg.Validate(); err != nil {
+		return err
+	}
+	if err := env.Validate(); err != nil {
+		return fmt.Errorf("advancer %s: %w", a.cfg.Name, err)
+	}
+	if err := RegisterPoints(env.Failpoints); err != nil {
+		return fmt.Errorf("advancer %s: %w", a.cfg.Name, err)
+	}
+	cli, err := newPinnedClient(a.cfg, env)
+	if err != nil {
+		return err
+	}
+	defer cli.Close()
+	w := &brWaiter{
+		cfg:           a.cfg,
+		env:           env,
+		kv:            cli.KV,
+		watcher:       clientv3.NewWatcher(cli.Client),
+		newWatcher:    func() clientv3.Watcher { return clientv3.NewWatcher(cli.Client) },
+		createdNotify: cli.needsCreatedNotify,
+		onResponse:    cli.widenAfter,
+	}
+	defer func() { w.watcher.Close() }()
+	var current uint64
+	for {
+		v, rev, err := w.WaitGlobalCheckpointAdvance(ctx, current)
+		cli.widenNow()
+		if ctx.Err() != nil {
+			return nil
+		}
+		if err != nil {
+			env.ObserveError(err)
+			if !sleepCtx(ctx, a.cfg.RetryInterval) {
+				return nil
+			}
+			continue
+		}
+		env.ObserveAdvance(v, rev)
+		current = v
+	}
+}

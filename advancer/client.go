@@ -1,0 +1,189 @@
+package advancer
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"time"
+
+	clientv3 "go.etcd.io/etcd/client/v3"
+	"go.uber.org/zap"
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/backoff"
+)
+
+// clientConfig is the clientv3 configuration the knobs describe, for the
+// given endpoints.
+func (c Config) clientConfig(endpoints []string, lg *zap.Logger) clientv3.Config {
+	return clientv3.Config{
+		Endpoints:            append([]string(nil), endpoints...),
+		DialTimeout:          c.DialTimeout,
+		AutoSyncInterval:     c.AutoSyncInterval,
+		DialKeepAliveTime:    c.KeepAliveTime,
+		DialKeepAliveTimeout: c.KeepAliveTimeout,
+		PermitWithoutStream:  c.PermitWithoutStream,
+		BackoffWaitBetween:   c.UnaryRetryWait,
+		Logger:               lg,
+		DialOptions: []grpc.DialOption{grpc.WithConnectParams(grpc.ConnectParams{
+			Backoff: backoff.Config{
+				BaseDelay:  c.BackoffBase,
+				Multiplier: c.BackoffMultiplier,
+				Jitter:     c.BackoffJitter,
+				MaxDelay:   c.BackoffMax,
+			},
+			MinConnectTimeout: c.MinConnectTimeout,
+		})},
+	}
+}
+
+// pinnedClient is a client whose first watch stream starts on one chosen
+// endpoint while the client, once that stream is open, knows every endpoint.
+//
+// How: the client is created knowing only the pinned endpoint, so the first
+// gRPC stream can only go there; when that watch reports it is created, widen
+// calls SetEndpoints(all). The resolver update keeps the pinned
+// sub-connection (it is still in the list) and a gRPC stream never moves off
+// the transport it started on, so the open watch stays on the pinned member
+// while later RPCs and streams are balanced round-robin over all members
+// (TestPinnedClientKeepsStreamAfterWiden checks it on a real cluster).
+type pinnedClient struct {
+	*clientv3.Client
+	all    []string
+	widen  bool
+	widend bool
+}
+
+func newPinnedClient(cfg Config, env *Env) (*pinnedClient, error) {
+	cli, err := clientv3.New(cfg.clientConfig([]string{env.PinnedOrFirst()}, env.logger()))
+	if err != nil {
+		return nil, fmt.Errorf("advancer %s: client for %s: %w", cfg.Name, env.PinnedOrFirst(), err)
+	}
+	return &pinnedClient{Client: cli, all: env.Endpoints, widen: cfg.Endpoints == EndpointsAll}, nil
+}
+
+// needsCreatedNotify tells whether the next watch must ask for a created
+// notification so that widenAfter can run when its stream exists.
+func (p *pinnedClient) needsCreatedNotify() bool { return p.widen && !p.widend }
+
+// widenAfter gives the client every endpoint once the first watch stream is
+// open (its first response, the created notification, has arrived).
+func (p *pinnedClient) widenAfter(resp clientv3.WatchResponse) {
+	if !p.widen || p.widend || !resp.Created {
+		return
+	}
+	p.widenNow()
+}
+
+// widenNow gives the client every endpoint now (after a first wait that
+// never opened its stream, so that a dead pinned member cannot hold the
+// client forever).
+func (p *pinnedClient) widenNow() {
+	if !p.widen || p.widend {
+		return
+	}
+	p.widend = true
+	p.SetEndpoints(p.all...)
+}
+
+// memberClients is one client per member, each knowing only its member, so a
+// request goes exactly where the caller sends it (the robust advancer and the
+// writer choose members themselves).
+type memberClients struct {
+	endpoints []string
+	clients   []*clientv3.Client
+}
+
+func newMemberClients(cfg Config, endpoints []string, lg *zap.Logger) (*memberClients, error) {
+	mc := &memberClients{endpoints: append([]string(nil), endpoints...)}
+	for _, ep := range endpoints {
+		cli, err := clientv3.New(cfg.clientConfig([]string{ep}, lg))
+		if err != nil {
+			mc.Close()
+			return nil, fmt.Errorf("client for %s: %w", ep, err)
+		}
+		mc.clients = append(mc.clients, cli)
+	}
+	return mc, nil
+}
+
+func (mc *memberClients) index(ep string) int {
+	for i, e := range mc.endpoints {
+		if e == ep {
+			return i
+		}
+	}
+	return 0
+}
+
+// Close closes every client.
+func (mc *memberClients) Close() {
+	for _, c := range mc.clients {
+		c.Close()
+	}
+}
+
+// readResult is one successful checkpoint read.
+type readResult struct {
+	member   int    // index of the member that answered
+	value    uint64 // 0 when the key does not exist
+	modRev   int64  // the key's ModRevision (0 when absent)
+	revision int64  // the response header's revision
+}
+
+// quorumRead sends a linearizable read of key to every member at once and
+// returns the first answer within timeout. A linearizable answer proves that
+// member was caught up with the leader at the time of the read, so its
+// revision is a quorum revision, unlike a watch's progress revision (local to
+// its member). WithRequireLeader makes a leaderless member fail at once
+// instead of holding the read until the deadline.
+func (mc *memberClients) quorumRead(ctx context.Context, key string, timeout time.Duration) (readResult, error) {
+	ctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+	type answer struct {
+		r   readResult
+		err error
+	}
+	answers := make(chan answer, len(mc.clients))
+	var wg sync.WaitGroup
+	for i, cli := range mc.clients {
+		wg.Go(func() {
+			r, err := readCheckpoint(clientv3.WithRequireLeader(ctx), cli.KV, key)
+			r.member = i
+			if err != nil {
+				err = fmt.Errorf("%s: %w", mc.endpoints[i], err)
+			}
+			answers <- answer{r, err}
+		})
+	}
+	// The losers return as soon as ctx is cancelled; wait for them so that no
+	// goroutine outlives the call.
+	defer func() {
+		cancel()
+		wg.Wait()
+	}()
+	var errs []error
+	for range mc.clients {
+		a := <-answers
+		if a.err == nil {
+			return a.r, nil
+		}
+		errs = append(errs, a.err)
+	}
+	return readResult{}, fmt.Errorf("quorum read: no member answered within %v: %w", timeout, errors.Join(errs...))
+}
+
+// readCheckpoint reads key and decodes it. An absent key reads as 0, as in BR.
+func readCheckpoint(ctx context.Context, kv clientv3.KV, key string) (readResult, error) {
+	resp, err := kv.Get(ctx, key)
+	if err != nil {
+		return readResult{}, err
+	}
+	r := readResult{revision: resp.Header.Revision}
+	if len(resp.Kvs) == 0 {
+		return r, nil
+	}
+	r.value, err = DecodeCheckpoint(resp.Kvs[0].Value)
+	r.modRev = resp.Kvs[0].ModRevision
+	return r, err
+}

@@ -1,0 +1,135 @@
+package script
+
+import (
+	"fmt"
+	"maps"
+	"slices"
+	"strings"
+)
+
+// FaultCatalog validates fault steps against the faults a runner can inject.
+// The parser itself accepts any fault kind and parameters; with a catalog
+// (WithFaults) a typo fails at parse time with the script's file and line.
+type FaultCatalog interface {
+	// CheckFault returns nil when kind is a known fault and params are
+	// parameters it takes (target, for and as are the parser's, never in
+	// params). A non-nil error's text is reported after "file:line: ", so
+	// it should say what was wrong and what was expected.
+	CheckFault(kind string, params []Param) error
+}
+
+// FaultCatalogFunc adapts a function to FaultCatalog.
+type FaultCatalogFunc func(kind string, params []Param) error
+
+// CheckFault calls f.
+func (f FaultCatalogFunc) CheckFault(kind string, params []Param) error { return f(kind, params) }
+
+// FaultSpecs is a ready-made FaultCatalog: each fault kind with what it takes.
+type FaultSpecs map[string]FaultSpec
+
+// FaultSpec is what one fault kind takes besides target, for and as.
+type FaultSpec struct {
+	// Params maps each parameter to the kind of value it takes. KindFloat
+	// also accepts integers, KindString also accepts bare words.
+	Params   map[string]ValueKind
+	Required []string // parameters that must be given
+}
+
+// CheckFault implements FaultCatalog with messages that list what is known
+// and suggest the closest name.
+func (c FaultSpecs) CheckFault(kind string, params []Param) error {
+	spec, ok := c[kind]
+	if !ok {
+		known := slices.Sorted(maps.Keys(c))
+		return fmt.Errorf("unknown fault %q%s; known: %s", kind, didYouMean(kind, known), strings.Join(known, ", "))
+	}
+	names := slices.Sorted(maps.Keys(spec.Params))
+	for _, p := range params {
+		want, ok := spec.Params[p.Key]
+		switch {
+		case !ok && len(names) == 0:
+			return fmt.Errorf("fault %s takes no parameters besides target=, for= and as=; got %s", kind, p)
+		case !ok:
+			return fmt.Errorf("fault %s: unknown parameter %q%s; expected %s", kind, p.Key, didYouMean(p.Key, names), spec.syntax(names))
+		case !accepts(want, p.Value):
+			return fmt.Errorf("fault %s: %s is a %s; expected %s=<%s>", kind, p, p.Value.Kind, p.Key, want)
+		}
+	}
+	for _, key := range spec.Required {
+		if !slices.ContainsFunc(params, func(p Param) bool { return p.Key == key }) {
+			return fmt.Errorf("fault %s: missing %s=<%s>; expected %s", kind, key, spec.Params[key], spec.syntax(names))
+		}
+	}
+	return nil
+}
+
+func (s FaultSpec) syntax(names []string) string {
+	out := make([]string, len(names))
+	for i, n := range names {
+		out[i] = fmt.Sprintf("%s=<%s>", n, s.Params[n])
+		if !slices.Contains(s.Required, n) {
+			out[i] = "[" + out[i] + "]"
+		}
+	}
+	return strings.Join(out, " ")
+}
+
+func accepts(want ValueKind, v Value) bool {
+	switch want {
+	case KindFloat:
+		return v.Kind == KindFloat || v.Kind == KindInt
+	case KindString:
+		return v.Kind == KindString || v.Kind == KindWord
+	}
+	return v.Kind == want
+}
+
+// didYouMean suggests the known name closest to word, if one is close.
+func didYouMean(word string, known []string) string {
+	best, bestDist := "", 0
+	for _, k := range known {
+		if d := editDistance(word, k); best == "" || d < bestDist {
+			best, bestDist = k, d
+		}
+	}
+	limit := 1
+	switch {
+	case len(word) > 8:
+		limit = 3
+	case len(word) > 4:
+		limit = 2
+	}
+	if best == "" || bestDist > limit {
+		return ""
+	}
+	return fmt.Sprintf(" (did you mean %s?)", best)
+}
+
+// editDistance is the optimal string alignment distance: insertions,
+// deletions, substitutions and adjacent transpositions each cost one.
+func editDistance(a, b string) int {
+	if len(a) > 64 || len(b) > 64 { // not a typo; keep the cost bounded
+		return max(len(a), len(b))
+	}
+	d := make([][]int, len(a)+1)
+	for i := range d {
+		d[i] = make([]int, len(b)+1)
+		d[i][0] = i
+	}
+	for j := range d[0] {
+		d[0][j] = j
+	}
+	for i := 1; i <= len(a); i++ {
+		for j := 1; j <= len(b); j++ {
+			cost := 1
+			if a[i-1] == b[j-1] {
+				cost = 0
+			}
+			d[i][j] = min(d[i-1][j]+1, d[i][j-1]+1, d[i-1][j-1]+cost)
+			if i > 1 && j > 1 && a[i-1] == b[j-2] && a[i-2] == b[j-1] {
+				d[i][j] = min(d[i][j], d[i-2][j-2]+1)
+			}
+		}
+	}
+	return d[len(a)][len(b)]
+}

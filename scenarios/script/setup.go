@@ -1,0 +1,168 @@
+package script
+
+import "time"
+
+// Parsers of the lines that set the scene: header, cluster, advancer, writer.
+
+// maxElection is etcd's own upper bound on the election timeout.
+const maxElection = 50 * time.Second
+
+func (p *parser) scenarioLine(a *args) error {
+	if err := a.onlyKeys(); err != nil {
+		return err
+	}
+	if err := a.positional(1, 2); err != nil {
+		return err
+	}
+	name := a.pos[0].text
+	if name == "" {
+		return a.usageErrorf("empty name")
+	}
+	p.script.Name = name
+	if len(a.pos) == 2 {
+		if a.pos[1].kind != tokString {
+			return a.usageErrorf("description %s is not quoted", a.ln.quoteTok(a.pos[1]))
+		}
+		p.script.Description = a.pos[1].text
+	}
+	return nil
+}
+
+func (p *parser) seedLine(a *args) error {
+	if err := a.onlyKeys(); err != nil {
+		return err
+	}
+	if err := a.positional(1, 1); err != nil {
+		return err
+	}
+	v, err := a.value(a.pos[0])
+	if err != nil {
+		return err
+	}
+	if v.Kind != KindInt {
+		return a.usageErrorf("%s is not an integer", a.ln.quoteTok(a.pos[0]))
+	}
+	p.script.Seed = &v.Int
+	return nil
+}
+
+func parseCluster(p *parser, a *args) (Action, error) {
+	if err := a.positional(0, 0); err != nil {
+		return nil, err
+	}
+	if err := a.onlyKeys("members", "profile", "tick", "election", "disk"); err != nil {
+		return nil, err
+	}
+	var c Cluster
+	if t, ok := a.key("members"); ok {
+		v, err := a.value(t)
+		if err != nil {
+			return nil, err
+		}
+		if v.Kind != KindInt || v.Int != 1 && v.Int != 3 && v.Int != 5 {
+			return nil, a.errorf("%s; expected members=1, members=3 or members=5", a.ln.quoteTok(t))
+		}
+		c.Members = int(v.Int)
+	}
+	if t, ok := a.key("profile"); ok {
+		if w := t.val.text; t.val.kind != tokWord || w != "fast" && w != "production" {
+			return nil, a.errorf("%s; expected profile=fast (tick 10ms, election 100ms) or profile=production (100ms, 1s)", a.ln.quoteTok(t))
+		}
+		c.Profile = t.val.text
+	}
+	for _, d := range []struct {
+		key   string
+		field *time.Duration
+	}{{"tick", &c.Tick}, {"election", &c.Election}} {
+		key, field := d.key, d.field
+		t, ok := a.key(key)
+		if !ok {
+			continue
+		}
+		d, err := a.duration(t)
+		if err != nil {
+			return nil, err
+		}
+		if d%time.Millisecond != 0 {
+			return nil, a.errorf("%s; expected whole milliseconds (etcd counts %s in ms)", a.ln.quoteTok(t), key)
+		}
+		*field = d
+	}
+	switch election, _ := a.key("election"); {
+	case c.Election > maxElection:
+		return nil, a.errorf("%s; expected at most %s (etcd's limit)", a.ln.quoteTok(election), maxElection)
+	case c.Tick != 0 && c.Election != 0 && c.Election < 5*c.Tick:
+		return nil, a.errorf("election=%s is less than 5 ticks of %s; expected election >= %s (etcd requires 5 ticks)", c.Election, c.Tick, 5*c.Tick)
+	}
+	if t, ok := a.key("disk"); ok {
+		v, err := a.value(t)
+		if err != nil {
+			return nil, err
+		}
+		b, ok := v.AsBool()
+		if !ok {
+			return nil, a.errorf("%s; expected disk=true or disk=false", a.ln.quoteTok(t))
+		}
+		c.Disk = b
+	}
+	return c, nil
+}
+
+func parseAdvancer(p *parser, a *args) (Action, error) {
+	if err := a.positional(0, 0); err != nil {
+		return nil, err
+	}
+	var adv Advancer
+	for _, t := range a.kvs {
+		switch t.text {
+		case "watch-on":
+			target, err := a.target(p, *t.val, true)
+			if err != nil {
+				return nil, err
+			}
+			adv.WatchOn = target
+		case "scale":
+			v, err := a.value(t)
+			if err != nil {
+				return nil, err
+			}
+			f, ok := v.AsFloat()
+			if !ok || f <= 0 {
+				return nil, a.errorf("%s; expected a number above zero, like scale=0.5 or scale=10", a.ln.quoteTok(t))
+			}
+			adv.Scale = f
+		default:
+			v, err := a.value(t)
+			if err != nil {
+				return nil, err
+			}
+			adv.Knobs = append(adv.Knobs, Param{Key: t.text, Value: v})
+		}
+	}
+	return adv, nil
+}
+
+func parseWriter(p *parser, a *args) (Action, error) {
+	if err := a.positional(0, 0); err != nil {
+		return nil, err
+	}
+	if err := a.onlyKeys("every", "via"); err != nil {
+		return nil, err
+	}
+	var w Writer
+	t, ok := a.key("every")
+	if !ok {
+		return nil, a.usageErrorf("missing every=")
+	}
+	d, err := a.duration(t)
+	if err != nil {
+		return nil, err
+	}
+	w.Every = d
+	if t, ok := a.key("via"); ok {
+		if w.Via, err = a.target(p, *t.val, true); err != nil {
+			return nil, err
+		}
+	}
+	return w, nil
+}

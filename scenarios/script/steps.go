@@ -1,0 +1,295 @@
+package script
+
+import (
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/leaderfault/leaderfault/failpoints"
+)
+
+// Parsers of the steps that act on a running scenario.
+
+func parseFault(p *parser, a *args) (Action, error) {
+	if err := a.positional(1, 1); err != nil {
+		return nil, err
+	}
+	kind, err := a.name(a.pos[0], "fault kind")
+	if err != nil {
+		return nil, err
+	}
+	f := Fault{Kind: kind}
+	for _, t := range a.kvs {
+		switch t.text {
+		case "target":
+			f.Target, err = a.target(p, *t.val, false)
+		case "for":
+			f.For, err = a.duration(t)
+		case "as":
+			f.As, err = a.name(t, "fault name")
+		default:
+			var v Value
+			v, err = a.value(t)
+			f.Params = append(f.Params, Param{Key: t.text, Value: v})
+		}
+		if err != nil {
+			return nil, err
+		}
+	}
+	if f.Target.IsZero() {
+		return nil, a.usageErrorf("missing target=")
+	}
+	if p.cfg.faults != nil {
+		if err := p.cfg.faults.CheckFault(f.Kind, f.Params); err != nil {
+			return nil, err
+		}
+	}
+	if f.As != "" {
+		for _, prev := range p.faults {
+			if prev.as == f.As {
+				return nil, a.errorf("as=%s already names the fault at line %d; expected a new name", f.As, prev.line)
+			}
+		}
+	}
+	p.faults = append(p.faults, faultSeen{kind: f.Kind, as: f.As, line: a.ln.no})
+	return f, nil
+}
+
+func parseFailpoint(p *parser, a *args) (Action, error) {
+	if err := a.onlyKeys("term"); err != nil {
+		return nil, err
+	}
+	termKV, hasTermKV := a.key("term")
+	want := 2
+	if hasTermKV {
+		want = 1
+	}
+	if err := a.positional(want, want); err != nil {
+		return nil, err
+	}
+	name, err := a.word(a.pos[0], "failpoint name")
+	if err != nil {
+		return nil, err
+	}
+	if known := p.cfg.failpoints; known != nil && !slices.Contains(known, name) {
+		return nil, a.errorf("unknown failpoint %q%s; known: %s", name, didYouMean(name, known), strings.Join(known, ", "))
+	}
+	termTok := termKV
+	if hasTermKV {
+		termTok = *termKV.val
+	} else {
+		termTok = a.pos[1]
+	}
+	fp := Failpoint{Name: name, Term: termTok.text}
+	if fp.Term == "off" {
+		return Failpoint{Name: name, Off: true}, nil
+	}
+	if _, err := failpoints.ParseTerm(fp.Term); err != nil {
+		var te *failpoints.TermError
+		if errors.As(err, &te) {
+			msg := te.Msg
+			if !strings.Contains(msg, "expected") {
+				msg += "; expected a pingcap/failpoint term like sleep(500), 'sleep(\"2s\")', pause or 50%return(true)"
+			}
+			return nil, a.errorf("bad term %s at offset %d: %s", a.ln.quoteTok(termTok), te.Offset, msg)
+		}
+		return nil, a.errorf("bad term %s: %v", a.ln.quoteTok(termTok), err)
+	}
+	return fp, nil
+}
+
+func parseMoveLeader(p *parser, a *args) (Action, error) {
+	if err := a.positional(0, 0); err != nil {
+		return nil, err
+	}
+	if err := a.onlyKeys("to"); err != nil {
+		return nil, err
+	}
+	m := MoveLeader{To: Target{Kind: TargetFollower}}
+	if t, ok := a.key("to"); ok {
+		to, err := a.target(p, *t.val, true)
+		if err != nil {
+			return nil, err
+		}
+		if to.Kind == TargetLeader {
+			return nil, a.errorf("to=leader; expected a member that is not the leader, such as follower, follower:0 or m1")
+		}
+		m.To = to
+	}
+	return m, nil
+}
+
+func parseLifecycle(p *parser, a *args, op LifecycleOp) (Action, error) {
+	if err := a.onlyKeys(); err != nil {
+		return nil, err
+	}
+	if err := a.positional(1, 1); err != nil {
+		return nil, err
+	}
+	t, err := a.target(p, a.pos[0], false)
+	if err != nil {
+		return nil, err
+	}
+	return Lifecycle{Op: op, Target: t}, nil
+}
+
+func parseHeal(p *parser, a *args) (Action, error) {
+	if err := a.onlyKeys(); err != nil {
+		return nil, err
+	}
+	if err := a.positional(0, 1); err != nil {
+		return nil, err
+	}
+	if len(a.pos) == 0 {
+		return Heal{}, nil
+	}
+	ref, err := a.name(a.pos[0], "fault reference")
+	if err != nil || ref == "all" {
+		return Heal{}, err
+	}
+	var refs []string
+	for _, f := range p.faults {
+		if f.kind == ref || f.as == ref {
+			return Heal{Ref: ref}, nil
+		}
+		refs = append(refs, f.kind)
+		if f.as != "" {
+			refs = append(refs, f.as)
+		}
+	}
+	if len(refs) == 0 {
+		return nil, a.errorf("%q: no fault before this line; expected heal or heal all", ref)
+	}
+	slices.Sort(refs)
+	refs = slices.Compact(refs)
+	return nil, a.errorf("%q matches no earlier fault's kind or as= name%s; expected all, %s", ref, didYouMean(ref, refs), strings.Join(refs, ", "))
+}
+
+// deadline reads the "within D" (or "for D") that ends a wait or an
+// expectation, written as two words or as keyword=D. rest is the positional
+// arguments after the event word.
+func (a *args) deadline(keyword string, rest []token, required bool) (time.Duration, error) {
+	t, hasKV := a.key(keyword)
+	switch {
+	case hasKV && len(rest) > 0:
+		return 0, a.usageErrorf("unexpected %s after %s", a.ln.quoteTok(rest[0]), a.ln.quoteTok(t))
+	case hasKV:
+		return a.duration(t)
+	case len(rest) == 0 && !required:
+		return 0, nil
+	case len(rest) == 0:
+		return 0, a.usageErrorf("missing \"%s <duration>\"", keyword)
+	case rest[0].kind != tokWord || rest[0].text != keyword:
+		return 0, a.usageErrorf("%s where \"%s <duration>\" belongs", a.ln.quoteTok(rest[0]), keyword)
+	case len(rest) == 1:
+		return 0, a.usageErrorf("missing duration after %q", keyword)
+	case len(rest) > 2:
+		return 0, a.usageErrorf("unexpected %s after the duration", a.ln.quoteTok(rest[2]))
+	}
+	return a.duration(rest[1])
+}
+
+func parseWait(p *parser, a *args) (Action, error) {
+	if err := a.positional(1, 3); err != nil {
+		return nil, err
+	}
+	first := a.pos[0]
+	if v, err := a.value(first); err == nil && (v.Kind == KindDuration || v.Kind == KindInt) {
+		if err := a.positional(1, 1); err != nil {
+			return nil, err
+		}
+		if err := a.onlyKeys(); err != nil {
+			return nil, err
+		}
+		d, err := a.duration(first)
+		return Wait{For: d}, err
+	}
+	if err := a.onlyKeys("within"); err != nil {
+		return nil, err
+	}
+	event := WaitEvent(first.text)
+	if first.kind != tokWord || event != WaitLeaderChange && event != WaitAdvance {
+		return nil, a.usageErrorf("%s is neither a duration nor an event", a.ln.quoteTok(first))
+	}
+	within, err := a.deadline("within", a.pos[1:], false)
+	if err != nil {
+		return nil, err
+	}
+	return Wait{Until: event, Within: within}, nil
+}
+
+func parseExpect(p *parser, a *args) (Action, error) {
+	if err := a.positional(1, 3); err != nil {
+		return nil, err
+	}
+	what := ExpectKind(a.pos[0].text)
+	keyword := "within"
+	switch what {
+	case ExpectAdvance, ExpectLeaderChange, ExpectDetect:
+	case ExpectStall:
+		keyword = "for"
+	default:
+		return nil, a.usageErrorf("unknown expectation %s%s", a.ln.quoteTok(a.pos[0]),
+			didYouMean(string(what), []string{"advance", "stall", "leader-change", "detect"}))
+	}
+	if a.pos[0].kind != tokWord {
+		return nil, a.usageErrorf("%s is quoted", a.ln.quoteTok(a.pos[0]))
+	}
+	if err := a.onlyKeys(keyword); err != nil {
+		return nil, err
+	}
+	d, err := a.deadline(keyword, a.pos[1:], true)
+	if err != nil {
+		return nil, err
+	}
+	return Expect{What: what, Duration: d}, nil
+}
+
+// maxRepeat bounds repeat counts: a storm, not a soak.
+const maxRepeat = 10000
+
+func parseRepeat(p *parser, a *args) (Action, error) {
+	if len(a.toks) == 0 || a.toks[0].kind != tokWord {
+		return nil, a.usageErrorf("missing count")
+	}
+	v, err := a.value(a.toks[0])
+	if err != nil {
+		return nil, err
+	}
+	if v.Kind != KindInt || v.Int < 1 || v.Int > maxRepeat {
+		return nil, a.usageErrorf("count %s is not a whole number from 1 to %d", a.ln.quoteTok(a.toks[0]), maxRepeat)
+	}
+	r := Repeat{Count: int(v.Int)}
+	rest := a.toks[1:]
+	for len(rest) > 0 && rest[0].kind == tokKeyValue {
+		t := rest[0]
+		if r.Every != 0 {
+			return nil, a.errorf("every= given twice; expected it once")
+		}
+		if t.text != "every" {
+			return nil, a.errorf("unknown key %q; expected every=<duration> before the repeated step", t.text)
+		}
+		if r.Every, err = a.duration(t); err != nil {
+			return nil, err
+		}
+		rest = rest[1:]
+	}
+	switch {
+	case a.opens && len(rest) > 0:
+		return nil, a.usageErrorf("unexpected %s before \"{\"", a.ln.quoteTok(rest[0]))
+	case a.opens:
+		return r, nil
+	case len(rest) == 0:
+		return nil, a.usageErrorf("nothing to repeat")
+	case rest[0].kind != tokWord:
+		return nil, a.usageErrorf("%s where the repeated step's verb belongs", a.ln.quoteTok(rest[0]))
+	}
+	inner, err := p.step(a.ln, rest, nil, false, true)
+	if err != nil {
+		return nil, fmt.Errorf("repeat: %w", err)
+	}
+	r.Steps = []Step{inner}
+	return r, nil
+}

@@ -202,3 +202,41 @@ func TestMountHonoursContext(t *testing.T) {
 	require.NoError(t, err)
 	assert.False(t, mounted)
 }
+
+func TestReadAndOpenSites(t *testing.T) {
+	m, hits := mountT(t)
+	require.NoError(t, os.WriteFile(filepath.Join(m.Backing(), "cold"), []byte("from the backing dir"), 0o644))
+
+	require.NoError(t, m.Enable(SiteOpen, "print"))
+	require.NoError(t, m.Enable(SiteRead, "print"))
+	got, err := os.ReadFile(filepath.Join(m.Mountpoint(), "cold")) // never cached: reaches the server
+	require.NoError(t, err)
+	assert.Equal(t, "from the backing dir", string(got))
+	require.NoError(t, m.Disable(SiteRead))
+	assert.Equal(t, 1, hits.count(SiteOpen))
+	assert.Positive(t, hits.count(SiteRead))
+}
+
+func TestKilledServer(t *testing.T) {
+	if err := Available(); err != nil {
+		t.Skip(err)
+	}
+	m, err := Mount(waitCtx(t), t.TempDir(), t.TempDir(), nil)
+	require.NoError(t, err)
+	f, err := os.Create(filepath.Join(m.Mountpoint(), "orphan"))
+	require.NoError(t, err)
+	defer f.Close()
+
+	require.NoError(t, m.cmd.Process.Kill())
+	<-m.exited
+	// IO on the dead server's mount fails instead of hanging.
+	_, err = f.WriteString("x")
+	assert.ErrorIs(t, err, syscall.ENOTCONN)
+	assert.ErrorContains(t, m.Enable(SiteWrite, "pause"), "server is gone")
+
+	err = m.Close()
+	assert.ErrorContains(t, err, "server left the mount behind; detaching it")
+	mounted, merr := isMounted(m.Mountpoint())
+	require.NoError(t, merr)
+	assert.False(t, mounted, "Close detached the dead server's mount")
+}

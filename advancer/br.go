@@ -3,6 +3,7 @@ package advancer
 import (
 	"context"
 	"fmt"
+	"time"
 
 	clientv3 "go.etcd.io/etcd/client/v3"
 )
@@ -44,16 +45,25 @@ func (a *brAdvancer) Run(ctx context.Context, env *Env) error {
 		onResponse:    cli.widenAfter,
 	}
 	defer func() { w.watcher.Close() }()
+	return serve(ctx, env, a.cfg.RetryInterval, func(ctx context.Context, current uint64) (uint64, int64, error) {
+		defer cli.widenNow()
+		return w.WaitGlobalCheckpointAdvance(ctx, current)
+	})
+}
+
+// serve is the CRR service loop around a wait: report each advance and wait
+// for the next one; on error report it and pause retry first. It returns nil
+// when ctx ends.
+func serve(ctx context.Context, env *Env, retry time.Duration, wait func(context.Context, uint64) (uint64, int64, error)) error {
 	var current uint64
 	for {
-		v, rev, err := w.WaitGlobalCheckpointAdvance(ctx, current)
-		cli.widenNow()
+		v, rev, err := wait(ctx, current)
 		if ctx.Err() != nil {
 			return nil
 		}
 		if err != nil {
 			env.ObserveError(err)
-			if !sleepCtx(ctx, a.cfg.RetryInterval) {
+			if !sleepCtx(ctx, retry) {
 				return nil
 			}
 			continue

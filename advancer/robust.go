@@ -143,7 +143,7 @@ func (r *robustRun) follow(ctx context.Context) error {
 				return fmt.Errorf("watch on %s: %w", on, err)
 			}
 			if resp.IsProgressNotify() {
-				watchRev = max(watchRev, resp.Header.Revision)
+				watchRev = max(watchRev, resp.Header.GetRevision())
 			}
 			for _, ev := range resp.Events {
 				watchRev = max(watchRev, ev.Kv.ModRevision)

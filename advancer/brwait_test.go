@@ -1,0 +1,241 @@
+package advancer
+
+import (
+	"context"
+	"errors"
+	"testing"
+	"testing/synctest"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+	"go.etcd.io/etcd/api/v3/v3rpc/rpctypes"
+	"google.golang.org/grpc/metadata"
+
+	"github.com/leaderfault/leaderfault/failpoints"
+	"github.com/leaderfault/leaderfault/harness/record"
+)
+
+// waiterFixture is a brWaiter on fakes, so that the timing of BR's loop can
+// be checked in a synctest bubble with production constants.
+type waiterFixture struct {
+	w   *brWaiter
+	kv  *fakeKV
+	wr  *fakeWatcher
+	env *Env
+	fps *failpoints.Registry
+}
+
+func newWaiterFixture(t *testing.T, cfg Config) *waiterFixture {
+	rec := record.New()
+	fps := failpoints.New(rec)
+	require.NoError(t, RegisterPoints(fps))
+	env := &Env{Endpoints: []string{"e0"}, Task: "t", Recorder: rec, Failpoints: fps}
+	f := &waiterFixture{kv: &fakeKV{}, wr: &fakeWatcher{}, env: env, fps: fps}
+	f.kv.set(5, 10, 12)
+	f.w = &brWaiter{cfg: cfg, env: env, kv: f.kv, watcher: f.wr}
+	return f
+}
+
+type waitResult struct {
+	value uint64
+	rev   int64
+	err   error
+	took  time.Duration
+}
+
+func (f *waiterFixture) start(ctx context.Context, current uint64) <-chan waitResult {
+	out := make(chan waitResult, 1)
+	go func() {
+		start := time.Now()
+		v, rev, err := f.w.WaitGlobalCheckpointAdvance(ctx, current)
+		out <- waitResult{v, rev, err, time.Since(start)}
+	}()
+	return out
+}
+
+func TestWaitReturnsAtOnceWhenReadIsAhead(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		f := newWaiterFixture(t, pr69047())
+		r := <-f.start(t.Context(), 4)
+		require.NoError(t, r.err)
+		assert.Equal(t, uint64(5), r.value)
+		assert.Equal(t, int64(10), r.rev, "the key's ModRevision, not the header's")
+		watches, _ := f.wr.count()
+		assert.Zero(t, watches)
+	})
+}
+
+func TestWaitWatchesFromHeaderRevisionAndReturnsLargerPut(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		f := newWaiterFixture(t, pr69047())
+		done := f.start(t.Context(), 5)
+		synctest.Wait()
+		w := f.wr.last()
+		assert.Equal(t, int64(13), w.rev, "watch from header revision + 1")
+		w.ch <- putResponse(5, 13) // not larger: keep waiting
+		w.ch <- putResponse(6, 14)
+		r := <-done
+		require.NoError(t, r.err)
+		assert.Equal(t, uint64(6), r.value)
+		assert.Equal(t, int64(14), r.rev)
+		assert.ErrorIs(t, w.ctx.Err(), context.Canceled, "the watch ends with the wait")
+		md, _ := metadata.FromOutgoingContext(w.ctx)
+		assert.Equal(t, []string{"true"}, md.Get(rpctypes.MetadataRequireLeaderKey), "pr69047 watches require a leader")
+	})
+}
+
+// BR's own test: with the progress request skipped, the wait fails with the
+// idle timeout error, exactly one idle timeout after the watch started.
+func TestPR69047SkipProgressRequestHitsIdleTimeout(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		f := newWaiterFixture(t, pr69047())
+		require.NoError(t, f.fps.Enable(PointSkipProgressRequest, "return(true)"))
+		r := <-f.start(t.Context(), 5)
+		require.Error(t, r.err)
+		assert.Contains(t, r.err.Error(), "watching global checkpoint timed out after 1m30s without etcd progress")
+		assert.Equal(t, 90*time.Second, r.took)
+		_, requests := f.wr.count()
+		assert.Zero(t, requests)
+		st, err := f.fps.Status(PointSkipProgressRequest)
+		require.NoError(t, err)
+		// Ticks at 30 s and 60 s; the one at 90 s races the idle timer.
+		assert.Contains(t, []int64{2, 3}, st.Hits)
+	})
+}
+
+func TestPR69047AnsweredProgressKeepsWatchAlive(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		f := newWaiterFixture(t, pr69047())
+		done := f.start(t.Context(), 5)
+		time.Sleep(10 * time.Minute)
+		synctest.Wait()
+		select {
+		case r := <-done:
+			t.Fatalf("wait ended after %v: %v", r.took, r.err)
+		default:
+		}
+		_, requests := f.wr.count()
+		assert.Equal(t, 20, requests, "one request per 30 s")
+		f.wr.last().ch <- putResponse(7, 20)
+		r := <-done
+		require.NoError(t, r.err)
+		assert.Equal(t, uint64(7), r.value)
+	})
+}
+
+// A RequestProgress that never gets through (stuck stream) is bounded by the
+// interval, and its error ends the wait.
+func TestPR69047BlockedProgressRequestTimesOut(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		f := newWaiterFixture(t, pr69047())
+		f.wr.progress = func(ctx context.Context) error {
+			<-ctx.Done()
+			return ctx.Err()
+		}
+		r := <-f.start(t.Context(), 5)
+		require.ErrorIs(t, r.err, context.DeadlineExceeded)
+		assert.Contains(t, r.err.Error(), "request global checkpoint watch progress")
+		assert.Equal(t, 60*time.Second, r.took, "first tick at 30 s + a 30 s timeout")
+	})
+}
+
+func TestDroppedResponsesDoNotResetIdleTimer(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		cfg := pr69047()
+		cfg.ProgressInterval = 0
+		f := newWaiterFixture(t, cfg)
+		require.NoError(t, f.fps.Enable(PointDropWatchResponse, "return(true)"))
+		done := f.start(t.Context(), 5)
+		synctest.Wait()
+		time.Sleep(80 * time.Second)
+		f.wr.last().ch <- putResponse(9, 30) // dropped
+		r := <-done
+		assert.ErrorContains(t, r.err, "without etcd progress")
+		assert.Equal(t, 90*time.Second, r.took)
+	})
+}
+
+func TestLegacyWaitsForeverWithoutResponses(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		f := newWaiterFixture(t, legacy())
+		ctx, cancel := context.WithTimeout(t.Context(), 24*time.Hour)
+		defer cancel()
+		r := <-f.start(ctx, 5)
+		assert.ErrorIs(t, r.err, context.DeadlineExceeded)
+		assert.Equal(t, 24*time.Hour, r.took)
+		_, requests := f.wr.count()
+		assert.Zero(t, requests, "legacy never asks for progress")
+	})
+}
+
+func TestClosedWatchRestartsFromRead(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		f := newWaiterFixture(t, legacy())
+		done := f.start(t.Context(), 5)
+		synctest.Wait()
+		f.kv.set(5, 10, 40)
+		close(f.wr.last().ch)
+		synctest.Wait()
+		watches, _ := f.wr.count()
+		require.Equal(t, 2, watches)
+		assert.Equal(t, int64(41), f.wr.last().rev, "second watch from the new read's revision")
+		f.wr.last().ch <- putResponse(8, 41)
+		r := <-done
+		require.NoError(t, r.err)
+		assert.Equal(t, uint64(8), r.value)
+		restarts := f.env.Recorder.OfKind(record.KindAdvancerError)
+		require.Len(t, restarts, 1)
+		assert.Contains(t, restarts[0].Detail, "watch channel closed")
+	})
+}
+
+func TestRequestTimeoutsRetryFailedReads(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		cfg := pr69047()
+		cfg.RequestTimeouts = Durations{5 * time.Second, 10 * time.Second, 15 * time.Second}
+		f := newWaiterFixture(t, cfg)
+		require.NoError(t, f.fps.Enable(PointFailCheckpointRead, "2*return(true)"))
+		r := <-f.start(t.Context(), 4)
+		require.NoError(t, r.err, "third attempt succeeds")
+		assert.Equal(t, uint64(5), r.value)
+
+		require.NoError(t, f.fps.Enable(PointFailCheckpointRead, "return(true)"))
+		r = <-f.start(t.Context(), 4)
+		require.ErrorIs(t, r.err, context.DeadlineExceeded)
+		st, _ := f.fps.Status(PointFailCheckpointRead)
+		assert.Equal(t, int64(3), st.Hits, "one try per timeout")
+	})
+}
+
+func TestServeRetriesAfterErrorAndReportsAdvances(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		rec := record.New()
+		env := &Env{Endpoints: []string{"e"}, Task: "t", Recorder: rec}
+		ctx, cancel := context.WithCancel(t.Context())
+		calls := 0
+		var at []time.Duration
+		start := time.Now()
+		err := serve(ctx, env, time.Second, func(ctx context.Context, current uint64) (uint64, int64, error) {
+			calls++
+			at = append(at, time.Since(start))
+			switch calls {
+			case 1:
+				return 0, 0, errors.New("boom")
+			case 2, 3:
+				return current + 1, int64(calls), nil
+			}
+			cancel()
+			<-ctx.Done()
+			return 0, 0, ctx.Err()
+		})
+		require.NoError(t, err)
+		assert.Equal(t, []time.Duration{0, time.Second, time.Second, time.Second}, at)
+		adv := rec.OfKind(record.KindAdvance)
+		require.Len(t, adv, 2)
+		assert.Equal(t, []uint64{1, 2}, []uint64{adv[0].Value, adv[1].Value})
+		errs := rec.OfKind(record.KindAdvancerError)
+		require.Len(t, errs, 1, "ctx end is not an error")
+		assert.Equal(t, "boom", errs[0].Detail)
+	})
+}

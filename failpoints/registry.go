@@ -133,23 +133,34 @@ func (r *Registry) Enable(name, term string) error {
 		return err
 	}
 	fwd := s.forward
-	r.mu.Unlock()
-	if fwd != nil {
-		if err := fwd(name, term); err != nil {
-			return fmt.Errorf("fault point %q: forwarding term: %w", name, err)
-		}
-	}
-	if err := r.fps.Enable(name, term); err != nil {
-		if fwd != nil {
-			_ = fwd(name, "")
-		}
-		return fmt.Errorf("fault point %q: %w\n%s", name, err, Grammar)
-	}
-	r.mu.Lock()
+	prev := s.Status
+	prevTerm := s.term
+	// Arm the bookkeeping first: a remote evaluator may report a hit as soon
+	// as it has the term, before forwarding returns.
 	s.term = t
 	s.Term, s.Armed = term, true
 	s.ArmedAt, s.FirstHit, s.LastHit, s.HealedAt, s.Hits = r.rec.Now(), 0, 0, 0, 0
 	r.mu.Unlock()
+	rollback := func() {
+		r.mu.Lock()
+		s.Status, s.term = prev, prevTerm
+		r.mu.Unlock()
+	}
+	if err := r.fps.Enable(name, term); err != nil {
+		rollback()
+		return fmt.Errorf("fault point %q: %w\n%s", name, err, Grammar)
+	}
+	if fwd != nil {
+		if err := fwd(name, term); err != nil {
+			if prev.Armed {
+				_ = r.fps.Enable(name, prev.Term)
+			} else {
+				_ = r.fps.Disable(name)
+			}
+			rollback()
+			return fmt.Errorf("fault point %q: forwarding term: %w", name, err)
+		}
+	}
 	r.rec.Record(record.Event{Kind: record.KindFailpointArm, Member: s.Member, Detail: name + "=" + term})
 	return nil
 }

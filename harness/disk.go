@@ -3,14 +3,175 @@ package harness
 import (
 	"context"
 	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/leaderfault/leaderfault/failpoints"
+	"github.com/leaderfault/leaderfault/harness/disk"
+	"github.com/leaderfault/leaderfault/harness/record"
 )
 
-var diskSites = []string{"write", "fsync"}
+// DiskAvailable returns nil when disk faults can run here, or the reason they
+// cannot (no /dev/fuse, not root, ...). Tests that need them skip with it.
+func DiskAvailable() error { return disk.Available() }
 
-func diskPointName(member, site string) string { return member + "/disk-" + site }
-
-func (c *Cluster) mountDisks(ctx context.Context) error {
-	return errors.New("disk faults: not wired yet")
+// diskPointName is the fault point of one disk site of a member, e.g.
+// "m0/disk-fsync". These points are evaluated in the member's FUSE child.
+func diskPointName(member string, site disk.Site) string {
+	return member + "/disk-" + string(site)
 }
 
-func (c *Cluster) unmountDisks() error { return nil }
+var diskDescriptions = map[disk.Site]string{
+	disk.SiteWrite: "every write to the member's data dir (WAL, snapshot, bbolt)",
+	disk.SiteFsync: "every fsync/fdatasync of the member's data dir (WAL commit, bbolt commit)",
+	disk.SiteRead:  "reads of the member's data dir that miss the page cache",
+	disk.SiteOpen:  "open/create of files in the member's data dir",
+}
+
+// mountDisks puts every member's data dir on its own FUSE loopback mount and
+// registers the member's disk fault points.
+func (c *Cluster) mountDisks(ctx context.Context) error {
+	if err := disk.Available(); err != nil {
+		return fmt.Errorf("harness: Disk option: %w", err)
+	}
+	for _, m := range c.members {
+		backing := filepath.Join(c.dir, m.name+".backing")
+		if err := os.MkdirAll(backing, 0o700); err != nil {
+			return err
+		}
+		if err := os.MkdirAll(m.dataDir, 0o700); err != nil {
+			return err
+		}
+		name := m.name
+		mnt, err := disk.Mount(ctx, backing, m.dataDir, func(site disk.Site) {
+			c.fps.Hit(diskPointName(name, site))
+		})
+		if err != nil {
+			return fmt.Errorf("harness: mount %s: %w", m.name, err)
+		}
+		m.disk = mnt
+		for _, site := range disk.Sites() {
+			site := site
+			err := c.fps.RegisterRemote(failpoints.Point{
+				Name: diskPointName(m.name, site), Member: m.name, Description: diskDescriptions[site],
+			}, func(_, term string) error {
+				if term == "" {
+					return mnt.Disable(site)
+				}
+				return mnt.Enable(site, term)
+			})
+			if err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+func (c *Cluster) unmountDisks() error {
+	var errs []error
+	for _, m := range c.members {
+		if m.disk != nil {
+			if err := m.disk.Close(); err != nil {
+				errs = append(errs, fmt.Errorf("unmount %s: %w", m.name, err))
+			}
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// DiskStall makes the member's disk hang: every write and fsync of its data
+// dir blocks until healed (failpoint term "pause" on its disk points). This
+// is the IO hang of pingcap/tidb#69048.
+type DiskStall struct{}
+
+// Kind implements Fault.
+func (DiskStall) Kind() string { return "disk-stall" }
+
+// Apply implements Fault.
+func (DiskStall) Apply(ctx context.Context, c *Cluster, m *Member, fired func()) (Effect, error) {
+	return applyDiskTerm(ctx, c, m, fired, "pause", disk.SiteWrite, disk.SiteFsync)
+}
+
+// DiskDelay slows the member's disk: every fsync (and, with Writes, every
+// write) of its data dir takes Delay longer.
+type DiskDelay struct {
+	Delay  time.Duration
+	Writes bool
+}
+
+// Kind implements Fault.
+func (DiskDelay) Kind() string { return "disk-delay" }
+func (f DiskDelay) String() string {
+	if f.Writes {
+		return fmt.Sprintf("disk-delay %v on fsync and write", f.Delay)
+	}
+	return fmt.Sprintf("disk-delay %v on fsync", f.Delay)
+}
+
+// Apply implements Fault.
+func (f DiskDelay) Apply(ctx context.Context, c *Cluster, m *Member, fired func()) (Effect, error) {
+	if f.Delay <= 0 {
+		return nil, fmt.Errorf("disk-delay: delay must be positive, got %v", f.Delay)
+	}
+	sites := []disk.Site{disk.SiteFsync}
+	if f.Writes {
+		sites = append(sites, disk.SiteWrite)
+	}
+	return applyDiskTerm(ctx, c, m, fired, fmt.Sprintf("sleep(%q)", f.Delay.String()), sites...)
+}
+
+// applyDiskTerm arms term on the member's disk points and calls fired when
+// the first of them is hit.
+func applyDiskTerm(ctx context.Context, c *Cluster, m *Member, fired func(), term string, sites ...disk.Site) (Effect, error) {
+	if m.disk == nil {
+		return nil, fmt.Errorf("disk faults need the cluster's Disk option (data dirs on FUSE): %v", DiskAvailable())
+	}
+	if !m.Running() {
+		return nil, fmt.Errorf("%s: %w", m.name, ErrNotRunning)
+	}
+	mark := c.rec.Len()
+	var armed []string
+	undo := func() error {
+		var errs []error
+		for _, n := range armed {
+			errs = append(errs, c.fps.Disable(n))
+		}
+		return errors.Join(errs...)
+	}
+	for _, site := range sites {
+		name := diskPointName(m.name, site)
+		if err := c.fps.Enable(name, term); err != nil {
+			return nil, errors.Join(err, undo())
+		}
+		armed = append(armed, name)
+	}
+	watch, stop := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		_, err := c.rec.Wait(watch, mark, func(e record.Event) bool {
+			if e.Kind != record.KindFailpointHit {
+				return false
+			}
+			for _, n := range armed {
+				if strings.HasPrefix(e.Detail, n+"=") {
+					return true
+				}
+			}
+			return false
+		})
+		if err == nil {
+			fired()
+		}
+	}()
+	return effectFunc(func(context.Context) error {
+		err := undo()
+		stop()
+		<-done
+		return err
+	}), nil
+}

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/leaderfault/leaderfault/failpoints"
+	"github.com/leaderfault/leaderfault/harness/disk"
 	"github.com/leaderfault/leaderfault/harness/record"
 )
 
@@ -128,7 +129,7 @@ func (c *Cluster) registerPoints() error {
 func (c *Cluster) unregisterPoints() {
 	c.fps.Unregister(PointLeaderTransfer)
 	for _, m := range c.members {
-		for _, site := range diskSites {
+		for _, site := range disk.Sites() {
 			c.fps.Unregister(diskPointName(m.name, site))
 		}
 	}

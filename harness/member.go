@@ -14,6 +14,7 @@ import (
 	"go.etcd.io/etcd/server/v3/etcdserver"
 	"go.uber.org/zap"
 
+	"github.com/leaderfault/leaderfault/harness/disk"
 	"github.com/leaderfault/leaderfault/harness/record"
 )
 
@@ -41,6 +42,7 @@ type Member struct {
 	dataDir string // where etcd keeps its data (on the FUSE mount with Disk)
 
 	peer, client *proxy
+	disk         *disk.Mounted // nil unless the cluster has the Disk option
 
 	mu     sync.Mutex
 	state  MemberState
@@ -286,6 +288,22 @@ func (m *Member) Revision(ctx context.Context) (int64, error) {
 		return 0, fmt.Errorf("%s: revision: %w", m.name, err)
 	}
 	return resp.Header.Revision, nil
+}
+
+// SettledIndex waits until the member has applied everything it knows to be
+// committed, and returns its applied index. On a member cut off from the
+// leader this index cannot move any more.
+func (m *Member) SettledIndex(ctx context.Context) (uint64, error) {
+	s := m.Server()
+	if s == nil {
+		return 0, fmt.Errorf("%s: %w", m.name, ErrNotRunning)
+	}
+	select {
+	case <-s.ApplyWaitCommit():
+		return s.AppliedIndex(), nil
+	case <-ctx.Done():
+		return 0, fmt.Errorf("%s: applying committed entries: %w", m.name, ctx.Err())
+	}
 }
 
 // RaftIndex is the member's applied raft index.

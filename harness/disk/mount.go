@@ -80,7 +80,7 @@ func Mount(ctx context.Context, backing, mountpoint string, onHit func(site Site
 	m.cmd = exec.Command(exe, backing, mountpoint)
 	m.cmd.Args[0] = "leaderfault-disk-server"
 	m.cmd.Env = childEnviron()
-	m.cmd.Dir = "/" // a working directory under the mount would keep it busy
+	m.cmd.Dir = "/"                          // a working directory under the mount would keep it busy
 	m.cmd.ExtraFiles = []*os.File{ctlR, evW} // fds 3 and 4
 	m.cmd.Stdout, m.cmd.Stderr = m.output, m.output
 	// Its own process group: a Ctrl-C for the test must not kill the server

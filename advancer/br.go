@@ -46,8 +46,13 @@ func (a *brAdvancer) Run(ctx context.Context, env *Env) error {
 	}
 	defer func() { w.watcher.Close() }()
 	return serve(ctx, env, a.cfg.RetryInterval, func(ctx context.Context, current uint64) (uint64, int64, error) {
-		defer cli.widenNow()
-		return w.WaitGlobalCheckpointAdvance(ctx, current)
+		v, rev, err := w.WaitGlobalCheckpointAdvance(ctx, current)
+		if err != nil {
+			// The first watch may never have opened (pinned member down):
+			// do not let it hold the client on one endpoint.
+			cli.widenNow(env, "first wait failed")
+		}
+		return v, rev, err
 	})
 }
 

@@ -33,7 +33,7 @@ type brWaiter struct {
 	// notification; every response is passed to onResponse. The pinned
 	// client uses them to widen its endpoints once the first stream is open.
 	createdNotify func() bool
-	onResponse    func(clientv3.WatchResponse)
+	onResponse    func(*Env, clientv3.WatchResponse)
 }
 
 // WaitGlobalCheckpointAdvance returns the first checkpoint larger than
@@ -188,7 +188,7 @@ func (w *brWaiter) waitCheckpointEvent(ctx context.Context, key string, current 
 				return 0, 0, fmt.Errorf("%w: watch channel closed (from rev %d)", errWatchRestart, rev)
 			}
 			if w.onResponse != nil {
-				w.onResponse(resp)
+				w.onResponse(w.env, resp)
 			}
 			if err := resp.Err(); err != nil {
 				if resp.CompactRevision != 0 {

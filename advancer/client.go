@@ -49,6 +49,7 @@ func (c Config) clientConfig(endpoints []string, lg *zap.Logger) clientv3.Config
 // (TestPinnedClientKeepsStreamAfterWiden checks it on a real cluster).
 type pinnedClient struct {
 	*clientv3.Client
+	pinned string
 	all    []string
 	widen  bool
 	widend bool
@@ -59,7 +60,7 @@ func newPinnedClient(cfg Config, env *Env) (*pinnedClient, error) {
 	if err != nil {
 		return nil, fmt.Errorf("advancer %s: client for %s: %w", cfg.Name, env.PinnedOrFirst(), err)
 	}
-	return &pinnedClient{Client: cli, all: env.Endpoints, widen: cfg.Endpoints == EndpointsAll}, nil
+	return &pinnedClient{Client: cli, pinned: env.PinnedOrFirst(), all: env.Endpoints, widen: cfg.Endpoints == EndpointsAll}, nil
 }
 
 // needsCreatedNotify tells whether the next watch must ask for a created
@@ -68,22 +69,23 @@ func (p *pinnedClient) needsCreatedNotify() bool { return p.widen && !p.widend }
 
 // widenAfter gives the client every endpoint once the first watch stream is
 // open (its first response, the created notification, has arrived).
-func (p *pinnedClient) widenAfter(resp clientv3.WatchResponse) {
+func (p *pinnedClient) widenAfter(env *Env, resp clientv3.WatchResponse) {
 	if !p.widen || p.widend || !resp.Created {
 		return
 	}
-	p.widenNow()
+	p.widenNow(env, "first watch open on "+p.pinned)
 }
 
 // widenNow gives the client every endpoint now (after a first wait that
 // never opened its stream, so that a dead pinned member cannot hold the
 // client forever).
-func (p *pinnedClient) widenNow() {
+func (p *pinnedClient) widenNow(env *Env, why string) {
 	if !p.widen || p.widend {
 		return
 	}
 	p.widend = true
 	p.SetEndpoints(p.all...)
+	env.Note("%s; client now knows all %d endpoints", why, len(p.all))
 }
 
 // memberClients is one client per member, each knowing only its member, so a

@@ -121,6 +121,7 @@ func (r *robustRun) follow(ctx context.Context) error {
 		return err
 	}
 	on := r.mc.endpoints[r.watchOn]
+	r.env.Note("watch #%d on %s from rev %d", r.generation, on, from)
 	watchRev := from - 1 // everything up to here is delivered (or irrelevant)
 	var pendingRev int64 // a quorum ModRevision the watch has not delivered yet
 	var pendingSince time.Time

@@ -1,0 +1,159 @@
+package advancer
+
+import (
+	"context"
+	"fmt"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/leaderfault/leaderfault/harness"
+	"github.com/leaderfault/leaderfault/harness/record"
+)
+
+// fastScale maps production constants to the fast profile (E = 100 ms).
+const fastScale = 10
+
+const fastElection = 100 * time.Millisecond
+
+func ctxFor(t *testing.T, d time.Duration) context.Context {
+	ctx, cancel := context.WithTimeout(t.Context(), d)
+	t.Cleanup(cancel)
+	return ctx
+}
+
+// goUntilCleanup runs fn in a goroutine whose ctx is cancelled at cleanup,
+// and waits for it there; fn's error fails the test.
+func goUntilCleanup(t *testing.T, name string, fn func(ctx context.Context) error) {
+	ctx, cancel := context.WithCancel(context.Background())
+	var wg sync.WaitGroup
+	var err error
+	wg.Go(func() { err = fn(ctx) })
+	t.Cleanup(func() {
+		cancel()
+		wg.Wait()
+		if err != nil {
+			t.Errorf("%s: %v", name, err)
+		}
+	})
+}
+
+// startAdvancer runs preset cfg (scaled to the fast profile) with its watch
+// starting on member on.
+func startAdvancer(t *testing.T, c *harness.Cluster, cfg Config, on *harness.Member) *Env {
+	t.Helper()
+	scaled, notes := cfg.Scale(fastScale)
+	for _, n := range notes {
+		t.Logf("%s: %s", cfg.Name, n)
+	}
+	env := &Env{Endpoints: c.Endpoints(), Pinned: on.ClientURL(), Task: "t1", Recorder: c.Recorder(), Failpoints: c.Failpoints()}
+	a := New(scaled)
+	goUntilCleanup(t, "advancer "+a.Name(), func(ctx context.Context) error { return a.Run(ctx, env) })
+	return env
+}
+
+func startWriter(t *testing.T, c *harness.Cluster) {
+	t.Helper()
+	w := &Writer{Endpoints: c.Endpoints(), Task: "t1", Every: 20 * time.Millisecond, Recorder: c.Recorder(), Failpoints: c.Failpoints()}
+	goUntilCleanup(t, "writer", w.Run)
+}
+
+// writeOnce stores value v under the task's key directly, for tests that need
+// a quiet key.
+func writeOnce(t *testing.T, c *harness.Cluster, v uint64) {
+	t.Helper()
+	ctx := ctxFor(t, 10*time.Second)
+	l, err := c.WaitLeader(ctx)
+	require.NoError(t, err)
+	cli, err := l.DirectClient()
+	require.NoError(t, err)
+	resp, err := cli.Put(ctx, CheckpointKey("t1"), string(EncodeCheckpoint(v)))
+	require.NoError(t, err)
+	c.Recorder().Record(record.Event{Kind: record.KindWrite, Member: WriterMember, Value: v, Revision: resp.Header.Revision, Detail: "test"})
+}
+
+// waitAdvance waits for an advance to at least v, recorded at or after from.
+func waitAdvance(ctx context.Context, rec *record.Recorder, from int, v uint64) (record.Event, error) {
+	e, err := rec.Wait(ctx, from, func(e record.Event) bool { return e.Kind == record.KindAdvance && e.Value >= v })
+	if err != nil {
+		return e, fmt.Errorf("no advance to >= %d: %w", v, err)
+	}
+	return e, nil
+}
+
+// lag is how long one write waited to be observed.
+type lag struct {
+	write    record.Event
+	observed bool
+	wait     time.Duration
+}
+
+// writeLags pairs every write recorded at or after from with the first
+// advance that reached its value (an advance recorded before the write's own
+// event counts as immediate). Unobserved writes wait until the record's end.
+func writeLags(events []record.Event, from time.Duration) []lag {
+	var out []lag
+	var advances []record.Event
+	var end time.Duration
+	for _, e := range events {
+		end = max(end, e.At)
+		if e.Kind == record.KindAdvance {
+			advances = append(advances, e)
+		}
+	}
+	for _, w := range events {
+		if w.Kind != record.KindWrite || w.At < from {
+			continue
+		}
+		l := lag{write: w, wait: end - w.At}
+		for _, a := range advances {
+			if a.Value >= w.Value {
+				l.observed, l.wait = true, max(0, a.At-w.At)
+				break
+			}
+		}
+		out = append(out, l)
+	}
+	return out
+}
+
+func worstLag(lags []lag) lag {
+	var worst lag
+	for _, l := range lags {
+		if l.wait >= worst.wait {
+			worst = l
+		}
+	}
+	return worst
+}
+
+// startBackgroundWrites puts another key every 50 ms through the leader's
+// direct client, so the cluster's revision moves while the checkpoint key
+// stays quiet (as PD's etcd always has traffic).
+func startBackgroundWrites(t *testing.T, c *harness.Cluster) {
+	t.Helper()
+	goUntilCleanup(t, "background writes", func(ctx context.Context) error {
+		tick := time.NewTicker(50 * time.Millisecond)
+		defer tick.Stop()
+		for i := 0; ; i++ {
+			select {
+			case <-ctx.Done():
+				return nil
+			case <-tick.C:
+			}
+			l := c.Leader()
+			if l == nil {
+				continue
+			}
+			cli, err := l.DirectClient()
+			if err != nil {
+				continue
+			}
+			pctx, cancel := context.WithTimeout(ctx, time.Second)
+			_, _ = cli.Put(pctx, "/leaderfault/background", fmt.Sprint(i))
+			cancel()
+		}
+	})
+}

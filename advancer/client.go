@@ -2,8 +2,8 @@ package advancer
 
 import (
 	"context"
-	"errors"
 	"fmt"
+	"strings"
 	"sync"
 	"time"
 
@@ -172,8 +172,29 @@ func (mc *memberClients) quorumRead(ctx context.Context, key string, timeout tim
 		}
 		errs = append(errs, a.err)
 	}
-	return readResult{}, fmt.Errorf("quorum read: no member answered within %v: %w", timeout, errors.Join(errs...))
+	return readResult{}, fmt.Errorf("quorum read: no member answered within %v: %w", timeout, joinInline(errs))
 }
+
+// joinInline joins errors on one line ("a; b"), so each stays readable in a
+// timeline, and keeps them for errors.Is.
+func joinInline(errs []error) error {
+	if len(errs) == 0 {
+		return nil
+	}
+	return inlineErrors(errs)
+}
+
+type inlineErrors []error
+
+func (e inlineErrors) Error() string {
+	parts := make([]string, len(e))
+	for i, err := range e {
+		parts[i] = err.Error()
+	}
+	return strings.Join(parts, "; ")
+}
+
+func (e inlineErrors) Unwrap() []error { return e }
 
 // readCheckpoint reads key and decodes it. An absent key reads as 0, as in BR.
 func readCheckpoint(ctx context.Context, kv clientv3.KV, key string) (readResult, error) {

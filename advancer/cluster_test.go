@@ -235,6 +235,12 @@ func testRobustRecovers(t *testing.T, c *harness.Cluster, fault harness.Fault, t
 	firstAfter := lags[0]
 	t.Logf("%s: %d uploads during the fault; first at +%v; worst lag %v (write #%d value %d)",
 		fault.Kind(), len(lags), firstAfter.write.At-in.At, worst.wait, worst.write.Seq, worst.write.Value)
+	for _, e := range rec.Events() {
+		switch e.Kind {
+		case record.KindAdvancerError, record.KindAdvancerInfo, record.KindFaultArmed, record.KindFaultHealed, record.KindLeader:
+			t.Log(e.String())
+		}
+	}
 	assert.True(t, worst.observed)
 	assert.LessOrEqual(t, worst.wait, 5*fastElection, "an upload waited longer than 5 election timeouts to be observed")
 	assert.Empty(t, CheckInvariants(rec.Events()))

@@ -1,0 +1,67 @@
+package scenarios
+
+import (
+	"fmt"
+	"time"
+
+	"github.com/leaderfault/leaderfault/harness/record"
+)
+
+// The stalled-watch watchdog runs in every scenario. The writer's
+// successful uploads are acknowledged by a quorum, so the revision of the
+// newest upload is the cluster's quorum revision for the checkpoint key; the
+// watchdog compares it with the newest revision the advancer observed. When
+// the advancer has not seen an upload for longer than the threshold it
+// records "stalled since t", and "caught up at t" when it sees one again.
+
+func (r *run) startWatchdog() {
+	threshold := 2 * r.c.Profile().Election
+	r.bg.Add(1)
+	go func() {
+		defer r.bg.Done()
+		var (
+			seen       int   // events examined
+			lastAdvRev int64 // newest revision the advancer observed
+			lastAdvVal uint64
+			pending    []record.Event // uploads the advancer has not seen, oldest first
+			stalled    bool
+		)
+		tick := time.NewTicker(r.c.Profile().Tick)
+		defer tick.Stop()
+		for {
+			select {
+			case <-r.bgCtx.Done():
+				return
+			case <-tick.C:
+			}
+			ev := r.rec.Events()
+			for _, e := range ev[seen:] {
+				switch e.Kind {
+				case record.KindWrite:
+					pending = append(pending, e)
+				case record.KindAdvance:
+					if e.Value > lastAdvVal {
+						lastAdvVal, lastAdvRev = e.Value, e.Revision
+					}
+				}
+			}
+			seen = len(ev)
+			for len(pending) > 0 && pending[0].Value <= lastAdvVal {
+				pending = pending[1:]
+			}
+			now := r.now()
+			switch {
+			case !stalled && len(pending) > 0 && now-pending[0].At > threshold:
+				stalled = true
+				r.rec.Record(record.Event{Kind: record.KindStalled, Member: "watchdog",
+					Detail: fmt.Sprintf("since t=%.0fms: advancer at rev %d, quorum at rev %d", ms(pending[0].At), lastAdvRev, pending[len(pending)-1].Revision)})
+			case stalled && (len(pending) == 0 || now-pending[0].At <= threshold/2):
+				stalled = false
+				r.rec.Record(record.Event{Kind: record.KindCaughtUp, Member: "watchdog",
+					Detail: fmt.Sprintf("advancer at rev %d", lastAdvRev)})
+			}
+		}
+	}()
+}
+
+func ms(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }

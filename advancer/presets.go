@@ -73,6 +73,12 @@ func legacy() Config {
 // request timeouts of later PRs are not in it (knobs watch-create-timeouts and
 // request-timeouts add them: 5s,10s,15s). REFERENCE pins only MaxDelay of the
 // backoff; the rest keeps gRPC's defaults.
+//
+// Measured here: etcd answers RequestProgress only once its revision has
+// reached every watcher's start revision (storage/mvcc/watchable_store.go,
+// progressIfSync), and BR watches from the read's revision + 1. So on a
+// cluster where nothing else is written, the idle timer fires every
+// IdleTimeout even on a healthy member; PD's etcd always has other writes.
 func pr69047() Config {
 	c := legacy()
 	c.Name = PresetPR69047

@@ -24,20 +24,25 @@ func ctxFor(t *testing.T, d time.Duration) context.Context {
 	return ctx
 }
 
-// goUntilCleanup runs fn in a goroutine whose ctx is cancelled at cleanup,
-// and waits for it there; fn's error fails the test.
-func goUntilCleanup(t *testing.T, name string, fn func(ctx context.Context) error) {
+// goUntilCleanup runs fn in a goroutine until the returned stop is called
+// (at the latest at cleanup), and waits for it; fn's error fails the test.
+func goUntilCleanup(t *testing.T, name string, fn func(ctx context.Context) error) (stop func()) {
 	ctx, cancel := context.WithCancel(context.Background())
 	var wg sync.WaitGroup
 	var err error
 	wg.Go(func() { err = fn(ctx) })
-	t.Cleanup(func() {
-		cancel()
-		wg.Wait()
-		if err != nil {
-			t.Errorf("%s: %v", name, err)
-		}
-	})
+	var once sync.Once
+	stop = func() {
+		once.Do(func() {
+			cancel()
+			wg.Wait()
+			if err != nil {
+				t.Errorf("%s: %v", name, err)
+			}
+		})
+	}
+	t.Cleanup(stop)
+	return stop
 }
 
 // startAdvancer runs preset cfg (scaled to the fast profile) with its watch
@@ -50,14 +55,17 @@ func startAdvancer(t *testing.T, c *harness.Cluster, cfg Config, on *harness.Mem
 	}
 	env := &Env{Endpoints: c.Endpoints(), Pinned: on.ClientURL(), Task: "t1", Recorder: c.Recorder(), Failpoints: c.Failpoints()}
 	a := New(scaled)
-	goUntilCleanup(t, "advancer "+a.Name(), func(ctx context.Context) error { return a.Run(ctx, env) })
+	_ = goUntilCleanup(t, "advancer "+a.Name(), func(ctx context.Context) error { return a.Run(ctx, env) })
 	return env
 }
 
-func startWriter(t *testing.T, c *harness.Cluster) {
+// startWriter runs the checkpoint writer until the returned stop (or
+// cleanup). Stop it before judging invariants: an upload in flight is only
+// recorded when it ends.
+func startWriter(t *testing.T, c *harness.Cluster) (stop func()) {
 	t.Helper()
 	w := &Writer{Endpoints: c.Endpoints(), Task: "t1", Every: 20 * time.Millisecond, Recorder: c.Recorder(), Failpoints: c.Failpoints()}
-	goUntilCleanup(t, "writer", w.Run)
+	return goUntilCleanup(t, "writer", w.Run)
 }
 
 // writeOnce stores value v under the task's key directly, for tests that need
@@ -134,7 +142,7 @@ func worstLag(lags []lag) lag {
 // stays quiet (as PD's etcd always has traffic).
 func startBackgroundWrites(t *testing.T, c *harness.Cluster) {
 	t.Helper()
-	goUntilCleanup(t, "background writes", func(ctx context.Context) error {
+	_ = goUntilCleanup(t, "background writes", func(ctx context.Context) error {
 		tick := time.NewTicker(50 * time.Millisecond)
 		defer tick.Stop()
 		for i := 0; ; i++ {

@@ -179,7 +179,7 @@ func TestLegacyStaysBlockedOnMemberWithoutProgress(t *testing.T) {
 
 	in, err := c.Inject(ctx, harness.Isolate{}, harness.Named(f.Name()))
 	require.NoError(t, err)
-	startWriter(t, c)
+	stopWriter := startWriter(t, c)
 	mark := rec.Len()
 	// 30 election timeouts of uploads.
 	lastWrite, err := rec.Wait(ctx, mark, func(e record.Event) bool { return e.Kind == record.KindWrite && e.At >= in.At+30*fastElection })
@@ -192,6 +192,7 @@ func TestLegacyStaysBlockedOnMemberWithoutProgress(t *testing.T) {
 	require.NoError(t, in.Heal(ctx))
 	_, err = waitAdvance(ctx, rec, mark, lastWrite.Value)
 	require.NoError(t, err, "legacy must catch up once its member is healed")
+	stopWriter()
 	assert.Empty(t, CheckInvariants(rec.Events()))
 }
 
@@ -216,7 +217,7 @@ func testRobustRecovers(t *testing.T, c *harness.Cluster, fault harness.Fault, t
 		return e.Kind == record.KindAdvancerInfo && strings.HasPrefix(e.Detail, "watch #1 on "+c.Leader().ClientURL())
 	})
 	require.NoError(t, err)
-	startWriter(t, c)
+	stopWriter := startWriter(t, c)
 	_, err = rec.Wait(ctx, 0, func(e record.Event) bool { return e.Kind == record.KindAdvance && e.Value >= 20 })
 	require.NoError(t, err)
 
@@ -228,6 +229,10 @@ func testRobustRecovers(t *testing.T, c *harness.Cluster, fault harness.Fault, t
 	_, err = waitAdvance(ctx, rec, 0, w.Value)
 	require.NoError(t, err)
 	require.NoError(t, in.Heal(ctx))
+	stopWriter()
+	writes := rec.OfKind(record.KindWrite)
+	_, err = waitAdvance(ctx, rec, 0, writes[len(writes)-1].Value)
+	require.NoError(t, err, "robust must observe the last upload")
 
 	// Every upload of the run counts, including those made just before the
 	// fault that the faulty member never delivered.

@@ -40,6 +40,9 @@ type Cluster struct {
 	tb             testing.TB // set by StartT: HealAll is registered as its cleanup
 	healRegistered bool
 
+	life     context.Context // ends when Close starts: background work of faults stops
+	endLife  context.CancelFunc
+
 	stopTransfer context.CancelFunc
 	transferDone chan struct{}
 	closeOnce    sync.Once
@@ -92,6 +95,7 @@ func Start(ctx context.Context, opts Options) (_ *Cluster, err error) {
 		rng:     rand.New(rand.NewSource(opts.Seed)),
 	}
 	c.faults = newFaultSet(c)
+	c.life, c.endLife = context.WithCancel(context.Background())
 	defer func() {
 		if err != nil {
 			c.Close()
@@ -105,6 +109,11 @@ func Start(ctx context.Context, opts Options) (_ *Cluster, err error) {
 		}
 		if m.client, err = newProxy(name+"/client", name, false, opts.Seed+int64(i)*2+1); err != nil {
 			m.peer.close()
+			return nil, err
+		}
+		if m.upstream, err = newProxy(name+"/upstream", name, false, 0); err != nil {
+			m.peer.close()
+			m.client.close()
 			return nil, err
 		}
 		m.peer.peerName = c.nameOfHex
@@ -160,6 +169,7 @@ func Start(ctx context.Context, opts Options) (_ *Cluster, err error) {
 func (c *Cluster) Close() error {
 	c.closeOnce.Do(func() {
 		var errs []error
+		c.endLife()
 		if c.stopTransfer != nil {
 			c.stopTransfer()
 			<-c.transferDone
@@ -180,11 +190,8 @@ func (c *Cluster) Close() error {
 		}
 		wg.Wait()
 		for _, m := range c.members {
-			if m.peer != nil {
-				m.peer.close()
-			}
-			if m.client != nil {
-				m.client.close()
+			for _, p := range m.proxies() {
+				p.close()
 			}
 		}
 		errs = append(errs, c.unmountDisks())
@@ -243,6 +250,16 @@ func (c *Cluster) Endpoints() []string {
 	out := make([]string, len(c.members))
 	for i, m := range c.members {
 		out[i] = m.ClientURL()
+	}
+	return out
+}
+
+// UpstreamEndpoints returns every member's upstream URL (see
+// Member.UpstreamURL): client endpoints that client-link faults never touch.
+func (c *Cluster) UpstreamEndpoints() []string {
+	out := make([]string, len(c.members))
+	for i, m := range c.members {
+		out[i] = m.UpstreamURL()
 	}
 	return out
 }

@@ -149,7 +149,7 @@ func applyDiskTerm(ctx context.Context, c *Cluster, m *Member, fired func(), ter
 		}
 		armed = append(armed, name)
 	}
-	watch, stop := context.WithCancel(context.Background())
+	watch, stop := context.WithCancel(c.life)
 	done := make(chan struct{})
 	go func() {
 		defer close(done)

@@ -161,6 +161,25 @@ func (f ClientPause) Apply(_ context.Context, c *Cluster, m *Member, fired func(
 	return c.faults.addLink(m, &linkEffect{kind: linkClient, member: m.name, dir: orBoth(f.Direction), rule: LinkRule{Pause: true}, fired: fired}), nil
 }
 
+// ClientRefuse takes the member's client link down hard: open client
+// connections are reset and every new one is reset as soon as it connects,
+// until healed. Each reconnect attempt fails fast, so gRPC's reconnect
+// backoff grows for as long as it lasts.
+type ClientRefuse struct{}
+
+// Kind implements Fault.
+func (ClientRefuse) Kind() string { return "client-refuse" }
+
+// Apply implements Fault.
+func (ClientRefuse) Apply(_ context.Context, c *Cluster, m *Member, fired func()) (Effect, error) {
+	eff := c.faults.addLink(m, &linkEffect{kind: linkClient, member: m.name, dir: In, rule: LinkRule{Refuse: true}, fired: fired})
+	if n := m.client.resetConns(); n > 0 {
+		fired()
+		c.rec.Add(record.KindProxy, m.name, "reset %d client connections; refusing new ones", n)
+	}
+	return eff, nil
+}
+
 // ClientReset resets (TCP RST) every client connection of the member; with
 // Every > 0 it keeps doing so at that interval until healed, so clients
 // reconnect again and again and their gRPC backoff grows.
@@ -197,6 +216,8 @@ func (f ClientReset) Apply(_ context.Context, c *Cluster, m *Member, fired func(
 		for {
 			select {
 			case <-stop:
+				return
+			case <-c.life.Done():
 				return
 			case <-t.C:
 				reset()

@@ -324,3 +324,22 @@ func TestHealAllRestoresEverything(t *testing.T) {
 	_, err = cli.Put(ctx, "after", "heal")
 	require.NoError(t, err)
 }
+
+func TestClientRefuseRejectsNewConnections(t *testing.T) {
+	c := StartT(t, Options{})
+	ctx := ctxT(t, 15*time.Second)
+	m := c.Members()[2]
+	in, err := c.Inject(ctx, ClientRefuse{}, Named(m.Name()))
+	require.NoError(t, err)
+	cli, err := c.NewClient(clientv3.Config{Endpoints: []string{m.ClientURL()}})
+	require.NoError(t, err)
+	defer cli.Close()
+	short, cancel := context.WithTimeout(ctx, 300*time.Millisecond)
+	_, err = cli.Get(short, "a")
+	cancel()
+	require.Error(t, err)
+	assert.True(t, in.Fired(), "a refused connection proves the fault fired")
+	require.NoError(t, in.Heal(ctx))
+	_, err = cli.Get(ctx, "a")
+	require.NoError(t, err)
+}

@@ -62,7 +62,7 @@ func TestCloseLeavesNothingBehind(t *testing.T) {
 	dir := c.Dir()
 	var addrs []string
 	for _, m := range c.Members() {
-		addrs = append(addrs, strings.TrimPrefix(m.ClientURL(), "http://"), strings.TrimPrefix(m.PeerURL(), "http://"))
+		addrs = append(addrs, strings.TrimPrefix(m.ClientURL(), "http://"), strings.TrimPrefix(m.PeerURL(), "http://"), strings.TrimPrefix(m.UpstreamURL(), "http://"))
 	}
 	if disk {
 		assert.Len(t, mountsUnder(t, dir), 3, "one FUSE mount per member")

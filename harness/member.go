@@ -42,6 +42,7 @@ type Member struct {
 	dataDir string // where etcd keeps its data (on the FUSE mount with Disk)
 
 	peer, client *proxy
+	upstream     *proxy // a second client endpoint that faults never touch
 	disk         *disk.Mounted // nil unless the cluster has the Disk option
 
 	mu     sync.Mutex
@@ -63,6 +64,12 @@ func (m *Member) ID() types.ID { return m.id }
 
 // ClientURL is the member's client endpoint, through its client-link proxy.
 func (m *Member) ClientURL() string { return m.client.URL() }
+
+// UpstreamURL is a second client endpoint of the member that client-link
+// faults never touch, stable across restarts: for load generators (the
+// checkpoint writer) whose traffic must not share the faults of the client
+// under test. Peer, disk and process faults still affect it.
+func (m *Member) UpstreamURL() string { return m.upstream.URL() }
 
 // PeerURL is the member's advertised peer URL, through its peer-link proxy.
 func (m *Member) PeerURL() string { return m.peer.URL() }
@@ -182,6 +189,7 @@ func (m *Member) start(initial bool) error {
 	m.mu.Unlock()
 	m.peer.setBackend(peerAddr)
 	m.client.setBackend(clientAddr)
+	m.upstream.setBackend(clientAddr)
 	m.c.notify()
 	return nil
 }
@@ -224,21 +232,31 @@ func (m *Member) shutdown(hard bool) error {
 	m.lead, m.term = 0, 0
 	m.mu.Unlock()
 	if hard {
-		m.peer.setBackend("")
-		m.client.setBackend("")
-		m.peer.resetConns()
-		m.client.resetConns()
+		for _, p := range m.proxies() {
+			p.setBackend("")
+			p.resetConns()
+		}
 		e.Server.HardStop()
 	}
 	direct.Close()
 	e.Close()
 	<-e.Server.StopNotify()
-	m.peer.setBackend("")
-	m.client.setBackend("")
-	m.peer.resetConns()
-	m.client.resetConns()
+	for _, p := range m.proxies() {
+		p.setBackend("")
+		p.resetConns()
+	}
 	m.c.notify()
 	return nil
+}
+
+func (m *Member) proxies() []*proxy {
+	var out []*proxy
+	for _, p := range []*proxy{m.peer, m.client, m.upstream} {
+		if p != nil {
+			out = append(out, p)
+		}
+	}
+	return out
 }
 
 // Crash hard-stops the member: no leadership transfer, connections reset.

@@ -30,6 +30,7 @@ import (
 
 // LinkRule is what a link does to bytes flowing in one direction.
 type LinkRule struct {
+	Refuse    bool          // reset every new connection at once (and existing ones when applied)
 	Blackhole bool          // drop every byte (the connection stays open)
 	Pause     bool          // hold bytes until the rule changes
 	Latency   time.Duration // delay every chunk by Latency ± Jitter
@@ -40,6 +41,7 @@ func (r LinkRule) zero() bool { return r == LinkRule{} }
 
 // merge combines two rules that both apply: the harsher of each field.
 func (r LinkRule) merge(o LinkRule) LinkRule {
+	r.Refuse = r.Refuse || o.Refuse
 	r.Blackhole = r.Blackhole || o.Blackhole
 	r.Pause = r.Pause || o.Pause
 	if o.Latency > r.Latency {
@@ -50,6 +52,8 @@ func (r LinkRule) merge(o LinkRule) LinkRule {
 
 func (r LinkRule) String() string {
 	switch {
+	case r.Refuse:
+		return "refuse"
 	case r.Blackhole:
 		return "blackhole"
 	case r.Pause:
@@ -192,6 +196,11 @@ func (p *proxy) acceptLoop() {
 		backend := p.backend
 		p.mu.Unlock()
 		if backend == "" {
+			rst(in)
+			continue
+		}
+		if r, hit := p.rules(unknownPeer, p.owner); r.Refuse {
+			hit()
 			rst(in)
 			continue
 		}

@@ -107,8 +107,10 @@ var Faults = map[string]FaultEntry{
 			d, err := p.direction("dir")
 			return harness.ClientPause{Direction: d}, err
 		}},
+	"client-refuse": {Kind: "client-refuse", Description: "client connections of the member reset, new ones reset at connect, until healed (reconnect backoff grows)",
+		Build: func(params) (harness.Fault, error) { return harness.ClientRefuse{}, nil }},
 	"client-reset": {Kind: "client-reset", Description: "client connections of the member reset (every=D: again and again until healed)",
-		Spec: script.FaultSpec{Params: map[string]script.ValueKind{"every": script.KindDuration}},
+		Spec:  script.FaultSpec{Params: map[string]script.ValueKind{"every": script.KindDuration}},
 		Build: func(p params) (harness.Fault, error) { return harness.ClientReset{Every: p.duration("every")}, nil }},
 	"crash": {Kind: "crash", Description: "hard stop of the member (no leadership transfer); restarted on heal",
 		Build: func(params) (harness.Fault, error) { return harness.Crash{}, nil }},

@@ -9,8 +9,9 @@ import (
 	"github.com/leaderfault/leaderfault/scenarios/script"
 )
 
-// Every expectation is measured from the most recent fault step (a fault,
-// failpoint, move-leader, crash or stop line). Where the event it waits for
+// Every expectation is measured from the most recent fault step: a fault,
+// failpoint, move-leader, crash, stop, restart or heal line (a heal is where
+// recovery from a fault that nobody can get around, like quorum loss, starts). Where the event it waits for
 // has not happened when the expectation fails, the run keeps recording, and
 // the figure is measured again from the full record when the run ends:
 // the measured figure is always reported, pass or fail.
@@ -34,7 +35,6 @@ func (r *run) expect(ctx context.Context, st script.Step, a script.Expect) {
 	case script.ExpectAdvance:
 		measure = func(ev []record.Event) (time.Duration, bool) { return firstAdvanceAfter(ev, m.at) }
 	case script.ExpectStall:
-		measure = func(ev []record.Event) (time.Duration, bool) { return firstAdvanceAfter(ev, m.at) }
 	case script.ExpectDetect:
 		measure = func(ev []record.Event) (time.Duration, bool) {
 			for _, e := range ev {
@@ -63,20 +63,16 @@ func (r *run) expect(ctx context.Context, st script.Step, a script.Expect) {
 		r.addExpectation(exp, nil)
 		return
 	}
-	at, found := r.waitFor(ctx, deadline, measure, a.What == script.ExpectStall)
+	if a.What == script.ExpectStall {
+		r.expectStall(ctx, st, a, m)
+		return
+	}
+	at, found := r.waitFor(ctx, deadline, measure)
 	if found {
 		d := at - m.at
 		exp.Measured = &d
 	}
 	switch a.What {
-	case script.ExpectStall:
-		exp.Passed = !found || at > deadline
-		if exp.Passed {
-			exp.Detail = fmt.Sprintf("no advance for %v", a.Duration)
-			exp.Measured = nil // filled at the end: when it did recover, if ever
-		} else {
-			exp.Detail = "advanced during the stall window"
-		}
 	case script.ExpectLeaderChange:
 		exp.Passed = found && at <= deadline
 		if exp.Passed {
@@ -95,7 +91,7 @@ func (r *run) expect(ctx context.Context, st script.Step, a script.Expect) {
 	if !exp.Passed && exp.Detail == "" {
 		exp.Detail = "not within " + a.Duration.String()
 	}
-	if !found || a.What == script.ExpectStall {
+	if !found {
 		r.addExpectation(exp, func(ev []record.Event) *time.Duration {
 			if at, ok := measure(ev); ok {
 				d := at - m.at
@@ -113,11 +109,75 @@ func (r *run) expect(ctx context.Context, st script.Step, a script.Expect) {
 	r.rec.Add(record.KindExpect, "", "line %d: %s: %s, measured %s", st.Line, st.Text, verdict, fmtMeasured(exp.Measured))
 }
 
+// StallOnset bounds, in election timeouts, how long after the fault step a
+// stall may begin. A BR-style advancer opens a new watch for every wait, and
+// clientv3 places each new stream on the next member round-robin; the stall
+// begins when a watch lands on the broken member and never returns.
+const StallOnset = 10
+
+// expectStall passes when, after the fault step, the advancer observes no
+// advance for the whole duration: a gap of at least D that begins within
+// StallOnset election timeouts of the fault. The measured figure is the time
+// from the fault step to the first advance after the gap began — how long it
+// really stayed stuck — or never.
+func (r *run) expectStall(ctx context.Context, st script.Step, a script.Expect, m faultMark) {
+	exp := Expectation{Line: st.Line, Text: st.Text}
+	onset := time.Duration(StallOnset) * r.c.Profile().Election
+	gapStart := m.at
+	passed := false
+	for {
+		ch := r.rec.Changed()
+		for _, e := range r.rec.Events() {
+			if e.Kind == record.KindAdvance && e.At > gapStart {
+				gapStart = e.At
+			}
+		}
+		now := r.now()
+		if now-gapStart >= a.Duration {
+			passed = true
+			break
+		}
+		if gapStart > m.at+onset {
+			break // advancing past the onset window: no stall
+		}
+		t := time.NewTimer(gapStart + a.Duration - now)
+		select {
+		case <-ch:
+		case <-t.C:
+		case <-ctx.Done():
+			t.Stop()
+			exp.Detail = ctx.Err().Error()
+			r.addExpectation(exp, nil)
+			return
+		}
+		t.Stop()
+	}
+	exp.Passed = passed
+	if passed {
+		exp.Detail = fmt.Sprintf("stalled from +%v", (gapStart - m.at).Round(time.Millisecond))
+	} else {
+		exp.Detail = fmt.Sprintf("kept advancing for %v after the fault", onset)
+	}
+	start := gapStart
+	r.addExpectation(exp, func(ev []record.Event) *time.Duration {
+		for _, e := range ev {
+			if e.Kind == record.KindAdvance && e.At > start {
+				d := e.At - m.at
+				return &d
+			}
+		}
+		return nil
+	})
+	verdict := "pass"
+	if !passed {
+		verdict = "FAIL"
+	}
+	r.rec.Add(record.KindExpect, "", "line %d: %s: %s, %s", st.Line, st.Text, verdict, exp.Detail)
+}
+
 // waitFor re-evaluates measure on every new event until it finds its event or
-// the deadline (on the record's clock) passes. For stalls it always waits for
-// the whole window unless the stall is broken.
-func (r *run) waitFor(ctx context.Context, deadline time.Duration, measure func([]record.Event) (time.Duration, bool), wholeWindow bool) (time.Duration, bool) {
-	_ = wholeWindow
+// the deadline (on the record's clock) passes.
+func (r *run) waitFor(ctx context.Context, deadline time.Duration, measure func([]record.Event) (time.Duration, bool)) (time.Duration, bool) {
 	for {
 		ch := r.rec.Changed()
 		if at, ok := measure(r.rec.Events()); ok {

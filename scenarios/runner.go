@@ -88,10 +88,11 @@ type run struct {
 	pinned *harness.Member
 	scale  float64
 
-	bg     sync.WaitGroup // advancer, writer, watchdog, timed heals
-	stopBg context.CancelFunc
-	bgCtx  context.Context
-	advOn  bool
+	bg       sync.WaitGroup // advancer, writer, watchdog, timed heals
+	stopBg   context.CancelFunc
+	bgCtx    context.Context
+	advOn    bool
+	writerOn bool
 
 	mu         sync.Mutex
 	injections []namedInjection
@@ -212,6 +213,7 @@ func (r *run) step(ctx context.Context, st script.Step) error {
 	case script.Lifecycle:
 		return r.lifecycle(ctx, a)
 	case script.Heal:
+		r.markFault()
 		return r.heal(ctx, a.Ref)
 	case script.Wait:
 		return r.wait(ctx, a)
@@ -365,6 +367,31 @@ func (r *run) startAdvancer(a script.Advancer) error {
 		}
 	}()
 	r.startWatchdog()
+	return r.awaitFollowing(r.bgCtx)
+}
+
+// FollowingAdvances is how many advances the advancer must have observed
+// before the step after its start (or the writer's, whichever is later)
+// runs: faults hit an advancer in its steady state — its watch open — and
+// not one still starting, whatever the machine's speed.
+const FollowingAdvances = 3
+
+func (r *run) awaitFollowing(ctx context.Context) error {
+	if !r.advOn || !r.writerOn {
+		return nil
+	}
+	ctx, cancel := context.WithTimeout(ctx, DefaultWait)
+	defer cancel()
+	n := 0
+	_, err := r.rec.Wait(ctx, 0, func(e record.Event) bool {
+		if e.Kind == record.KindAdvance {
+			n++
+		}
+		return n >= FollowingAdvances
+	})
+	if err != nil {
+		return fmt.Errorf("the advancer did not follow the writer (%d advances): %w", n, err)
+	}
 	return nil
 }
 
@@ -376,7 +403,9 @@ func knobText(v script.Value) string {
 }
 
 func (r *run) startWriter(a script.Writer) error {
-	eps := r.c.Endpoints()
+	// The writer is the upstream: it uses the members' upstream endpoints,
+	// which client-link faults (aimed at the advancer's links) never touch.
+	eps := r.c.UpstreamEndpoints()
 	if !a.Via.IsZero() {
 		ms, err := r.c.Resolve(r.target(a.Via))
 		if err != nil {
@@ -384,10 +413,11 @@ func (r *run) startWriter(a script.Writer) error {
 		}
 		eps = nil
 		for _, m := range ms {
-			eps = append(eps, m.ClientURL())
+			eps = append(eps, m.UpstreamURL())
 		}
 	}
 	w := &advancer.Writer{Endpoints: eps, Task: Task, Every: a.Every, Recorder: r.rec, Failpoints: r.fps}
+	r.writerOn = true
 	r.bg.Add(1)
 	go func() {
 		defer r.bg.Done()
@@ -395,7 +425,7 @@ func (r *run) startWriter(a script.Writer) error {
 			r.rec.Add(record.KindWriteError, "writer", "writer stopped: %v", err)
 		}
 	}()
-	return nil
+	return r.awaitFollowing(r.bgCtx)
 }
 
 func (r *run) markFault() {
@@ -449,6 +479,7 @@ func (r *run) lifecycle(ctx context.Context, a script.Lifecycle) error {
 	case script.OpCrash, script.OpStop:
 		return r.injectFault(ctx, script.Fault{Kind: string(a.Op), Target: a.Target})
 	case script.OpRestart:
+		r.markFault()
 		// Restart what a crash or stop step took down; anything else down
 		// is restarted directly.
 		var ms []*harness.Member

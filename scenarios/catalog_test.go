@@ -1,0 +1,49 @@
+package scenarios
+
+import (
+	"context"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/leaderfault/leaderfault/advancer"
+)
+
+// TestCatalog runs every built-in scenario against every preset:
+// TestCatalog/<scenario>/<preset>, runnable one at a time with -run.
+func TestCatalog(t *testing.T) {
+	files, err := filepath.Glob("../testdata/scenarios/*.scn")
+	require.NoError(t, err)
+	require.NotEmpty(t, files)
+	for _, f := range files {
+		name := strings.TrimSuffix(filepath.Base(f), ".scn")
+		t.Run(name, func(t *testing.T) {
+			sc, err := ParseFile(f)
+			require.NoError(t, err)
+			for _, p := range advancer.Presets() {
+				t.Run(p, func(t *testing.T) {
+					ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+					defer cancel()
+					res, err := Run(ctx, sc, Options{Preset: p, Logf: t.Logf})
+					if res != nil && res.Skipped != "" {
+						t.Skip(res.Skipped)
+					}
+					require.NoError(t, err)
+					t.Log(res.Summary())
+					if !res.Passed {
+						t.Log(res.Timeline())
+					}
+					assert.True(t, res.Valid, "invalid run: %v", res.Invalid)
+					assert.Empty(t, res.Failures)
+					for _, e := range res.Expectations {
+						assert.True(t, e.Passed, "%s", e)
+					}
+				})
+			}
+		})
+	}
+}

@@ -40,8 +40,8 @@ type Cluster struct {
 	tb             testing.TB // set by StartT: HealAll is registered as its cleanup
 	healRegistered bool
 
-	life     context.Context // ends when Close starts: background work of faults stops
-	endLife  context.CancelFunc
+	life    context.Context // ends when Close starts: background work of faults stops
+	endLife context.CancelFunc
 
 	stopTransfer context.CancelFunc
 	transferDone chan struct{}

@@ -42,7 +42,7 @@ type Member struct {
 	dataDir string // where etcd keeps its data (on the FUSE mount with Disk)
 
 	peer, client *proxy
-	upstream     *proxy // a second client endpoint that faults never touch
+	upstream     *proxy        // a second client endpoint that faults never touch
 	disk         *disk.Mounted // nil unless the cluster has the Disk option
 
 	mu     sync.Mutex

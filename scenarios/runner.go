@@ -268,6 +268,13 @@ func (r *run) ensureCluster(ctx context.Context, a *script.Cluster) error {
 		return err
 	}
 	r.c = c
+	// Who wins the first election is up to timing; move leadership to a
+	// member chosen by the seed so that a replay starts from the same leader
+	// and role targets (follower, follower:N) resolve to the same members.
+	ms := c.Members()
+	if err := c.MoveLeader(ctx, ms[seedRand(r.res.Seed).Intn(len(ms))]); err != nil {
+		return fmt.Errorf("seeded initial leader: %w", err)
+	}
 	p := c.Profile()
 	r.res.Profile, r.res.Tick, r.res.Elect = p.Name, p.Tick, p.Election
 	if err := advancer.RegisterPoints(r.fps); err != nil {

@@ -53,10 +53,10 @@ type Cluster struct {
 // Advancer configures the advancer under test; which one (the preset) is the
 // runner's choice, not the script's.
 //
-//	advancer watch-on=leader scale=0.5 backoff-max=3s
+//	advancer watch-on=leader scale=10 backoff-max=3s
 type Advancer struct {
 	WatchOn Target  // member its watch starts on; zero: the runner's default
-	Scale   float64 // multiplies the preset's timings; 0: not given
+	Scale   float64 // divides the preset's durations (10: production constants at the fast profile); 0: not given
 	Knobs   []Param // every other key=value, for the runner to validate
 }
 

@@ -72,10 +72,11 @@
 // milliseconds, election at least 5 ticks); disk=true puts the members' data
 // on the fault-injecting filesystem, which disk faults need.
 //
-//	advancer watch-on=leader scale=0.5 backoff-max=3s
+//	advancer watch-on=leader scale=10 backoff-max=3s
 //
 // watch-on is the member the advancer's watch starts on (its client knows
-// every endpoint); scale multiplies the preset's timings; any other key is a
+// every endpoint); scale divides the preset's production timings (scale=10
+// runs them against the fast profile); any other key is a
 // knob override passed to the runner, which validates it.
 //
 //	writer every=20ms via=leader

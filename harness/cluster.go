@@ -40,6 +40,7 @@ type Cluster struct {
 	tb             testing.TB // set by StartT: HealAll is registered as its cleanup
 	healRegistered bool
 
+	reaperc chan *reaper    // the reaper, which removes dir if this process dies without Close
 	life    context.Context // ends when Close starts: background work of faults stops
 	endLife context.CancelFunc
 
@@ -101,6 +102,17 @@ func Start(ctx context.Context, opts Options) (_ *Cluster, err error) {
 			c.Close()
 		}
 	}()
+	// Start the reaper alongside the members: fork+exec of a large test
+	// binary costs a few milliseconds that a start need not wait for.
+	reaperc := make(chan *reaper, 1)
+	go func() {
+		r, rerr := startReaper(dir)
+		if rerr != nil {
+			c.rec.Add(record.KindNote, "", "no reaper for %s (a killed process would leave it): %v", dir, rerr)
+		}
+		reaperc <- r
+	}()
+	c.reaperc = reaperc
 	for i := 0; i < opts.Members; i++ {
 		name := fmt.Sprintf("m%d", i)
 		m := &Member{c: c, name: name, index: i, state: StateNew, dataDir: filepath.Join(dir, name)}
@@ -198,6 +210,9 @@ func (c *Cluster) Close() error {
 		c.unregisterPoints()
 		if err := os.RemoveAll(c.dir); err != nil {
 			errs = append(errs, fmt.Errorf("harness: remove %s: %w", c.dir, err))
+		}
+		if c.reaperc != nil {
+			(<-c.reaperc).stop()
 		}
 		c.closeErr = errors.Join(errs...)
 	})

@@ -66,7 +66,7 @@ func TestCloseLeavesNothingBehind(t *testing.T) {
 	}
 	if disk {
 		assert.Len(t, mountsUnder(t, dir), 3, "one FUSE mount per member")
-		assert.Len(t, childPIDs(t), 3, "one FUSE child per member")
+		assert.Len(t, childPIDs(t), 4, "one FUSE child per member and the reaper")
 		// Leave a fault armed: Close must release it.
 		_, err = c.Inject(ctx, DiskStall{}, AnyFollower)
 		require.NoError(t, err)

@@ -2,6 +2,7 @@ package harness
 
 import (
 	"context"
+	"net"
 	"strings"
 	"time"
 
@@ -17,3 +18,5 @@ func clientv3IsDeadline(err error) bool {
 func ctxWithTimeout(ctx context.Context, d time.Duration) (context.Context, context.CancelFunc) {
 	return context.WithTimeout(ctx, d)
 }
+
+func dialTCP(addr string) (net.Conn, error) { return net.DialTimeout("tcp", addr, time.Second) }

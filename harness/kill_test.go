@@ -1,0 +1,161 @@
+package harness
+
+import (
+	"bufio"
+	"context"
+	"os"
+	"os/exec"
+	"strconv"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+	clientv3 "go.etcd.io/etcd/client/v3"
+
+	"github.com/leaderfault/leaderfault/harness/record"
+)
+
+// These tests kill a process in the middle of a disk stall and check that
+// nothing of it survives: no FUSE mount, no child process, no temp dir, no
+// listener; and that the next cluster starts normally.
+
+const victimEnv = "LEADERFAULT_TEST_VICTIM"
+
+// TestVictim is the process that gets killed: it starts a disk cluster,
+// stalls the leader's disk with writes in flight, reports its temp dir and
+// addresses, and blocks. It only runs when started by the tests below.
+func TestVictim(t *testing.T) {
+	if os.Getenv(victimEnv) == "" {
+		t.Skip("only run as a child of TestKilled*")
+	}
+	ctx := context.Background()
+	c, err := Start(ctx, Options{Disk: true})
+	require.NoError(t, err)
+	mark := c.Recorder().Len()
+	_, err = c.Inject(ctx, DiskStall{}, Leader)
+	require.NoError(t, err)
+	cli, err := c.NewClient(clientv3.Config{})
+	require.NoError(t, err)
+	go func() { _, _ = cli.Put(ctx, "stalled", "write") }() // hangs in the stall
+	// Wait until the stall has really caught a write.
+	wctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	_, err = c.Recorder().WaitKind(wctx, mark, record.KindFaultFired, "")
+	require.NoError(t, err)
+	var addrs []string
+	for _, m := range c.Members() {
+		addrs = append(addrs, strings.TrimPrefix(m.ClientURL(), "http://"), strings.TrimPrefix(m.PeerURL(), "http://"))
+	}
+	os.Stdout.WriteString("VICTIM " + c.Dir() + " " + strings.Join(addrs, ",") + "\n")
+	select {} // until killed or timed out
+}
+
+func startVictim(t *testing.T, extraArgs ...string) (*exec.Cmd, string, []string) {
+	t.Helper()
+	exe, err := os.Executable()
+	require.NoError(t, err)
+	args := append([]string{"-test.run=^TestVictim$", "-test.count=1"}, extraArgs...)
+	cmd := exec.Command(exe, args...)
+	cmd.Env = append(os.Environ(), victimEnv+"=1")
+	out, err := cmd.StdoutPipe()
+	require.NoError(t, err)
+	cmd.Stderr = nil
+	require.NoError(t, cmd.Start())
+	lines := make(chan string, 1)
+	go func() {
+		sc := bufio.NewScanner(out)
+		for sc.Scan() {
+			if strings.HasPrefix(sc.Text(), "VICTIM ") {
+				lines <- sc.Text()
+			}
+		}
+		close(lines)
+	}()
+	select {
+	case line, ok := <-lines:
+		require.True(t, ok, "victim exited before reporting")
+		f := strings.Fields(line)
+		require.Len(t, f, 3)
+		return cmd, f[1], strings.Split(f[2], ",")
+	case <-time.After(30 * time.Second):
+		_ = cmd.Process.Kill()
+		_ = cmd.Wait()
+		t.Fatal("victim did not start within 30s")
+	}
+	return nil, "", nil
+}
+
+// processesMentioning lists live processes whose command line or
+// environment mention s.
+func processesMentioning(s string) []string {
+	entries, _ := os.ReadDir("/proc")
+	var out []string
+	for _, e := range entries {
+		if _, err := strconv.Atoi(e.Name()); err != nil {
+			continue
+		}
+		stat, _ := os.ReadFile("/proc/" + e.Name() + "/stat")
+		if i := strings.LastIndexByte(string(stat), ')'); i > 0 && strings.HasPrefix(strings.TrimSpace(string(stat)[i+1:]), "Z") {
+			continue // a zombie is gone; init reaps it
+		}
+		for _, f := range []string{"cmdline", "environ"} {
+			b, _ := os.ReadFile("/proc/" + e.Name() + "/" + f)
+			if strings.Contains(string(b), s) {
+				out = append(out, e.Name())
+				break
+			}
+		}
+	}
+	return out
+}
+
+// assertNothingLeft waits (with a deadline) until nothing of the dead
+// cluster remains.
+func assertNothingLeft(t *testing.T, dir string, addrs []string) {
+	t.Helper()
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		mounts := mountsUnder(t, dir)
+		procs := processesMentioning(dir)
+		_, statErr := os.Stat(dir)
+		gone := os.IsNotExist(statErr)
+		if len(mounts) == 0 && len(procs) == 0 && gone {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("after 30s: mounts %v, processes %v, dir exists %v", mounts, procs, !gone)
+		}
+		time.Sleep(50 * time.Millisecond) // waiting on other processes' cleanup
+	}
+	for _, a := range addrs {
+		conn, err := dialTCP(a)
+		if err == nil {
+			conn.Close()
+		}
+		assert.Error(t, err, "listener %s survived", a)
+	}
+	// The next run starts normally.
+	c := StartT(t, Options{Disk: true})
+	writeN(t, c, 1)
+}
+
+func TestKilledProcessLeavesNothingBehind(t *testing.T) {
+	requireDisk(t)
+	cmd, dir, addrs := startVictim(t)
+	require.NoError(t, cmd.Process.Signal(syscall.SIGKILL))
+	_ = cmd.Wait()
+	assertNothingLeft(t, dir, addrs)
+}
+
+func TestTimedOutTestLeavesNothingBehind(t *testing.T) {
+	requireDisk(t)
+	cmd, dir, addrs := startVictim(t, "-test.timeout=3s")
+	err := cmd.Wait() // the victim panics: "test timed out after 3s"
+	var ee *exec.ExitError
+	require.ErrorAs(t, err, &ee)
+	assert.NotEqual(t, 0, ee.ExitCode())
+	assertNothingLeft(t, dir, addrs)
+}

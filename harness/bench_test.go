@@ -7,6 +7,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"sort"
 	"strings"
 	"sync"
 	"testing"
@@ -19,17 +20,31 @@ import (
 // BenchmarkClusterStart measures start + ready (every member serving, one
 // leader agreed) + close of a 3-member cluster.
 func BenchmarkClusterStart(b *testing.B) {
+	var ready []time.Duration
 	for b.Loop() {
+		start := time.Now()
 		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 		c, err := Start(ctx, Options{})
 		cancel()
 		if err != nil {
 			b.Fatal(err)
 		}
+		ready = append(ready, time.Since(start))
 		if err := c.Close(); err != nil {
 			b.Fatal(err)
 		}
 	}
+	b.ReportMetric(median(ready), "ready-ms-p50")
+}
+
+// median returns the median in milliseconds.
+func median(ds []time.Duration) float64 {
+	s := append([]time.Duration(nil), ds...)
+	sort.Slice(s, func(i, j int) bool { return s[i] < s[j] })
+	if len(s) == 0 {
+		return 0
+	}
+	return float64(s[len(s)/2]) / float64(time.Millisecond)
 }
 
 // BenchmarkClusterStartNaiveEmbed is the baseline: three plain
@@ -37,9 +52,11 @@ func BenchmarkClusterStart(b *testing.B) {
 // the same timing profile, measured the same way.
 func BenchmarkClusterStartNaiveEmbed(b *testing.B) {
 	naiveRan = true
+	var ready []time.Duration
 	for b.Loop() {
-		naiveCluster(b)
+		ready = append(ready, naiveCluster(b))
 	}
+	b.ReportMetric(median(ready), "ready-ms-p50")
 }
 
 func freePorts(b *testing.B, n int) []string {
@@ -59,7 +76,10 @@ func freePorts(b *testing.B, n int) []string {
 	return out
 }
 
-func naiveCluster(b *testing.B) {
+// naiveCluster starts, readies and closes a plain 3-member embed cluster and
+// returns how long it took to be ready.
+func naiveCluster(b *testing.B) time.Duration {
+	start := time.Now()
 	dir := b.TempDir()
 	ports := freePorts(b, 6)
 	var initial []string
@@ -110,12 +130,14 @@ func naiveCluster(b *testing.B) {
 			<-e.Server.LeaderChangedNotify()
 		}
 	}
+	ready := time.Since(start)
 	for _, e := range es {
 		if e != nil {
 			e.Close()
 		}
 	}
 	os.RemoveAll(dir)
+	return ready
 }
 
 // BenchmarkMoveLeader reports how many raft ticks a leader transfer takes,

@@ -4,6 +4,7 @@ PKGS     ?= ./...
 FUZZTIME ?= 10m
 
 .PHONY: test vet race bench repro fuzz stress build
+STRESS_N ?= 20
 
 ## test: vet + the whole test suite (what CI runs)
 test: vet
@@ -30,6 +31,19 @@ repro:
 fuzz:
 	$(GO) test -run '^$$' -fuzz FuzzParseTerm -fuzztime $(FUZZTIME) ./failpoints/
 	$(GO) test -run '^$$' -fuzz FuzzParse -fuzztime $(FUZZTIME) ./scenarios/script/
+
+## stress: the scenario suite STRESS_N times while a CPU hog keeps the other
+## core busy; prints failures per scenario/preset (target: none)
+stress:
+	$(GO) test -c -o /tmp/leaderfault-scenarios.test ./scenarios/
+	@command -v taskset >/dev/null && pin="taskset -c 1" || pin=""; \
+	$$pin sh -c 'while :; do :; done' & hog=$$!; trap "kill $$hog" EXIT INT TERM; \
+	start=$$(date +%s); \
+	cd scenarios && /tmp/leaderfault-scenarios.test -test.run '^TestCatalog$$' -test.count $(STRESS_N) -test.v -test.timeout 0 >/tmp/leaderfault-stress.log 2>&1; \
+	runs=$$(grep -cE -- '--- (PASS|FAIL|SKIP): TestCatalog/[^/]+/[^ ]+ ' /tmp/leaderfault-stress.log); \
+	fails=$$(grep -E -- '--- FAIL: TestCatalog/[^/]+/[^ ]+ ' /tmp/leaderfault-stress.log | sed -E 's/.*--- FAIL: TestCatalog\/([^ ]+) .*/\1/' | sort | uniq -c); \
+	echo "stress: $(STRESS_N) suite runs, $$runs scenario runs, $$(( $$(date +%s) - start ))s, CPU hog on the other core"; \
+	if [ -n "$$fails" ]; then echo "failures per scenario/preset:"; echo "$$fails"; exit 1; else echo "failures: 0"; fi
 
 build:
 	$(GO) build -o leaderfault ./cmd/leaderfault

@@ -55,7 +55,10 @@ func (w *brWaiter) WaitGlobalCheckpointAdvance(ctx context.Context, current uint
 		if err == nil {
 			return v, rev, nil
 		}
-		if errors.Is(err, errWatchRestart) && ctx.Err() == nil {
+		if ctx.Err() != nil {
+			return 0, 0, ctx.Err()
+		}
+		if errors.Is(err, errWatchRestart) {
 			w.env.ObserveError(err)
 			continue
 		}

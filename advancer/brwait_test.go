@@ -10,6 +10,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"go.etcd.io/etcd/api/v3/v3rpc/rpctypes"
+	clientv3 "go.etcd.io/etcd/client/v3"
 	"google.golang.org/grpc/metadata"
 
 	"github.com/leaderfault/leaderfault/failpoints"
@@ -237,5 +238,38 @@ func TestServeRetriesAfterErrorAndReportsAdvances(t *testing.T) {
 		errs := rec.OfKind(record.KindAdvancerError)
 		require.Len(t, errs, 1, "ctx end is not an error")
 		assert.Equal(t, "boom", errs[0].Detail)
+	})
+}
+
+// The later BR PRs' watch-creation timeouts: each attempt that does not get a
+// stream in time is cancelled and the watcher replaced; after the last one the
+// wait goes back to its read.
+func TestWatchCreateTimeoutsResetWatcherThenRestart(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		cfg := pr69047()
+		cfg.WatchCreateTimeouts = Durations{5 * time.Second, 10 * time.Second, 15 * time.Second}
+		f := newWaiterFixture(t, cfg)
+		f.wr.stuck = true
+		resets := 0
+		f.w.newWatcher = func() clientv3.Watcher {
+			resets++
+			return f.wr
+		}
+		ctx, cancel := context.WithTimeout(t.Context(), 31*time.Second)
+		defer cancel()
+		r := <-f.start(ctx, 5)
+		require.ErrorIs(t, r.err, context.DeadlineExceeded)
+		assert.Equal(t, 3, resets, "one watcher reset per timed-out attempt in 30 s")
+		var at []time.Duration
+		var details []string
+		for _, e := range f.env.Recorder.OfKind(record.KindAdvancerError) {
+			at = append(at, e.At.Round(time.Second))
+			details = append(details, e.Detail)
+		}
+		assert.Equal(t, []time.Duration{5 * time.Second, 15 * time.Second, 30 * time.Second, 30 * time.Second}, at)
+		require.Len(t, details, 4)
+		assert.Contains(t, details[2], "attempt 3/3")
+		assert.Contains(t, details[3], "watch creation timed out 3 times", "then a restart from the read")
+		assert.Equal(t, 2, f.kv.gets, "read again after the restart")
 	})
 }

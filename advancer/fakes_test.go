@@ -45,6 +45,9 @@ type fakeWatcher struct {
 	watches  []fakeWatch
 	progress func(ctx context.Context) error // nil: answer with a progress notification
 	requests int
+	// stuck makes Watch block until its ctx ends, as clientv3's does while
+	// the gRPC stream cannot be opened.
+	stuck bool
 }
 
 type fakeWatch struct {
@@ -56,6 +59,11 @@ type fakeWatch struct {
 func (f *fakeWatcher) Watch(ctx context.Context, _ string, opts ...clientv3.OpOption) clientv3.WatchChan {
 	op := clientv3.OpGet("k", opts...)
 	ch := make(chan clientv3.WatchResponse, 16)
+	if f.stuck {
+		<-ctx.Done()
+		close(ch)
+		return ch
+	}
 	f.mu.Lock()
 	f.watches = append(f.watches, fakeWatch{ctx: ctx, rev: op.Rev(), ch: ch})
 	f.mu.Unlock()

@@ -32,6 +32,7 @@ const (
 // empty). BR uses such lists for per-attempt timeouts.
 type Durations []time.Duration
 
+// String renders the list as Set accepts it ("none" when empty).
 func (d Durations) String() string {
 	if len(d) == 0 {
 		return "none"

@@ -14,6 +14,7 @@ type InvariantError struct {
 	Msg     string
 }
 
+// Error names the rule, the advance (position, time, value) and what broke.
 func (e *InvariantError) Error() string {
 	return fmt.Sprintf("%s: advance #%d at %.1fms (member %s, value %d, rev %d): %s",
 		e.Rule, e.Advance.Seq, float64(e.Advance.At.Microseconds())/1000, e.Advance.Member, e.Advance.Value, e.Advance.Revision, e.Msg)

@@ -141,6 +141,9 @@ func (c *Cluster) Inject(ctx context.Context, f Fault, target Target) (*Injectio
 	}
 	in := &Injection{Fault: f, Target: target, Members: members, c: c, fired: make([]atomic.Bool, len(members))}
 	c.faults.add(in)
+	// Armed is recorded before the fault acts, so the timeline reads in
+	// order: armed, fired, healed.
+	in.At = c.rec.Add(record.KindFaultArmed, strings.Join(in.memberNames(), ","), "%v", in).At
 	for i, m := range members {
 		idx := i
 		fired := func() {
@@ -150,6 +153,7 @@ func (c *Cluster) Inject(ctx context.Context, f Fault, target Target) (*Injectio
 		}
 		eff, err := f.Apply(ctx, c, m, fired)
 		if err != nil {
+			c.rec.Add(record.KindNote, m.name, "%v failed on %s: %v; undoing", in, m.name, err)
 			in.mu.Lock()
 			in.Members = members[:i]
 			in.mu.Unlock()
@@ -160,7 +164,6 @@ func (c *Cluster) Inject(ctx context.Context, f Fault, target Target) (*Injectio
 		in.effects = append(in.effects, eff)
 		in.mu.Unlock()
 	}
-	in.At = c.rec.Add(record.KindFaultArmed, strings.Join(in.memberNames(), ","), "%v", in).At
 	return in, nil
 }
 

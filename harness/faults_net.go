@@ -136,8 +136,14 @@ func (f ClientDelay) Apply(_ context.Context, c *Cluster, m *Member, fired func(
 	return c.faults.addLink(m, &linkEffect{kind: linkClient, member: m.name, dir: orBoth(f.Direction), rule: LinkRule{Latency: f.Latency, Jitter: f.Jitter}, fired: fired}), nil
 }
 
-// ClientBlackhole drops every byte between clients and the member; connections
-// stay open, so clients see silence, not errors.
+// ClientBlackhole is a silent network blackhole between clients and the
+// member: nothing arrives either way while it lasts, no error is raised, the
+// connection stays open. As on a real network, where TCP retransmits what
+// was lost, the bytes are held, not discarded: after the heal they arrive in
+// order and the connection carries on (a watch loses no event) — unless the
+// client gave up on it first (keepalive, deadlines). Dropping bytes
+// mid-stream instead would corrupt HTTP/2 framing, which no real blackhole
+// does.
 type ClientBlackhole struct{ Direction Direction }
 
 // Kind implements Fault.
@@ -146,10 +152,12 @@ func (f ClientBlackhole) String() string { return "client-blackhole " + string(o
 
 // Apply implements Fault.
 func (f ClientBlackhole) Apply(_ context.Context, c *Cluster, m *Member, fired func()) (Effect, error) {
-	return c.faults.addLink(m, &linkEffect{kind: linkClient, member: m.name, dir: orBoth(f.Direction), rule: LinkRule{Blackhole: true}, fired: fired}), nil
+	return c.faults.addLink(m, &linkEffect{kind: linkClient, member: m.name, dir: orBoth(f.Direction), rule: LinkRule{Pause: true}, fired: fired}), nil
 }
 
 // ClientPause holds every byte between clients and the member until healed.
+// It is the same mechanism as ClientBlackhole, named for symmetry with
+// PeerPause.
 type ClientPause struct{ Direction Direction }
 
 // Kind implements Fault.

@@ -89,7 +89,7 @@ var Faults = map[string]FaultEntry{
 			d, err := p.direction("dir")
 			return harness.PeerPause{Direction: d}, err
 		}},
-	"client-blackhole": {Kind: "client-blackhole", Description: "every byte between clients and the member dropped; connections stay open",
+	"client-blackhole": {Kind: "client-blackhole", Description: "silent blackhole between clients and the member: nothing arrives, nothing errors, connections stay open (bytes held as TCP would retransmit them)",
 		Spec: script.FaultSpec{Params: dirParams},
 		Build: func(p params) (harness.Fault, error) {
 			d, err := p.direction("dir")

@@ -130,3 +130,18 @@ func New(cfg Config) Advancer {
 	}
 	return &brAdvancer{cfg: cfg}
 }
+
+// prepare checks the config and the Env and registers the fault points: what
+// every advancer's Run does first.
+func (c Config) prepare(env *Env) error {
+	if err := c.Validate(); err != nil {
+		return err
+	}
+	if err := env.Validate(); err != nil {
+		return fmt.Errorf("advancer %s: %w", c.Name, err)
+	}
+	if err := RegisterPoints(env.Failpoints); err != nil {
+		return fmt.Errorf("advancer %s: %w", c.Name, err)
+	}
+	return nil
+}

@@ -2,7 +2,6 @@ package advancer
 
 import (
 	"context"
-	"fmt"
 	"time"
 
 	clientv3 "go.etcd.io/etcd/client/v3"
@@ -21,14 +20,8 @@ type brAdvancer struct{ cfg Config }
 func (a *brAdvancer) Name() string { return a.cfg.Name }
 
 func (a *brAdvancer) Run(ctx context.Context, env *Env) error {
-	if err := a.cfg.Validate(); err != nil {
+	if err := a.cfg.prepare(env); err != nil {
 		return err
-	}
-	if err := env.Validate(); err != nil {
-		return fmt.Errorf("advancer %s: %w", a.cfg.Name, err)
-	}
-	if err := RegisterPoints(env.Failpoints); err != nil {
-		return fmt.Errorf("advancer %s: %w", a.cfg.Name, err)
 	}
 	cli, err := newPinnedClient(a.cfg, env)
 	if err != nil {

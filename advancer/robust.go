@@ -33,14 +33,8 @@ func (a *robustAdvancer) Name() string { return a.cfg.Name }
 var errStaleWatch = errors.New("watch is stale")
 
 func (a *robustAdvancer) Run(ctx context.Context, env *Env) error {
-	if err := a.cfg.Validate(); err != nil {
+	if err := a.cfg.prepare(env); err != nil {
 		return err
-	}
-	if err := env.Validate(); err != nil {
-		return fmt.Errorf("advancer %s: %w", a.cfg.Name, err)
-	}
-	if err := RegisterPoints(env.Failpoints); err != nil {
-		return fmt.Errorf("advancer %s: %w", a.cfg.Name, err)
 	}
 	// One client per member, each knowing only its member: the advancer, not
 	// gRPC's round-robin picker, decides where the watch goes ("client link

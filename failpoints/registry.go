@@ -96,13 +96,11 @@ func (r *Registry) Unregister(name string) {
 
 // Catalog lists the registered points sorted by name.
 func (r *Registry) Catalog() []Point {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	out := make([]Point, 0, len(r.points))
-	for _, s := range r.points {
-		out = append(out, s.Point)
+	st := r.Statuses()
+	out := make([]Point, len(st))
+	for i, s := range st {
+		out[i] = s.Point
 	}
-	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
 	return out
 }
 

@@ -2,6 +2,7 @@ package scenarios
 
 import (
 	"context"
+	"strings"
 	"testing"
 	"time"
 
@@ -30,10 +31,13 @@ func choices(res *Result) []string {
 	for _, e := range res.Events {
 		switch e.Kind {
 		case record.KindFaultArmed, record.KindLeaderMove:
-			out = append(out, string(e.Kind)+" "+e.Member)
-		case record.KindAdvancerInfo:
 			if len(out) == 0 {
-				out = append(out, e.Detail)
+				continue // the seeded initial move, if one was needed
+			}
+			out = append(out, string(e.Kind)+" "+e.Member)
+		case record.KindNote:
+			if strings.HasPrefix(e.Detail, "initial leader") {
+				out = append(out, "initial leader "+e.Member)
 			}
 		}
 	}

@@ -272,9 +272,11 @@ func (r *run) ensureCluster(ctx context.Context, a *script.Cluster) error {
 	// member chosen by the seed so that a replay starts from the same leader
 	// and role targets (follower, follower:N) resolve to the same members.
 	ms := c.Members()
-	if err := c.MoveLeader(ctx, ms[seedRand(r.res.Seed).Intn(len(ms))]); err != nil {
+	first := ms[seedRand(r.res.Seed).Intn(len(ms))]
+	if err := c.MoveLeader(ctx, first); err != nil {
 		return fmt.Errorf("seeded initial leader: %w", err)
 	}
+	r.rec.Add(record.KindNote, first.Name(), "initial leader chosen by seed %d", r.res.Seed)
 	p := c.Profile()
 	r.res.Profile, r.res.Tick, r.res.Elect = p.Name, p.Tick, p.Election
 	if err := advancer.RegisterPoints(r.fps); err != nil {

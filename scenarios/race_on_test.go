@@ -1,0 +1,7 @@
+//go:build race
+
+package scenarios
+
+// raceEnabled: the race detector slows etcd several times over, so timing
+// budgets are not judged under it (see TestCatalog).
+const raceEnabled = true

@@ -49,8 +49,9 @@ func TestWaitFindsPastAndFutureEvents(t *testing.T) {
 	assert.Equal(t, 0, e.Seq)
 
 	got := make(chan Event, 1)
+	from := r.Len()
 	go func() {
-		e, _ := r.WaitKind(ctx, r.Len(), KindAdvance, "")
+		e, _ := r.WaitKind(ctx, from, KindAdvance, "")
 		got <- e
 	}()
 	r.Add(KindNote, "", "not this one")

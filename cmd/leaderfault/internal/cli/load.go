@@ -1,0 +1,134 @@
+package cli
+
+import (
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/leaderfault/leaderfault"
+	"github.com/leaderfault/leaderfault/advancer"
+	"github.com/leaderfault/leaderfault/scenarios"
+	"github.com/leaderfault/leaderfault/scenarios/script"
+)
+
+// scriptError wraps a scenario script's parse errors (each file:line: ...):
+// exit code 2.
+type scriptError struct{ err error }
+
+func (e scriptError) Error() string { return e.err.Error() }
+func (e scriptError) Unwrap() error { return e.err }
+
+// loaded is a parsed scenario and where it came from.
+type loaded struct {
+	script *script.Script
+	file   string // path for scenarios given as files; "" for the catalog
+}
+
+// loadScenarios resolves each argument to a built-in scenario (by name) or a
+// scenario file (by path: it exists, contains a slash or ends in .scn) and
+// parses it. Every argument is tried; all problems are reported together.
+func loadScenarios(args []string) ([]loaded, error) {
+	var out []loaded
+	var errs []error
+	seen := map[string]bool{}
+	for _, arg := range args {
+		for _, a := range splitList(arg) {
+			if seen[a] {
+				continue
+			}
+			seen[a] = true
+			l, err := loadScenario(a)
+			if err != nil {
+				errs = append(errs, err)
+				continue
+			}
+			out = append(out, l)
+		}
+	}
+	if err := errors.Join(errs...); err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func loadScenario(arg string) (loaded, error) {
+	if isPath(arg) {
+		sc, err := scenarios.ParseFile(arg)
+		var list script.ErrorList
+		switch {
+		case errors.As(err, &list):
+			return loaded{}, scriptError{withPath(list, arg)}
+		case errors.Is(err, fs.ErrNotExist):
+			return loaded{}, usagef("scenario file %s does not exist", arg)
+		case err != nil:
+			return loaded{}, usagef("scenario file %s: %v", arg, err)
+		}
+		return loaded{script: sc, file: arg}, nil
+	}
+	src, err := fs.ReadFile(leaderfault.Catalog(), arg+".scn")
+	if err != nil {
+		return loaded{}, usagef("unknown scenario %q%s (built-in: %s; or give a file path)",
+			arg, suggest(arg, leaderfault.CatalogNames()), strings.Join(leaderfault.CatalogNames(), ", "))
+	}
+	sc, err := scenarios.Parse(arg+".scn", src)
+	if err != nil {
+		return loaded{}, scriptError{fmt.Errorf("built-in scenario: %w", err)}
+	}
+	return loaded{script: sc}, nil
+}
+
+// withPath names errors by the path the user gave rather than the base
+// name the parser knows.
+func withPath(list script.ErrorList, path string) error {
+	out := make(script.ErrorList, len(list))
+	for i, e := range list {
+		c := *e
+		c.File = path
+		out[i] = &c
+	}
+	return out
+}
+
+func isPath(arg string) bool {
+	if strings.ContainsRune(arg, filepath.Separator) || strings.HasSuffix(arg, ".scn") {
+		return true
+	}
+	st, err := os.Stat(arg)
+	return err == nil && !st.IsDir()
+}
+
+// parsePresets reads --advancer: "all" or a comma-separated list of presets.
+func parsePresets(v string) ([]string, error) {
+	if v == "all" {
+		return advancer.Presets(), nil
+	}
+	var out []string
+	seen := map[string]bool{}
+	for _, p := range splitList(v) {
+		if _, err := advancer.Preset(p); err != nil {
+			return nil, usagef("--advancer: %v%s (or all)", err, suggest(p, advancer.Presets()))
+		}
+		if !seen[p] {
+			seen[p] = true
+			out = append(out, p)
+		}
+	}
+	if len(out) == 0 {
+		return nil, usagef("--advancer: no preset given; known: %s (or all)", strings.Join(advancer.Presets(), ", "))
+	}
+	return out, nil
+}
+
+// splitList splits a comma-separated list, dropping empty items.
+func splitList(s string) []string {
+	var out []string
+	for _, p := range strings.Split(s, ",") {
+		if p = strings.TrimSpace(p); p != "" {
+			out = append(out, p)
+		}
+	}
+	return out
+}

@@ -1,0 +1,63 @@
+package cli
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/leaderfault/leaderfault/report"
+)
+
+const mergeSynopsis = `a.json b.json... [--json out.json] [--html out.html]
+
+Combines JSON reports — typically the shards of one "run --shard i/n" or
+"sweep --shard i/n" — into one report ordered as the unsharded command would
+have run, and prints its summary table. Refuses reports of different sweeps
+and runs that appear twice. Exit code 1 when a merged run did not pass (for\na sweep: was invalid or broke, as sweep itself).`
+
+func runMerge(_ context.Context, io IO, args []string) int {
+	fs := newFlags(io, "merge", mergeSynopsis)
+	jsonOut := fs.String("json", "", "write the merged JSON report to `FILE`")
+	htmlOut := fs.String("html", "", "write the merged HTML report to `FILE`")
+	pos, code, ok := parseOrExit(fs, args)
+	if !ok {
+		return code
+	}
+	if len(pos) == 0 {
+		return fail(io, "merge", usagef("no reports given"))
+	}
+	var reps []*report.Report
+	var errs []error
+	for _, p := range pos {
+		rep, err := report.ReadFile(p)
+		if err != nil {
+			errs = append(errs, err)
+			continue
+		}
+		reps = append(reps, rep)
+	}
+	if err := errors.Join(errs...); err != nil {
+		return fail(io, "merge", usageError{err.Error()})
+	}
+	merged, err := report.Merge(pos, reps...)
+	if err != nil {
+		return fail(io, "merge", usageError{err.Error()})
+	}
+	if missing := report.MissingShards(merged.Shards); len(missing) > 0 {
+		fmt.Fprintf(io.Stderr, "leaderfault merge: warning: shards %v are missing\n", missing)
+	}
+	if merged.Sweep != nil {
+		printSweepReport(io.Stdout, merged, "none")
+	} else if len(merged.Runs) > 0 {
+		report.WriteSummaryTable(io.Stdout, merged.Aggregates)
+	} else {
+		fmt.Fprintln(io.Stdout, "no runs")
+	}
+	if err := writeOutputs(io, merged, *jsonOut, *htmlOut); err != nil {
+		return fail(io, "merge", err)
+	}
+	if merged.Sweep != nil {
+		return sweepExitCode(merged.Runs)
+	}
+	return exitCode(merged.Runs, false)
+}

@@ -1,0 +1,41 @@
+package cli
+
+import (
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/leaderfault/leaderfault/report"
+)
+
+func newReport(name string, args []string, sh shard, runs []report.Run) *report.Report {
+	rep := &report.Report{Command: commandLine(name, args), Created: time.Now().UTC().Format(time.RFC3339), Runs: runs}
+	if s := sh.String(); s != "" {
+		rep.Shards = []string{s}
+	}
+	rep.Finish()
+	return rep
+}
+
+// writeOutputs writes the JSON and HTML reports that were asked for and
+// says where on stderr.
+func writeOutputs(io IO, rep *report.Report, jsonPath, htmlPath string) error {
+	var errs []error
+	if jsonPath != "" {
+		if err := report.WriteFile(jsonPath, rep); err != nil {
+			errs = append(errs, fmt.Errorf("--json: %w", err))
+		} else {
+			fmt.Fprintf(io.Stderr, "wrote %s (%d runs)\n", jsonPath, len(rep.Runs))
+		}
+	}
+	if htmlPath != "" {
+		if err := report.WriteHTMLFile(htmlPath, rep); err != nil {
+			errs = append(errs, fmt.Errorf("--html: %w", err))
+		} else {
+			fmt.Fprintf(io.Stderr, "wrote %s\n", htmlPath)
+		}
+	}
+	return errors.Join(errs...)
+}
+
+func knobsText(k map[string]string) string { return report.KnobsString(k) }

@@ -1,0 +1,86 @@
+package cli
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+)
+
+// job is one scenario run of a plan: a scenario, a preset, knob overrides
+// (sweeps) and a repeat.
+type job struct {
+	index    int // position in the full plan
+	scenario loaded
+	preset   string
+	knobs    map[string]string
+	repeat   int // 1-based
+}
+
+func (j job) String() string {
+	s := j.scenario.script.Name + " / " + j.preset
+	if len(j.knobs) > 0 {
+		s += " [" + knobsText(j.knobs) + "]"
+	}
+	if j.repeat > 1 {
+		s += fmt.Sprintf(" #%d", j.repeat)
+	}
+	return s
+}
+
+// planRuns is the cross product scenario × setting × preset × repeat, in
+// that nesting order. settings nil means one setting without overrides.
+func planRuns(scs []loaded, settings []map[string]string, presets []string, repeat int) []job {
+	if len(settings) == 0 {
+		settings = []map[string]string{nil}
+	}
+	var out []job
+	for _, sc := range scs {
+		for _, set := range settings {
+			for _, p := range presets {
+				for r := 1; r <= repeat; r++ {
+					out = append(out, job{index: len(out), scenario: sc, preset: p, knobs: set, repeat: r})
+				}
+			}
+		}
+	}
+	return out
+}
+
+// shard is --shard i/n: this runner takes every n-th job starting at the
+// i-th (1-based), so n runners with i = 1..n cover the plan exactly once and
+// long scenarios spread across them.
+type shard struct{ i, n int }
+
+func (s shard) String() string {
+	if s.n == 0 {
+		return ""
+	}
+	return fmt.Sprintf("%d/%d", s.i, s.n)
+}
+
+func parseShard(v string) (shard, error) {
+	if v == "" {
+		return shard{}, nil
+	}
+	a, b, ok := strings.Cut(v, "/")
+	i, err1 := strconv.Atoi(a)
+	n, err2 := strconv.Atoi(b)
+	if !ok || err1 != nil || err2 != nil || n < 1 || i < 1 || i > n {
+		return shard{}, usagef("--shard %q: want i/n with 1 <= i <= n, e.g. 1/3", v)
+	}
+	return shard{i, n}, nil
+}
+
+// take returns the jobs of this shard, keeping their plan indexes.
+func (s shard) take(jobs []job) []job {
+	if s.n <= 1 {
+		return jobs
+	}
+	var out []job
+	for _, j := range jobs {
+		if j.index%s.n == s.i-1 {
+			out = append(out, j)
+		}
+	}
+	return out
+}

@@ -1,0 +1,143 @@
+package cli
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/leaderfault/leaderfault/report"
+)
+
+// commonFlags are the flags run and sweep share.
+type commonFlags struct {
+	presets  string
+	repeat   int
+	seed     int64
+	scale    float64
+	json     string
+	html     string
+	shard    string
+	quiet    bool
+	verbose  bool
+	timeline string
+}
+
+func (c *commonFlags) register(fs *flag.FlagSet, defaultPresets, defaultTimeline string) {
+	fs.StringVar(&c.presets, "advancer", defaultPresets, "advancer presets: a comma-separated list of legacy, pr69047, robust, or all")
+	fs.IntVar(&c.repeat, "repeat", 1, "run each scenario and preset `N` times; tables show p50 / p99 / max")
+	fs.Int64Var(&c.seed, "seed", 0, "seed for every random choice (0: the script's seed, else a new one; printed)")
+	fs.Float64Var(&c.scale, "scale", 0, "divide the advancer's production durations by `F` (0: production election / cluster election, 10 at the fast profile); a script's own advancer scale= wins")
+	fs.StringVar(&c.json, "json", "", "write the JSON report to `FILE`")
+	fs.StringVar(&c.html, "html", "", "write the HTML report (one self-contained page) to `FILE`")
+	fs.StringVar(&c.shard, "shard", "", "run only shard `i/n` of the (scenario, preset, repeat) runs; merge the JSON reports with merge")
+	fs.BoolVar(&c.quiet, "quiet", false, "no progress on stderr")
+	fs.BoolVar(&c.verbose, "v", false, "print etcd's warnings of failed runs on stderr")
+	fs.StringVar(&c.timeline, "timeline", defaultTimeline, "timelines to print: auto (every run; with --repeat only runs that did not pass), condensed (every run, routine writes and advances folded), full, none")
+}
+
+// validate checks the shared flags and returns the presets and the shard.
+func (c *commonFlags) validate() ([]string, shard, error) {
+	if c.repeat < 1 {
+		return nil, shard{}, usagef("--repeat %d: want 1 or more", c.repeat)
+	}
+	if c.scale < 0 {
+		return nil, shard{}, usagef("--scale %g: want a positive number (or 0 for the default)", c.scale)
+	}
+	switch c.timeline {
+	case "auto", "condensed", "full", "none":
+	default:
+		return nil, shard{}, usagef("--timeline %q: want auto, condensed, full or none", c.timeline)
+	}
+	presets, err := parsePresets(c.presets)
+	if err != nil {
+		return nil, shard{}, err
+	}
+	sh, err := parseShard(c.shard)
+	return presets, sh, err
+}
+
+func (c *commonFlags) runOptions() runOptions {
+	return runOptions{seed: c.seed, scale: c.scale, quiet: c.quiet, verbose: c.verbose}
+}
+
+const runSynopsis = `<scenario name or file>... [flags]
+
+Runs each scenario against each advancer preset, one run at a time, and prints
+each run's timeline, its expectations with the measured figures, and a summary
+table (p50 / p99 / max with --repeat). Scenarios are built-in names (see
+"leaderfault list") or scenario files.`
+
+func runRun(ctx context.Context, io IO, args []string) int {
+	fs := newFlags(io, "run", runSynopsis)
+	var c commonFlags
+	c.register(fs, "all", "auto")
+	pos, code, ok := parseOrExit(fs, args)
+	if !ok {
+		return code
+	}
+	presets, sh, err := c.validate()
+	if err == nil && len(pos) == 0 {
+		err = usagef("no scenario given (built-in names: leaderfault list)")
+	}
+	if err != nil {
+		return fail(io, "run", err)
+	}
+	scs, err := loadScenarios(pos)
+	if err != nil {
+		return fail(io, "run", err)
+	}
+	jobs := sh.take(planRuns(scs, nil, presets, c.repeat))
+	res := execute(ctx, io, jobs, c.runOptions())
+	rep := newReport("run", args, sh, res.runs)
+	printRunReport(io.Stdout, rep, c.timeline, c.repeat)
+	if err := writeOutputs(io, rep, c.json, c.html); err != nil {
+		return fail(io, "run", err)
+	}
+	if res.interrupted {
+		fmt.Fprintln(io.Stderr, "leaderfault run: interrupted; the report has the runs that finished")
+	}
+	return exitCode(res.runs, res.interrupted)
+}
+
+// printRunReport prints timelines and run summaries, then per-expectation
+// statistics for repeats, and ends with the summary table.
+func printRunReport(w io.Writer, rep *report.Report, timeline string, repeat int) {
+	for _, r := range rep.Runs {
+		mode := timeline
+		if mode == "auto" {
+			mode = "condensed"
+			if repeat > 1 && (r.Passed || r.Skipped != "") {
+				mode = "none"
+			}
+		}
+		if mode == "none" {
+			continue
+		}
+		fmt.Fprintf(w, "=== %s — %s\n", r.Title(), r.Description)
+		if r.Skipped == "" {
+			report.WriteTimeline(w, r, mode == "condensed")
+		}
+		report.WriteRunSummary(w, r)
+		fmt.Fprintln(w)
+	}
+	if repeat > 1 {
+		for _, a := range rep.Aggregates {
+			if a.Runs-a.Skipped > 1 {
+				report.WriteExpectationStats(w, a)
+				fmt.Fprintln(w)
+			}
+		}
+	}
+	if len(rep.Runs) == 0 {
+		fmt.Fprintln(w, "no runs")
+		return
+	}
+	report.WriteSummaryTable(w, rep.Aggregates)
+}
+
+// commandLine is how the report records the command.
+func commandLine(name string, args []string) string {
+	return strings.TrimSpace("leaderfault " + name + " " + strings.Join(args, " "))
+}

@@ -1,0 +1,178 @@
+package cli
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/leaderfault/leaderfault/advancer"
+	"github.com/leaderfault/leaderfault/report"
+)
+
+// multiFlag collects a repeatable flag.
+type multiFlag []string
+
+func (m *multiFlag) String() string     { return strings.Join(*m, " ") }
+func (m *multiFlag) Set(v string) error { *m = append(*m, v); return nil }
+
+const sweepSynopsis = `--scenario S... --vary knob=v1,v2,... [--vary ...] [flags]
+
+Runs the cross product of the knob values (any advancer Config knob, see
+"leaderfault list knobs") x scenarios x repeats against one advancer preset,
+one run at a time, and prints recovery p50 / p99 / max, stalls and advancer
+errors per setting. Scenarios may also be given as arguments. The scripts'
+expectations are still judged, but a setting far from the preset's is
+expected to break some: the exit code is 1 only for invalid or broken runs
+(with --strict also for a failed expectation).`
+
+func runSweep(ctx context.Context, io IO, args []string) int {
+	fs := newFlags(io, "sweep", sweepSynopsis)
+	var c commonFlags
+	c.register(fs, advancer.PresetLegacy, "none")
+	var scenarioArgs, varyArgs multiFlag
+	fs.Var(&scenarioArgs, "scenario", "scenario name or file, or a comma-separated list (repeatable)")
+	fs.Var(&varyArgs, "vary", "`knob=v1,v2,...`: the values of one advancer knob (repeatable; settings are the cross product)")
+	strict := fs.Bool("strict", false, "exit 1 when any expectation failed")
+	pos, code, ok := parseOrExit(fs, args)
+	if !ok {
+		return code
+	}
+	presets, sh, err := c.validate()
+	if err != nil {
+		return fail(io, "sweep", err)
+	}
+	if len(presets) != 1 {
+		return fail(io, "sweep", usagef("--advancer %s: a sweep runs one preset (its knobs are what varies)", c.presets))
+	}
+	vary, err := parseVary(presets[0], varyArgs)
+	if err != nil {
+		return fail(io, "sweep", err)
+	}
+	names := append(append([]string(nil), scenarioArgs...), pos...)
+	if len(names) == 0 {
+		return fail(io, "sweep", usagef("no scenario given: --scenario NAME (built-in names: leaderfault list)"))
+	}
+	scs, err := loadScenarios(names)
+	if err != nil {
+		return fail(io, "sweep", err)
+	}
+	jobs := sh.take(planRuns(scs, settings(vary), presets, c.repeat))
+	res := execute(ctx, io, jobs, c.runOptions())
+	rep := newReport("sweep", args, sh, res.runs)
+	rep.Sweep = &report.Sweep{Advancer: presets[0], Vary: vary, Repeat: c.repeat}
+	for _, sc := range scs {
+		rep.Sweep.Scenarios = append(rep.Sweep.Scenarios, sc.script.Name)
+	}
+	printSweepReport(io.Stdout, rep, c.timeline)
+	if err := writeOutputs(io, rep, c.json, c.html); err != nil {
+		return fail(io, "sweep", err)
+	}
+	if res.interrupted {
+		fmt.Fprintln(io.Stderr, "leaderfault sweep: interrupted; the report has the runs that finished")
+		return ExitInterrupted
+	}
+	if *strict {
+		return exitCode(res.runs, false)
+	}
+	return sweepExitCode(res.runs)
+}
+
+// sweepExitCode is 1 when a run was invalid or broke (a step failed, an
+// invariant broke); failed expectations alone are the sweep's findings.
+func sweepExitCode(runs []report.Run) int {
+	for _, r := range runs {
+		if r.Skipped == "" && (!r.Valid || len(r.Failures) > 0) {
+			return ExitFailed
+		}
+	}
+	return ExitOK
+}
+
+// parseVary reads the --vary flags and checks every value against the
+// preset's Config, so that a typo fails now and not after an hour of runs.
+func parseVary(preset string, args []string) ([]report.Vary, error) {
+	if len(args) == 0 {
+		return nil, usagef("no --vary given: e.g. --vary backoff-max=300ms,1s,3s (knobs: leaderfault list knobs)")
+	}
+	seen := map[string]bool{}
+	var out []report.Vary
+	for _, a := range args {
+		knob, values, ok := strings.Cut(a, "=")
+		knob = strings.TrimSpace(knob)
+		if !ok || knob == "" {
+			return nil, usagef("--vary %q: want knob=v1,v2,...", a)
+		}
+		if seen[knob] {
+			return nil, usagef("--vary %s: given twice; list every value in one --vary", knob)
+		}
+		seen[knob] = true
+		v := report.Vary{Knob: knob}
+		for _, val := range splitList(values) {
+			cfg, err := advancer.Preset(preset)
+			if err != nil {
+				return nil, usagef("%v", err)
+			}
+			if err := cfg.Set(knob, val); err != nil {
+				return nil, usagef("--vary %s: %v%s", knob, err, suggest(knob, advancer.KnobNames()))
+			}
+			v.Values = append(v.Values, val)
+		}
+		if len(v.Values) == 0 {
+			return nil, usagef("--vary %s: no values", knob)
+		}
+		out = append(out, v)
+	}
+	return out, nil
+}
+
+// settings is the cross product of the vary values, the first knob
+// varying slowest.
+func settings(vary []report.Vary) []map[string]string {
+	out := []map[string]string{{}}
+	for _, v := range vary {
+		var next []map[string]string
+		for _, base := range out {
+			for _, val := range v.Values {
+				s := make(map[string]string, len(base)+1)
+				for k, x := range base {
+					s[k] = x
+				}
+				s[v.Knob] = val
+				next = append(next, s)
+			}
+		}
+		out = next
+	}
+	return out
+}
+
+func printSweepReport(w io.Writer, rep *report.Report, timeline string) {
+	if timeline == "condensed" || timeline == "full" || timeline == "auto" {
+		for _, r := range rep.Runs {
+			if timeline == "auto" && (r.Passed || r.Skipped != "") {
+				continue
+			}
+			fmt.Fprintf(w, "=== %s — %s\n", r.Title(), r.Description)
+			report.WriteTimeline(w, r, timeline != "full")
+			report.WriteRunSummary(w, r)
+			fmt.Fprintln(w)
+		}
+	}
+	if len(rep.Runs) == 0 {
+		fmt.Fprintln(w, "no runs")
+		return
+	}
+	fmt.Fprintf(w, "sweep of %s (%s), %d runs\n", rep.Sweep.Advancer, varyText(rep.Sweep.Vary), len(rep.Runs))
+	report.WriteSweepTable(w, rep)
+	fmt.Fprintln(w)
+	fmt.Fprintln(w, report.SweepNote)
+}
+
+func varyText(vs []report.Vary) string {
+	parts := make([]string, len(vs))
+	for i, v := range vs {
+		parts[i] = v.Knob + " ∈ {" + strings.Join(v.Values, ", ") + "}"
+	}
+	return strings.Join(parts, " × ")
+}

@@ -1,0 +1,141 @@
+package report
+
+import (
+	"math"
+	"sort"
+	"strings"
+)
+
+// Summarize groups runs by (scenario, advancer, knobs), in the order each
+// group first appears, and summarizes each group.
+func Summarize(runs []Run) []Aggregate {
+	var order []string
+	groups := map[string][]Run{}
+	for _, r := range runs {
+		k := GroupKey(r)
+		if _, ok := groups[k]; !ok {
+			order = append(order, k)
+		}
+		groups[k] = append(groups[k], r)
+	}
+	out := make([]Aggregate, 0, len(order))
+	for _, k := range order {
+		out = append(out, aggregate(groups[k]))
+	}
+	return out
+}
+
+// GroupKey identifies a run's group: scenario, advancer and knob setting.
+func GroupKey(r Run) string {
+	return r.Scenario + "\x00" + r.Advancer + "\x00" + KnobsString(r.Knobs)
+}
+
+// KnobsString renders a knob setting as "a=1 b=2", sorted by knob name.
+func KnobsString(k map[string]string) string {
+	names := make([]string, 0, len(k))
+	for n := range k {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	parts := make([]string, len(names))
+	for i, n := range names {
+		parts[i] = n + "=" + k[n]
+	}
+	return strings.Join(parts, " ")
+}
+
+func aggregate(runs []Run) Aggregate {
+	a := Aggregate{Scenario: runs[0].Scenario, Advancer: runs[0].Advancer, Knobs: copyKnobs(runs[0].Knobs), Runs: len(runs)}
+	var recovery, stall, errs []float64
+	type line struct {
+		agg      ExpectationAggregate
+		measured []float64
+	}
+	var lines []*line
+	byLine := map[int]*line{}
+	for _, r := range runs {
+		switch {
+		case r.Skipped != "":
+			a.Skipped++
+			continue
+		case !r.Valid:
+			a.Invalid++
+		case r.Passed:
+			a.Passed++
+		default:
+			a.Failed++
+		}
+		recovery = append(recovery, orInf(r.RecoveryMs))
+		stall = append(stall, r.Counts.LongestStallMs)
+		errs = append(errs, float64(r.Counts.AdvancerErrors))
+		if r.Counts.Stalls > 0 {
+			a.StalledRuns++
+		}
+		for _, e := range r.Expectations {
+			l, ok := byLine[e.Line]
+			if !ok {
+				l = &line{agg: ExpectationAggregate{Line: e.Line, Text: e.Text}}
+				byLine[e.Line] = l
+				lines = append(lines, l)
+			}
+			l.agg.Runs++
+			if e.Passed {
+				l.agg.Held++
+			}
+			l.measured = append(l.measured, orInf(e.MeasuredMs))
+		}
+	}
+	a.Recovery = NewStats(recovery)
+	a.LongestStall = NewStats(stall)
+	a.AdvancerErrors = NewStats(errs)
+	sort.SliceStable(lines, func(i, j int) bool { return lines[i].agg.Line < lines[j].agg.Line })
+	a.Expectations = make([]ExpectationAggregate, 0, len(lines))
+	for _, l := range lines {
+		l.agg.Measured = NewStats(l.measured)
+		a.Expectations = append(a.Expectations, l.agg)
+	}
+	return a
+}
+
+func orInf(v *float64) float64 {
+	if v == nil {
+		return math.Inf(1)
+	}
+	return *v
+}
+
+// NewStats computes nearest-rank percentiles of xs; +Inf values are runs
+// where the figure never happened.
+func NewStats(xs []float64) Stats {
+	s := Stats{N: len(xs)}
+	if len(xs) == 0 {
+		return s
+	}
+	sorted := append([]float64(nil), xs...)
+	sort.Float64s(sorted)
+	for _, x := range sorted {
+		if math.IsInf(x, 1) {
+			s.Never++
+		}
+	}
+	s.P50 = finite(Percentile(sorted, 50))
+	s.P99 = finite(Percentile(sorted, 99))
+	s.Max = finite(sorted[len(sorted)-1])
+	return s
+}
+
+// Percentile is the nearest-rank p-th percentile of sorted (ascending,
+// non-empty): the smallest value with at least p% of the values at or
+// below it.
+func Percentile(sorted []float64, p float64) float64 {
+	rank := int(math.Ceil(p / 100 * float64(len(sorted))))
+	rank = min(max(rank, 1), len(sorted))
+	return sorted[rank-1]
+}
+
+func finite(x float64) *float64 {
+	if math.IsInf(x, 0) || math.IsNaN(x) {
+		return nil
+	}
+	return &x
+}

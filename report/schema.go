@@ -1,0 +1,159 @@
+package report
+
+// The JSON schema. Field names are part of the contract with CI scripts and
+// dashboards: add fields, never rename or remove them, and bump SchemaVersion
+// only for a change an old reader would misread.
+
+// SchemaVersion is the version of the JSON document this package writes.
+const SchemaVersion = 1
+
+// Report is one JSON document: every run, and for a sweep its settings.
+type Report struct {
+	Schema  int    `json:"schema"`            // SchemaVersion
+	Command string `json:"command,omitempty"` // the command line that produced it
+	Created string `json:"created,omitempty"` // RFC 3339, when it was written
+	// Shards lists the shards ("i/n") whose runs are in Runs; empty: all.
+	Shards []string `json:"shards,omitempty"`
+	Runs   []Run    `json:"runs"`
+	// Sweep describes the sweep that produced the runs; nil for "run".
+	Sweep *Sweep `json:"sweep,omitempty"`
+	// Aggregates summarize the runs per (scenario, advancer, knobs): one
+	// entry per sweep setting and scenario, or per scenario and preset.
+	// They are derived from Runs; readers may recompute them (Summarize).
+	Aggregates []Aggregate `json:"aggregates"`
+}
+
+// Run is one scenario run against one advancer.
+type Run struct {
+	// Job is the run's position in the full plan of its command (before
+	// sharding); merged shards are ordered by it.
+	Job         int    `json:"job"`
+	Scenario    string `json:"scenario"`
+	Description string `json:"description,omitempty"`
+	// File is the scenario file for scenarios given by path; empty for the
+	// built-in catalog.
+	File     string `json:"file,omitempty"`
+	Advancer string `json:"advancer"`
+	// Knobs are the advancer knob overrides of a sweep setting.
+	Knobs  map[string]string `json:"knobs,omitempty"`
+	Repeat int               `json:"repeat"` // 1-based
+	Seed   int64             `json:"seed"`
+	// Scale divides the advancer's production durations (10: production
+	// constants at the fast profile).
+	Scale      float64 `json:"scale"`
+	Profile    string  `json:"profile"`
+	TickMs     float64 `json:"tick_ms"`
+	ElectionMs float64 `json:"election_ms"`
+
+	// Verdict is pass, FAIL, INVALID or skipped.
+	Verdict string `json:"verdict"`
+	Passed  bool   `json:"passed"` // every expectation held and the run is valid
+	Valid   bool   `json:"valid"`  // every fault fired, the writer kept writing
+	// Skipped is why the run could not run here (e.g. no FUSE).
+	Skipped  string   `json:"skipped,omitempty"`
+	Invalid  []string `json:"invalid,omitempty"`
+	Failures []string `json:"failures,omitempty"`
+	Notes    []string `json:"notes,omitempty"`
+
+	Expectations []Expectation `json:"expectations"`
+	// RecoveryMs is from the first fault step to the first advance whose
+	// value was written after it; null when it never recovered.
+	RecoveryMs *float64 `json:"recovery_ms"`
+	DurationMs float64  `json:"duration_ms"`
+	Counts     Counts   `json:"counts"`
+	Timeline   []Event  `json:"timeline"`
+}
+
+// Expectation is one judged expectation of a run.
+type Expectation struct {
+	Line   int    `json:"line"`
+	Text   string `json:"text"`
+	Passed bool   `json:"passed"`
+	// MeasuredMs is the measured figure; null when the awaited event never
+	// happened during the run.
+	MeasuredMs *float64 `json:"measured_ms"`
+	Detail     string   `json:"detail,omitempty"`
+}
+
+// Event is one line of a run's timeline.
+type Event struct {
+	TMs      float64 `json:"t_ms"` // since the run's recorder started
+	Kind     string  `json:"kind"`
+	Member   string  `json:"member"` // m0.., "advancer", "writer", "watchdog" or ""
+	Detail   string  `json:"detail"`
+	Leader   string  `json:"leader,omitempty"` // leader events: the leader as Member sees it
+	Term     uint64  `json:"term,omitempty"`
+	Value    uint64  `json:"value,omitempty"`    // checkpoint writes and advances
+	Revision int64   `json:"revision,omitempty"` // checkpoint writes and advances
+}
+
+// Counts are figures read off a run's timeline. The record has no event per
+// gRPC reconnect attempt or per request, so those are not counted; advancer
+// errors (failed waits and watch restarts) are the closest figure.
+type Counts struct {
+	Writes         int `json:"writes"`          // checkpoint uploads
+	Advances       int `json:"advances"`        // advances the advancer observed
+	AdvancerErrors int `json:"advancer_errors"` // errors and watch restarts it reported
+	LeaderChanges  int `json:"leader_changes"`  // members newly seeing themselves lead
+	Stalls         int `json:"stalls"`          // watchdog "stalled" events
+	// StalledMs is the total time the watchdog saw the advancer behind the
+	// quorum revision; LongestStallMs the longest such span. A stall still
+	// open at the end counts until the last event.
+	StalledMs      float64 `json:"stalled_ms"`
+	LongestStallMs float64 `json:"longest_stall_ms"`
+}
+
+// Sweep is the plan of a sweep: the knob values crossed with the scenarios.
+type Sweep struct {
+	Advancer  string   `json:"advancer"`
+	Scenarios []string `json:"scenarios"`
+	Vary      []Vary   `json:"vary"`
+	Repeat    int      `json:"repeat"`
+}
+
+// Vary is one --vary flag: a knob and its values, in the order given.
+type Vary struct {
+	Knob   string   `json:"knob"`
+	Values []string `json:"values"`
+}
+
+// Aggregate summarizes the runs of one (scenario, advancer, knobs) group.
+type Aggregate struct {
+	Scenario string            `json:"scenario"`
+	Advancer string            `json:"advancer"`
+	Knobs    map[string]string `json:"knobs,omitempty"`
+	Runs     int               `json:"runs"`
+	Passed   int               `json:"passed"`
+	Failed   int               `json:"failed"`  // valid runs with a failed expectation or failure
+	Invalid  int               `json:"invalid"` // a fault never fired, the writer stopped
+	Skipped  int               `json:"skipped"`
+	// Recovery is over every run that was not skipped; runs that never
+	// recovered count as infinitely slow (Stats.Never).
+	Recovery Stats `json:"recovery_ms"`
+	// StalledRuns counts runs in which the watchdog recorded a stall.
+	StalledRuns    int   `json:"stalled_runs"`
+	LongestStall   Stats `json:"longest_stall_ms"`
+	AdvancerErrors Stats `json:"advancer_errors"`
+	// Expectations has one entry per script line judged in these runs.
+	Expectations []ExpectationAggregate `json:"expectations"`
+}
+
+// ExpectationAggregate summarizes one expectation line across runs.
+type ExpectationAggregate struct {
+	Line     int    `json:"line"`
+	Text     string `json:"text"`
+	Runs     int    `json:"runs"`
+	Held     int    `json:"held"`
+	Measured Stats  `json:"measured_ms"`
+}
+
+// Stats are nearest-rank percentiles of a figure over N runs. A run where
+// the figure never happened counts as +infinity (Never); a percentile that
+// falls on one is null. With fewer than 100 runs P99 is the maximum.
+type Stats struct {
+	N     int      `json:"n"`
+	Never int      `json:"never,omitempty"`
+	P50   *float64 `json:"p50"`
+	P99   *float64 `json:"p99"`
+	Max   *float64 `json:"max"`
+}

@@ -1,0 +1,182 @@
+package report
+
+import (
+	"fmt"
+	"io"
+	"strings"
+	"text/tabwriter"
+
+	"github.com/leaderfault/leaderfault/harness/record"
+)
+
+// The terminal renderers: plain text, aligned with tabwriter, no color (the
+// CLI's output is as often a CI log as a terminal).
+
+// FormatMs renders milliseconds for people: "85ms", "2.61s"; nil is
+// "never".
+func FormatMs(v *float64) string {
+	if v == nil {
+		return "never"
+	}
+	return formatMs(*v)
+}
+
+func formatMs(v float64) string {
+	switch {
+	case v < 10:
+		return fmt.Sprintf("%.1fms", v)
+	case v < 1000:
+		return fmt.Sprintf("%.0fms", v)
+	case v < 10000:
+		return fmt.Sprintf("%.2fs", v/1000)
+	}
+	return fmt.Sprintf("%.1fs", v/1000)
+}
+
+// Title is a run's one-line heading.
+func (r Run) Title() string {
+	t := r.Scenario + " / " + r.Advancer
+	if k := KnobsString(r.Knobs); k != "" {
+		t += " [" + k + "]"
+	}
+	if r.Repeat > 1 {
+		t += fmt.Sprintf(" #%d", r.Repeat)
+	}
+	return t
+}
+
+// Settings is the run's parameters as one line: seed, scale, profile.
+func (r Run) Settings() string {
+	return fmt.Sprintf("seed %d, scale %g, profile %s (tick %s, election %s), %s",
+		r.Seed, r.Scale, r.Profile, formatMs(r.TickMs), formatMs(r.ElectionMs), formatMs(r.DurationMs))
+}
+
+// EventLine renders one timeline event as "t(ms)  member  kind  detail".
+func EventLine(e Event) string {
+	var b strings.Builder
+	member := e.Member
+	if member == "" {
+		member = "-"
+	}
+	fmt.Fprintf(&b, "%9.1f  %-9s %-20s", e.TMs, member, e.Kind)
+	if e.Leader != "" {
+		fmt.Fprintf(&b, " leader=%s term=%d", e.Leader, e.Term)
+	}
+	if e.Kind == string(record.KindWrite) || e.Kind == string(record.KindAdvance) {
+		fmt.Fprintf(&b, " value=%d rev=%d", e.Value, e.Revision)
+	}
+	if e.Detail != "" {
+		b.WriteString(" ")
+		b.WriteString(e.Detail)
+	}
+	return strings.TrimRight(b.String(), " ")
+}
+
+// routine reports whether e is one of the steady checkpoint writes and
+// advances that a condensed timeline folds into one line.
+func routine(e Event) bool {
+	return e.Kind == string(record.KindWrite) || e.Kind == string(record.KindAdvance)
+}
+
+// WriteTimeline prints a run's timeline. Condensed, each stretch of routine
+// checkpoint writes and advances between other events is one line with the
+// counts and value ranges.
+func WriteTimeline(w io.Writer, r Run, condensed bool) {
+	fmt.Fprintln(w, "    t(ms)  member    event")
+	var run []Event
+	flush := func() {
+		if len(run) <= 2 {
+			for _, e := range run {
+				fmt.Fprintln(w, EventLine(e))
+			}
+		} else {
+			fmt.Fprintf(w, "%9.1f  %-9s %s\n", run[0].TMs, "…", foldSummary(run))
+		}
+		run = run[:0]
+	}
+	for _, e := range r.Timeline {
+		if condensed && routine(e) {
+			run = append(run, e)
+			continue
+		}
+		flush()
+		fmt.Fprintln(w, EventLine(e))
+	}
+	flush()
+}
+
+// foldSummary describes a stretch of writes and advances.
+func foldSummary(evs []Event) string {
+	type span struct {
+		n        int
+		from, to uint64
+	}
+	var writes, advances span
+	for _, e := range evs {
+		s := &writes
+		if e.Kind == string(record.KindAdvance) {
+			s = &advances
+		}
+		if s.n == 0 {
+			s.from = e.Value
+		}
+		s.n++
+		s.to = e.Value
+	}
+	var parts []string
+	for _, x := range []struct {
+		what string
+		s    span
+	}{{"checkpoint writes", writes}, {"advances", advances}} {
+		switch {
+		case x.s.n == 0:
+			parts = append(parts, "no "+x.what)
+		default:
+			parts = append(parts, fmt.Sprintf("%d %s (value %d→%d)", x.s.n, x.what, x.s.from, x.s.to))
+		}
+	}
+	return fmt.Sprintf("%s until t=%.1f", strings.Join(parts, ", "), evs[len(evs)-1].TMs)
+}
+
+// WriteRunSummary prints a run's verdict, expectations and problems.
+func WriteRunSummary(w io.Writer, r Run) {
+	fmt.Fprintf(w, "%s: %s (%s)\n", r.Title(), r.Verdict, r.Settings())
+	if r.Skipped != "" {
+		fmt.Fprintf(w, "  skipped: %s\n", r.Skipped)
+		return
+	}
+	for _, e := range r.Expectations {
+		verdict := "held  "
+		if !e.Passed {
+			verdict = "FAILED"
+		}
+		detail := ""
+		if e.Detail != "" {
+			detail = " (" + e.Detail + ")"
+		}
+		fmt.Fprintf(w, "  %s line %d: %s — measured %s%s\n", verdict, e.Line, e.Text, FormatMs(e.MeasuredMs), detail)
+	}
+	for _, s := range r.Invalid {
+		fmt.Fprintf(w, "  INVALID: %s\n", s)
+	}
+	for _, s := range r.Failures {
+		fmt.Fprintf(w, "  FAIL: %s\n", s)
+	}
+	for _, s := range r.Notes {
+		fmt.Fprintf(w, "  note: %s\n", s)
+	}
+	fmt.Fprintf(w, "  recovery: %s", FormatMs(r.RecoveryMs))
+	if r.Counts.Stalls > 0 {
+		fmt.Fprintf(w, "; watchdog: stalled %d× (longest %s)", r.Counts.Stalls, formatMs(r.Counts.LongestStallMs))
+	}
+	fmt.Fprintln(w)
+}
+
+func newTable(w io.Writer) *tabwriter.Writer {
+	return tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+}
+
+// row writes tab-separated cells as one table row.
+func row(tw io.Writer, cells ...string) {
+	fmt.Fprintln(tw, strings.Join(cells, "\t"))
+}

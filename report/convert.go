@@ -33,7 +33,7 @@ func FromResult(res *scenarios.Result, o Origin) Run {
 	}
 	for _, e := range res.Expectations {
 		r.Expectations = append(r.Expectations, Expectation{
-			Line: e.Line, Text: e.Text, Passed: e.Passed, MeasuredMs: msPtr(e.Measured), Detail: e.Detail,
+			Line: e.Line, Text: squeeze(e.Text), Passed: e.Passed, MeasuredMs: msPtr(e.Measured), Detail: e.Detail,
 		})
 	}
 	for _, e := range res.Events {
@@ -43,7 +43,39 @@ func FromResult(res *scenarios.Result, o Origin) Run {
 		})
 	}
 	r.Counts = CountEvents(r.Timeline)
+	r.ResumedMs = Resumed(r.Timeline)
 	return r
+}
+
+// Resumed measures from the last fault step of the timeline to the first
+// advance of a value written after it (see Run.ResumedMs).
+func Resumed(tl []Event) *float64 {
+	last := -1.0
+	for _, e := range tl {
+		if e.Kind == string(record.KindStep) && faultVerbs[stepVerb(e.Detail)] {
+			last = e.TMs
+		}
+	}
+	if last < 0 {
+		return nil
+	}
+	var first uint64
+	for _, e := range tl {
+		if e.Kind == string(record.KindWrite) && e.TMs >= last {
+			first = e.Value
+			break
+		}
+	}
+	if first == 0 {
+		return nil
+	}
+	for _, e := range tl {
+		if e.Kind == string(record.KindAdvance) && e.TMs >= last && e.Value >= first {
+			d := e.TMs - last
+			return &d
+		}
+	}
+	return nil
 }
 
 // CountEvents reads the Counts off a timeline.

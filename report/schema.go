@@ -59,6 +59,11 @@ type Run struct {
 	// RecoveryMs is from the first fault step to the first advance whose
 	// value was written after it; null when it never recovered.
 	RecoveryMs *float64 `json:"recovery_ms"`
+	// ResumedMs is from the last fault step (fault, failpoint, move-leader,
+	// crash, stop, restart or heal: typically the heal) to the first advance
+	// whose value was written after it; null when it never resumed. It is
+	// the reconnect time that backoff knobs decide.
+	ResumedMs  *float64 `json:"resumed_ms"`
 	DurationMs float64  `json:"duration_ms"`
 	Counts     Counts   `json:"counts"`
 	Timeline   []Event  `json:"timeline"`
@@ -130,6 +135,7 @@ type Aggregate struct {
 	// Recovery is over every run that was not skipped; runs that never
 	// recovered count as infinitely slow (Stats.Never).
 	Recovery Stats `json:"recovery_ms"`
+	Resumed  Stats `json:"resumed_ms"` // as Recovery, of Run.ResumedMs
 	// StalledRuns counts runs in which the watchdog recorded a stall.
 	StalledRuns    int   `json:"stalled_runs"`
 	LongestStall   Stats `json:"longest_stall_ms"`

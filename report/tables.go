@@ -3,6 +3,7 @@ package report
 import (
 	"fmt"
 	"io"
+	"strings"
 )
 
 // Verdict of a group: its single run's verdict, or "passed/runs".
@@ -39,6 +40,36 @@ func (a Aggregate) heldCount() string {
 		return "-"
 	}
 	return fmt.Sprintf("%d/%d held", held, runs)
+}
+
+// shortExpectation is "advance 173ms ✓" for "expect advance within 500ms
+// [robust]" measured at 173 ms and held.
+func shortExpectation(text string, measured *float64, held bool) string {
+	what := text
+	if f := strings.Fields(text); len(f) >= 2 && f[0] == "expect" {
+		what = f[1]
+	}
+	mark := "✓"
+	if !held {
+		mark = "✗"
+	}
+	return what + " " + FormatMs(measured) + " " + mark
+}
+
+// compactExpectations lists a single run's expectations with their measured
+// figures; for repeats, the held count.
+func compactExpectations(a Aggregate) string {
+	if a.Runs != 1 {
+		return a.heldCount()
+	}
+	var parts []string
+	for _, e := range a.Expectations {
+		parts = append(parts, shortExpectation(e.Text, e.Measured.P50, e.Held == e.Runs))
+	}
+	if len(parts) == 0 {
+		return "-"
+	}
+	return strings.Join(parts, ", ")
 }
 
 // stallCell is the longest watchdog stall of a single run, or how many runs
@@ -78,6 +109,11 @@ func statsCell(s Stats) string {
 	return FormatMs(s.P50) + " / " + FormatMs(s.P99) + " / " + FormatMs(s.Max)
 }
 
+// TableLegend explains the summary table's figures; print it above the
+// table.
+const TableLegend = `recovery: first fault step → first advance of a value written after it; resumed: the same
+from the last fault or heal step; watchdog stall: longest span the advancer was behind the quorum.`
+
 // WriteSummaryTable prints one row per group: the verdict table. With
 // repeats, figures are p50 / p99 / max.
 func WriteSummaryTable(w io.Writer, aggs []Aggregate) {
@@ -91,22 +127,22 @@ func WriteSummaryTable(w io.Writer, aggs []Aggregate) {
 	if knobs {
 		head = append(head, "knobs")
 	}
-	recovery := "recovery"
+	recovery, resumed, expectations := "recovery", "resumed", "expectations (measured)"
 	if repeats {
-		recovery = "recovery p50 / p99 / max"
+		recovery, resumed, expectations = "recovery p50 / p99 / max", "resumed p50 / p99 / max", "expectations"
 	}
-	head = append(head, "result", recovery, "watchdog stall", "expectations")
+	head = append(head, "result", recovery, resumed, "watchdog stall", expectations)
 	row(tw, head...)
 	for _, a := range aggs {
 		cells := []string{a.Scenario, a.Advancer}
 		if knobs {
 			cells = append(cells, orDash(KnobsString(a.Knobs)))
 		}
-		rec := statsCell(a.Recovery)
+		rec, res := statsCell(a.Recovery), statsCell(a.Resumed)
 		if a.Runs == a.Skipped {
-			rec = "-"
+			rec, res = "-", "-"
 		}
-		cells = append(cells, a.Verdict(), rec, a.stallCell(), a.heldCount())
+		cells = append(cells, a.Verdict(), rec, res, a.stallCell(), compactExpectations(a))
 		row(tw, cells...)
 	}
 	tw.Flush()
@@ -133,7 +169,10 @@ func WriteExpectationStats(w io.Writer, a Aggregate) {
 
 // SweepNote says what the sweep table's counts are and what the record
 // cannot count.
-const SweepNote = `stalled: runs where the watchdog saw the advancer behind the quorum revision for more than 2 election timeouts.
+const SweepNote = `recovery: first fault step → first advance of a value written after it; resumed: the same
+from the last fault or heal step (the reconnect that backoff decides). Knob values are in production
+units and divided by the scale like the preset's own.
+stalled: runs where the watchdog saw the advancer behind the quorum revision for more than 2 election timeouts.
 advancer errors: failed waits and watch restarts the advancer reported (per run: p50 / max).
 Reconnect attempts and requests sent are not in the record (the harness does not log
 connection attempts or RPCs), so they are not counted here.`
@@ -149,7 +188,7 @@ func WriteSweepTable(w io.Writer, rep *Report) {
 	tw := newTable(w)
 	head := []string{"scenario"}
 	head = append(head, knobs...)
-	head = append(head, "runs", "passed", "recovery p50", "p99", "max", "never", "stalled", "advancer errors")
+	head = append(head, "runs", "passed", "recovery p50", "p99", "resumed p50", "p99", "max", "never resumed", "stalled", "advancer errors")
 	row(tw, head...)
 	for _, a := range rep.Aggregates {
 		cells := []string{a.Scenario}
@@ -158,7 +197,7 @@ func WriteSweepTable(w io.Writer, rep *Report) {
 		}
 		ran := a.Runs - a.Skipped
 		if ran == 0 {
-			cells = append(cells, fmt.Sprint(a.Runs), "skipped", "-", "-", "-", "-", "-", "-")
+			cells = append(cells, fmt.Sprint(a.Runs), "skipped", "-", "-", "-", "-", "-", "-", "-", "-")
 			row(tw, cells...)
 			continue
 		}
@@ -167,8 +206,9 @@ func WriteSweepTable(w io.Writer, rep *Report) {
 			passed += fmt.Sprintf(" (%d invalid)", a.Invalid)
 		}
 		cells = append(cells, fmt.Sprint(a.Runs), passed,
-			FormatMs(a.Recovery.P50), FormatMs(a.Recovery.P99), FormatMs(a.Recovery.Max),
-			fmt.Sprint(a.Recovery.Never), fmt.Sprintf("%d/%d", a.StalledRuns, ran),
+			FormatMs(a.Recovery.P50), FormatMs(a.Recovery.P99),
+			FormatMs(a.Resumed.P50), FormatMs(a.Resumed.P99), FormatMs(a.Resumed.Max),
+			fmt.Sprint(a.Resumed.Never), fmt.Sprintf("%d/%d", a.StalledRuns, ran),
 			fmt.Sprintf("%s / %s", countCell(a.AdvancerErrors.P50), countCell(a.AdvancerErrors.Max)))
 		row(tw, cells...)
 	}

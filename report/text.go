@@ -58,18 +58,23 @@ func EventLine(e Event) string {
 	if member == "" {
 		member = "-"
 	}
-	fmt.Fprintf(&b, "%9.1f  %-9s %-20s", e.TMs, member, e.Kind)
+	fmt.Fprintf(&b, "%9.1f  %-9s %-20s %s", e.TMs, member, e.Kind, eventBody(e))
+	return strings.TrimRight(b.String(), " ")
+}
+
+// eventBody is what an event says besides its time, member and kind.
+func eventBody(e Event) string {
+	var parts []string
 	if e.Leader != "" {
-		fmt.Fprintf(&b, " leader=%s term=%d", e.Leader, e.Term)
+		parts = append(parts, fmt.Sprintf("leader=%s term=%d", e.Leader, e.Term))
 	}
 	if e.Kind == string(record.KindWrite) || e.Kind == string(record.KindAdvance) {
-		fmt.Fprintf(&b, " value=%d rev=%d", e.Value, e.Revision)
+		parts = append(parts, fmt.Sprintf("value=%d rev=%d", e.Value, e.Revision))
 	}
 	if e.Detail != "" {
-		b.WriteString(" ")
-		b.WriteString(e.Detail)
+		parts = append(parts, squeeze(e.Detail))
 	}
-	return strings.TrimRight(b.String(), " ")
+	return strings.Join(parts, " ")
 }
 
 // routine reports whether e is one of the steady checkpoint writes and

@@ -134,6 +134,8 @@ func printRunReport(w io.Writer, rep *report.Report, timeline string, repeat int
 		fmt.Fprintln(w, "no runs")
 		return
 	}
+	fmt.Fprintln(w, report.TableLegend)
+	fmt.Fprintln(w)
 	report.WriteSummaryTable(w, rep.Aggregates)
 }
 

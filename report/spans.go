@@ -1,0 +1,177 @@
+package report
+
+import (
+	"strings"
+
+	"github.com/leaderfault/leaderfault/harness/record"
+)
+
+// Spans of a timeline that the HTML lanes draw: faults, members down, and
+// who each member believes leads.
+
+// FaultSpan is one injected fault from armed to healed.
+type FaultSpan struct {
+	Span
+	Kind    string   // disk-stall, client-refuse, ... or the fault point's name
+	Members []string // the members it was applied to
+	Fired   bool
+}
+
+// FaultSpans pairs fault-armed with fault-healed events (by the injection's
+// "#N" id) and failpoint-armed with failpoint-healed (by name, except the
+// disk sites a disk fault arms, which its fault span already shows).
+func FaultSpans(tl []Event) []FaultSpan {
+	var out []FaultSpan
+	open := map[string]int{} // id or point name → index in out
+	end := endOf(tl)
+	for _, e := range tl {
+		switch record.Kind(e.Kind) {
+		case record.KindFaultArmed:
+			id, rest, _ := strings.Cut(e.Detail, " ")
+			kind, _, _ := strings.Cut(rest, " ")
+			open[id] = len(out)
+			out = append(out, FaultSpan{Span: Span{StartMs: e.TMs, EndMs: end, Open: true, Label: e.Detail},
+				Kind: kind, Members: splitMembers(e.Member)})
+		case record.KindFaultFired:
+			for i := range out {
+				if out[i].Open && contains(out[i].Members, e.Member) && !strings.Contains(out[i].Kind, "/") {
+					out[i].Fired = true
+				}
+			}
+		case record.KindFaultHealed:
+			id, _, _ := strings.Cut(e.Detail, " ")
+			if i, ok := open[id]; ok {
+				out[i].EndMs, out[i].Open = e.TMs, false
+				out[i].Fired = out[i].Fired || strings.HasSuffix(e.Detail, "(fired)")
+				delete(open, id)
+			}
+		case record.KindFailpointArm:
+			name, _, _ := strings.Cut(e.Detail, "=")
+			if strings.Contains(name, "/disk-") {
+				continue
+			}
+			open["fp:"+name] = len(out)
+			out = append(out, FaultSpan{Span: Span{StartMs: e.TMs, EndMs: end, Open: true, Label: "failpoint " + e.Detail},
+				Kind: name, Members: splitMembers(e.Member)})
+		case record.KindFailpointHit:
+			name, _, _ := strings.Cut(e.Detail, "=")
+			if i, ok := open["fp:"+name]; ok {
+				out[i].Fired = true
+			}
+		case record.KindFailpointHeal:
+			name, _, _ := strings.Cut(e.Detail, " ")
+			if i, ok := open["fp:"+name]; ok {
+				out[i].EndMs, out[i].Open = e.TMs, false
+				delete(open, "fp:"+name)
+			}
+		}
+	}
+	return out
+}
+
+// LeaderView is who a member believes leads, over a span: a member name,
+// "" (no leader: an election or a lost leader), or "down".
+type LeaderView struct {
+	Span
+	Leader string
+	Term   uint64
+}
+
+// LeaderViews lists, for member, the spans of its belief about the leader,
+// from its first leader event on (before, it was starting).
+func LeaderViews(tl []Event, member string) []LeaderView {
+	var out []LeaderView
+	end := endOf(tl)
+	var cur *LeaderView
+	begin := func(t float64, leader string, term uint64) {
+		if cur != nil {
+			if cur.Leader == leader && cur.Term == term {
+				return
+			}
+			cur.EndMs = t
+			out = append(out, *cur)
+		}
+		cur = &LeaderView{Span: Span{StartMs: t}, Leader: leader, Term: term}
+	}
+	for _, e := range tl {
+		if e.Member != member {
+			continue
+		}
+		switch record.Kind(e.Kind) {
+		case record.KindLeader:
+			begin(e.TMs, e.Leader, e.Term)
+		case record.KindLeaderLost:
+			begin(e.TMs, "", e.Term)
+		case record.KindMemberCrash, record.KindMemberStop:
+			begin(e.TMs, "down", 0)
+		case record.KindMemberRestart:
+			// Restarted: no belief until it hears a leader.
+			begin(e.TMs, "", 0)
+		}
+	}
+	if cur != nil {
+		cur.EndMs, cur.Open = end, true
+		out = append(out, *cur)
+	}
+	return out
+}
+
+// Members lists the member names (m0, m1, ...) that appear in the timeline,
+// in order.
+func Members(tl []Event) []string {
+	seen := map[string]bool{}
+	var out []string
+	for _, e := range tl {
+		for _, m := range splitMembers(e.Member) {
+			if isMemberName(m) && !seen[m] {
+				seen[m] = true
+				out = append(out, m)
+			}
+		}
+	}
+	sortMembers(out)
+	return out
+}
+
+func isMemberName(s string) bool {
+	if len(s) < 2 || s[0] != 'm' {
+		return false
+	}
+	for _, c := range s[1:] {
+		if c < '0' || c > '9' {
+			return false
+		}
+	}
+	return true
+}
+
+func sortMembers(ms []string) {
+	for i := 1; i < len(ms); i++ {
+		for j := i; j > 0 && memberLess(ms[j], ms[j-1]); j-- {
+			ms[j], ms[j-1] = ms[j-1], ms[j]
+		}
+	}
+}
+
+func memberLess(a, b string) bool {
+	if len(a) != len(b) {
+		return len(a) < len(b)
+	}
+	return a < b
+}
+
+func splitMembers(s string) []string {
+	if s == "" {
+		return nil
+	}
+	return strings.Split(s, ",")
+}
+
+func contains(xs []string, x string) bool {
+	for _, y := range xs {
+		if y == x {
+			return true
+		}
+	}
+	return false
+}

@@ -75,6 +75,9 @@ func Read(r io.Reader) (*Report, error) {
 		if errors.As(err, &syn) {
 			return nil, fmt.Errorf("not a JSON report: %w (at byte %d)", err, syn.Offset)
 		}
+		if errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, io.EOF) {
+			return nil, fmt.Errorf("not a JSON report: it ends early (truncated?): %w", err)
+		}
 		return nil, fmt.Errorf("not a leaderfault report: %w", err)
 	}
 	if rep.Schema == 0 || rep.Schema > SchemaVersion {

@@ -49,6 +49,9 @@ func runSweep(ctx context.Context, io IO, args []string) int {
 	if err != nil {
 		return fail(io, "sweep", err)
 	}
+	if err := validateSettings(presets[0], settings(vary)); err != nil {
+		return fail(io, "sweep", err)
+	}
 	names := append(append([]string(nil), scenarioArgs...), pos...)
 	if len(names) == 0 {
 		return fail(io, "sweep", usagef("no scenario given: --scenario NAME (built-in names: leaderfault list)"))
@@ -124,6 +127,27 @@ func parseVary(preset string, args []string) ([]report.Vary, error) {
 		out = append(out, v)
 	}
 	return out, nil
+}
+
+// validateSettings checks each setting as a whole against the preset
+// (backoff-max below the preset's backoff-base is a valid value but an
+// invalid config).
+func validateSettings(preset string, sets []map[string]string) error {
+	for _, set := range sets {
+		cfg, err := advancer.Preset(preset)
+		if err != nil {
+			return usagef("%v", err)
+		}
+		for k, v := range set {
+			if err := cfg.Set(k, v); err != nil {
+				return usagef("%v", err)
+			}
+		}
+		if err := cfg.Validate(); err != nil {
+			return usagef("setting %s: %v", knobsText(set), err)
+		}
+	}
+	return nil
 }
 
 // settings is the cross product of the vary values, the first knob

@@ -1,0 +1,85 @@
+package report
+
+import (
+	"fmt"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+)
+
+// loadSample reads testdata/leader-disk-stall.json: three real runs of
+// "leaderfault run leader-disk-stall --advancer all" (legacy and pr69047
+// stall, robust does not).
+func loadSample(t *testing.T) *Report {
+	t.Helper()
+	rep, err := ReadFile("testdata/leader-disk-stall.json")
+	require.NoError(t, err)
+	require.Len(t, rep.Runs, 3)
+	return rep
+}
+
+// sampleSweep makes a sweep report from the sample's runs: each run is
+// reused as a repeat of every setting, with a recovery that grows with the
+// knob so that plots have something to show.
+func sampleSweep(t *testing.T) *Report {
+	t.Helper()
+	base := loadSample(t)
+	rep := &Report{Sweep: &Sweep{Advancer: "legacy", Scenarios: []string{"leader-disk-stall"},
+		Vary: []Vary{{Knob: "backoff-max", Values: []string{"1s", "3s", "12s"}}}, Repeat: 3}}
+	job := 0
+	for i, v := range rep.Sweep.Vary[0].Values {
+		for rpt := 1; rpt <= 3; rpt++ {
+			r := base.Runs[0]
+			r.Job, r.Repeat, r.Knobs = job, rpt, map[string]string{"backoff-max": v}
+			rec := float64(100*(i+1)*(i+1) + 10*rpt)
+			r.RecoveryMs = &rec
+			if i == 2 && rpt == 3 {
+				r.RecoveryMs = nil // never recovered
+			}
+			rep.Runs = append(rep.Runs, r)
+			job++
+		}
+	}
+	rep.Finish()
+	return rep
+}
+
+func ptr(v float64) *float64 { return &v }
+
+// ev builds a timeline event.
+func ev(t float64, kind, member, detail string) Event {
+	return Event{TMs: t, Kind: kind, Member: member, Detail: detail}
+}
+
+func leaderEv(t float64, member, leader string, term uint64) Event {
+	return Event{TMs: t, Kind: "leader", Member: member, Leader: leader, Term: term}
+}
+
+func valueEv(t float64, kind string, value uint64) Event {
+	member := "writer"
+	if kind == "advance" {
+		member = "advancer"
+	}
+	return Event{TMs: t, Kind: kind, Member: member, Value: value, Revision: int64(value) + 1}
+}
+
+// writesAndAdvances makes a write every 20 ms from t0 to t1 and an advance
+// of each 1 ms later, unless the advance time falls in a stall window.
+func writesAndAdvances(t0, t1 float64, firstValue uint64, stallFrom, stallTo float64) []Event {
+	var out []Event
+	v := firstValue
+	for t := t0; t < t1; t += 20 {
+		out = append(out, valueEv(t, "checkpoint-write", v))
+		if t+1 < stallFrom || t+1 >= stallTo {
+			out = append(out, valueEv(t+1, "advance", v))
+		}
+		v++
+	}
+	return out
+}
+
+func must[T any](t *testing.T, v T, err error) T {
+	t.Helper()
+	require.NoError(t, err, fmt.Sprintf("%T", v))
+	return v
+}

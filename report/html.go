@@ -188,15 +188,26 @@ func buildPage(rep *Report) pageView {
 		if a.Runs == a.Skipped {
 			row.Recovery, row.Resumed = "-", "-"
 		}
-		if a.Passed < a.Runs-a.Skipped && a.Runs > 1 {
-			row.VerdictClass = "v-fail"
-		}
+		row.VerdictClass = aggregateClass(a)
 		v.Rows = append(v.Rows, row)
 	}
 	if rep.Sweep != nil {
 		v.Sweep = buildSweepView(rep, aggs, firstAnchor)
 	}
 	return v
+}
+
+// aggregateClass colors a group's verdict by its worst run.
+func aggregateClass(a Aggregate) string {
+	switch {
+	case a.Runs == a.Skipped:
+		return "v-skip"
+	case a.Invalid > 0:
+		return "v-invalid"
+	case a.Failed > 0:
+		return "v-fail"
+	}
+	return "v-pass"
 }
 
 func buildSweepView(rep *Report, aggs []Aggregate, anchors map[string]string) *sweepView {

@@ -14,10 +14,10 @@ import (
 
 const (
 	plotChartW = 560.0
-	plotChartH = 300.0
+	plotChartH = 316.0
 	plotLeft   = 62.0
 	plotRight  = 14.0
-	plotTop    = 30.0
+	plotTop    = 46.0
 	plotBottom = 52.0
 )
 

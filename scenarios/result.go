@@ -32,8 +32,10 @@ type Result struct {
 	// Failures lists what failed besides expectations (invariants, step errors).
 	Failures     []string
 	Expectations []Expectation
-	// Recovery is the time from the first fault step to the first advance
-	// whose value was written after it; nil when it never recovered.
+	// Recovery is the time from the first fault step until the advancer is
+	// caught up for good (the end of the last stall the watchdog saw, or the
+	// first advance of a value written after the fault when there was no
+	// stall); nil when it never recovered during the run.
 	Recovery *time.Duration
 	Notes    []string
 	Events   []record.Event

@@ -676,8 +676,11 @@ func (r *run) finish(runErr error) {
 	r.res.Passed = passed
 }
 
-// recovery measures from the first fault step to the first advance whose
-// value was written after it.
+// recovery measures from the first fault step until the advancer is caught
+// up for good: the advance that ended the last stall the watchdog saw after
+// the fault, or, with no stall, the first advance of a value written after
+// the fault. An advancer that advanced once and then got stuck has not
+// recovered; one still stalled at the end never did (nil).
 func (r *run) recovery() *time.Duration {
 	r.mu.Lock()
 	ff := r.firstFault
@@ -685,12 +688,35 @@ func (r *run) recovery() *time.Duration {
 	if ff == nil {
 		return nil
 	}
-	at, ok := firstAdvanceAfter(r.rec.Events(), ff.at)
-	if !ok {
-		return nil
+	ev := r.rec.Events()
+	lastStall := -1
+	for i, e := range ev {
+		if e.Kind == record.KindStalled && e.At >= ff.at {
+			lastStall = i
+		}
 	}
-	d := at - ff.at
-	return &d
+	if lastStall < 0 {
+		at, ok := firstAdvanceAfter(ev, ff.at)
+		if !ok {
+			return nil
+		}
+		d := at - ff.at
+		return &d
+	}
+	for k := lastStall + 1; k < len(ev); k++ {
+		if ev[k].Kind != record.KindCaughtUp {
+			continue
+		}
+		for j := k - 1; j > lastStall; j-- {
+			if ev[j].Kind == record.KindAdvance {
+				d := ev[j].At - ff.at
+				return &d
+			}
+		}
+		d := ev[k].At - ff.at
+		return &d
+	}
+	return nil
 }
 
 // firstAdvanceAfter finds the first advance, at or after t0, to a value that

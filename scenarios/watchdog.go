@@ -29,9 +29,10 @@ func (r *run) startWatchdog() {
 		tick := time.NewTicker(r.c.Profile().Tick)
 		defer tick.Stop()
 		for {
+			final := false
 			select {
 			case <-r.bgCtx.Done():
-				return
+				final = true // one last look, so a run ending just after a recovery records it
 			case <-tick.C:
 			}
 			ev := r.rec.Events()
@@ -59,6 +60,9 @@ func (r *run) startWatchdog() {
 				stalled = false
 				r.rec.Record(record.Event{Kind: record.KindCaughtUp, Member: "watchdog",
 					Detail: fmt.Sprintf("advancer at rev %d", lastAdvRev)})
+			}
+			if final {
+				return
 			}
 		}
 	}()

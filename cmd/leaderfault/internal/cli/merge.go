@@ -26,6 +26,11 @@ func runMerge(_ context.Context, io IO, args []string) int {
 	if len(pos) == 0 {
 		return fail(io, "merge", usagef("no reports given"))
 	}
+	for _, out := range []struct{ flag, path string }{{"--json", *jsonOut}, {"--html", *htmlOut}} {
+		if err := checkOutputPath(out.flag, out.path); err != nil {
+			return fail(io, "merge", err)
+		}
+	}
 	var reps []*report.Report
 	var errs []error
 	for _, p := range pos {
@@ -53,7 +58,7 @@ func runMerge(_ context.Context, io IO, args []string) int {
 	} else {
 		fmt.Fprintln(io.Stdout, "no runs")
 	}
-	if err := writeOutputs(io, merged, *jsonOut, *htmlOut); err != nil {
+	if err := writeOutputs(io, merged, *jsonOut, *htmlOut, false); err != nil {
 		return fail(io, "merge", err)
 	}
 	if merged.Sweep != nil {

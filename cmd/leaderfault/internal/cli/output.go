@@ -3,6 +3,8 @@ package cli
 import (
 	"errors"
 	"fmt"
+	"os"
+	"path/filepath"
 	"time"
 
 	"github.com/leaderfault/leaderfault/report"
@@ -17,21 +19,21 @@ func newReport(name string, args []string, sh shard, runs []report.Run) *report.
 	return rep
 }
 
-// writeOutputs writes the JSON and HTML reports that were asked for and
-// says where on stderr.
-func writeOutputs(io IO, rep *report.Report, jsonPath, htmlPath string) error {
+// writeOutputs writes the JSON and HTML reports that were asked for and,
+// unless quiet, says where on stderr.
+func writeOutputs(io IO, rep *report.Report, jsonPath, htmlPath string, quiet bool) error {
 	var errs []error
 	if jsonPath != "" {
 		if err := report.WriteFile(jsonPath, rep); err != nil {
 			errs = append(errs, fmt.Errorf("--json: %w", err))
-		} else {
+		} else if !quiet {
 			fmt.Fprintf(io.Stderr, "wrote %s (%d runs)\n", jsonPath, len(rep.Runs))
 		}
 	}
 	if htmlPath != "" {
 		if err := report.WriteHTMLFile(htmlPath, rep); err != nil {
 			errs = append(errs, fmt.Errorf("--html: %w", err))
-		} else {
+		} else if !quiet {
 			fmt.Fprintf(io.Stderr, "wrote %s\n", htmlPath)
 		}
 	}
@@ -39,3 +41,20 @@ func writeOutputs(io IO, rep *report.Report, jsonPath, htmlPath string) error {
 }
 
 func knobsText(k map[string]string) string { return report.KnobsString(k) }
+
+// checkOutputPath fails now, not after an hour of runs, when a report could
+// not be written to path: its directory is missing, or path is a directory.
+func checkOutputPath(flag, path string) error {
+	if path == "" {
+		return nil
+	}
+	if st, err := os.Stat(path); err == nil && st.IsDir() {
+		return usagef("%s %s: is a directory", flag, path)
+	}
+	dir := filepath.Dir(path)
+	st, err := os.Stat(dir)
+	if err != nil || !st.IsDir() {
+		return usagef("%s %s: directory %s does not exist", flag, path, dir)
+	}
+	return nil
+}

@@ -2,6 +2,7 @@ package cli
 
 import (
 	"fmt"
+	"strings"
 	"sync"
 	"time"
 
@@ -81,13 +82,23 @@ func (p *progress) start(n int, what string) {
 	p.title = fmt.Sprintf("[%d/%d] %s", n, p.total, what)
 	p.current = "starting the cluster"
 	p.begin = time.Now()
+	p.drawIfLive()
+}
+
+// drawIfLive redraws the live line now (the ticker keeps the elapsed time
+// fresh between steps). p.mu must be held.
+func (p *progress) drawIfLive() {
+	if p.io.Live && !p.quiet {
+		p.drawLocked()
+	}
 }
 
 // step shows the script line the run is at.
 func (p *progress) step(line int, text string) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	p.current = fmt.Sprintf("line %d: %s", line, text)
+	p.current = fmt.Sprintf("line %d: %s", line, squeeze(text))
+	p.drawIfLive()
 }
 
 // done replaces the live line with the run's outcome.
@@ -128,3 +139,6 @@ func (p *progress) close() {
 	p.clearLocked()
 	p.mu.Unlock()
 }
+
+// squeeze collapses the spaces scripts align their tags with.
+func squeeze(s string) string { return strings.Join(strings.Fields(s), " ") }

@@ -50,6 +50,11 @@ func (c *commonFlags) validate() ([]string, shard, error) {
 	default:
 		return nil, shard{}, usagef("--timeline %q: want auto, condensed, full or none", c.timeline)
 	}
+	for _, out := range []struct{ flag, path string }{{"--json", c.json}, {"--html", c.html}} {
+		if err := checkOutputPath(out.flag, out.path); err != nil {
+			return nil, shard{}, err
+		}
+	}
 	presets, err := parsePresets(c.presets)
 	if err != nil {
 		return nil, shard{}, err
@@ -92,7 +97,7 @@ func runRun(ctx context.Context, io IO, args []string) int {
 	res := execute(ctx, io, jobs, c.runOptions())
 	rep := newReport("run", args, sh, res.runs)
 	printRunReport(io.Stdout, rep, c.timeline, c.repeat)
-	if err := writeOutputs(io, rep, c.json, c.html); err != nil {
+	if err := writeOutputs(io, rep, c.json, c.html, c.quiet); err != nil {
 		return fail(io, "run", err)
 	}
 	if res.interrupted {

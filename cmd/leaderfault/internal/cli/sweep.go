@@ -68,7 +68,7 @@ func runSweep(ctx context.Context, io IO, args []string) int {
 		rep.Sweep.Scenarios = append(rep.Sweep.Scenarios, sc.script.Name)
 	}
 	printSweepReport(io.Stdout, rep, c.timeline)
-	if err := writeOutputs(io, rep, c.json, c.html); err != nil {
+	if err := writeOutputs(io, rep, c.json, c.html, c.quiet); err != nil {
 		return fail(io, "sweep", err)
 	}
 	if res.interrupted {

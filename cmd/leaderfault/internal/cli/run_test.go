@@ -1,0 +1,171 @@
+package cli
+
+import (
+	"bytes"
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/leaderfault/leaderfault/report"
+)
+
+// These tests run real scenarios; leader-transfer is the fastest of the
+// catalog (a few hundred milliseconds a run).
+
+func lastLine(s string) string {
+	lines := strings.Split(strings.TrimRight(s, "\n"), "\n")
+	return lines[len(lines)-1]
+}
+
+func TestRunPassesAndWritesReports(t *testing.T) {
+	dir := t.TempDir()
+	jsonPath, htmlPath := filepath.Join(dir, "r.json"), filepath.Join(dir, "r.html")
+	var out, errOut bytes.Buffer
+	code := Main(context.Background(), []string{"run", "leader-transfer", "--advancer", "robust", "--json", jsonPath, "--html", htmlPath},
+		IO{Stdout: &out, Stderr: &errOut, Live: true, Width: 80})
+	require.Equal(t, ExitOK, code, "stdout:\n%s\nstderr:\n%s", out.String(), errOut.String())
+
+	// Timeline, then the run's expectations, and last the summary table.
+	stdout := out.String()
+	assert.Contains(t, stdout, "=== leader-transfer / robust — ")
+	assert.Contains(t, stdout, "    t(ms)  member    event")
+	assert.Contains(t, stdout, "leader-move")
+	assert.Regexp(t, `(?m)^  held   line \d+: expect `, stdout)
+	assert.Regexp(t, `^leader-transfer\s+robust\s+pass\s+`, lastLine(stdout), "output ends with the summary table")
+
+	// Live progress: redrawn in place, then replaced by the outcome.
+	stderr := errOut.String()
+	assert.Contains(t, stderr, "\r\033[K[1/1] leader-transfer / robust")
+	assert.Contains(t, stderr, "[1/1] leader-transfer / robust: pass, recovery ")
+	assert.Contains(t, stderr, "wrote "+jsonPath+" (1 runs)")
+
+	rep, err := report.ReadFile(jsonPath)
+	require.NoError(t, err)
+	require.Len(t, rep.Runs, 1)
+	r := rep.Runs[0]
+	assert.Equal(t, "leader-transfer", r.Scenario)
+	assert.Equal(t, "robust", r.Advancer)
+	assert.True(t, r.Passed)
+	assert.NotEmpty(t, r.Timeline)
+	assert.NotEmpty(t, r.Expectations)
+	assert.NotZero(t, r.Seed)
+	assert.Equal(t, 10.0, r.Scale)
+	assert.Equal(t, "leaderfault run leader-transfer --advancer robust --json "+jsonPath+" --html "+htmlPath, rep.Command)
+
+	page, err := os.ReadFile(htmlPath)
+	require.NoError(t, err)
+	assert.Contains(t, string(page), `<svg class="lanes"`)
+}
+
+func TestRunWithAFailedExpectationExits1(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "impossible.scn")
+	// A healthy cluster and a robust advancer: it never stalls.
+	require.NoError(t, os.WriteFile(path, []byte(`scenario impossible "expects a stall that cannot happen"
+cluster members=3
+writer every=20ms
+advancer watch-on=leader
+expect stall for 300ms
+`), 0o644))
+	r := invoke(t, "run", path, "--advancer", "robust", "--quiet", "--seed", "5")
+	assert.Equal(t, ExitFailed, r.code, "stdout:\n%s\nstderr:\n%s", r.stdout, r.stderr)
+	assert.Empty(t, r.stderr, "--quiet: no progress")
+	assert.Regexp(t, `(?m)^  FAILED line 5: expect stall for 300ms`, r.stdout)
+	assert.Regexp(t, `^impossible\s+robust\s+FAIL\s+`, lastLine(r.stdout))
+	assert.Contains(t, r.stdout, "(seed 5, scale 10")
+	assert.NotContains(t, r.stdout, "\033[", "no terminal control sequences off a terminal")
+}
+
+// TestShardsMergeIntoTheWholeRun: two shards of "run --advancer all" cover
+// the three presets once, and merge puts them back in plan order.
+func TestShardsMergeIntoTheWholeRun(t *testing.T) {
+	dir := t.TempDir()
+	a, b, merged := filepath.Join(dir, "a.json"), filepath.Join(dir, "b.json"), filepath.Join(dir, "m.json")
+	r1 := invoke(t, "run", "leader-transfer", "--shard", "1/2", "--json", a, "--timeline", "none")
+	require.Equal(t, ExitOK, r1.code, r1.stderr)
+	r2 := invoke(t, "run", "leader-transfer", "--shard", "2/2", "--json", b, "--timeline", "none")
+	require.Equal(t, ExitOK, r2.code, r2.stderr)
+	assert.Contains(t, r1.stderr, "[2/2] leader-transfer / robust")
+	assert.Contains(t, r2.stderr, "[1/1] leader-transfer / pr69047")
+	assert.NotContains(t, r1.stdout, "t(ms)", "--timeline none")
+
+	m := invoke(t, "merge", b, a, "--json", merged)
+	require.Equal(t, ExitOK, m.code, m.stderr)
+	assert.NotContains(t, m.stderr, "missing")
+	rep, err := report.ReadFile(merged)
+	require.NoError(t, err)
+	var got []string
+	for i, r := range rep.Runs {
+		assert.Equal(t, i, r.Job)
+		got = append(got, r.Advancer)
+	}
+	assert.Equal(t, []string{"legacy", "pr69047", "robust"}, got)
+	assert.Equal(t, []string{"1/2", "2/2"}, rep.Shards)
+	assert.Len(t, rep.Aggregates, 3)
+
+	overlap := invoke(t, "merge", a, a)
+	assert.Equal(t, ExitUsage, overlap.code)
+	assert.Contains(t, overlap.stderr, "overlapping shards")
+
+	missing := invoke(t, "merge", a)
+	assert.Equal(t, ExitOK, missing.code)
+	assert.Contains(t, missing.stderr, "warning: shards [2/2] are missing")
+
+	garbage := filepath.Join(dir, "garbage.json")
+	require.NoError(t, os.WriteFile(garbage, []byte(`{"runs": [`), 0o644))
+	bad := invoke(t, "merge", a, garbage)
+	assert.Equal(t, ExitUsage, bad.code)
+	assert.Contains(t, bad.stderr, garbage+": not a JSON report")
+}
+
+func TestSweepTinyGrid(t *testing.T) {
+	dir := t.TempDir()
+	jsonPath, htmlPath := filepath.Join(dir, "s.json"), filepath.Join(dir, "s.html")
+	r := invoke(t, "sweep", "--scenario", "leader-transfer", "--vary", "backoff-max=1s,5s", "--json", jsonPath, "--html", htmlPath)
+	require.Equal(t, ExitOK, r.code, "stdout:\n%s\nstderr:\n%s", r.stdout, r.stderr)
+	assert.Contains(t, r.stdout, "sweep of legacy (backoff-max ∈ {1s, 5s}), 2 runs")
+	assert.Regexp(t, `(?m)^scenario\s+backoff-max\s+runs\s+passed\s+recovery p50`, r.stdout)
+	assert.Regexp(t, `(?m)^leader-transfer\s+1s\s+1\s+`, r.stdout)
+	assert.Regexp(t, `(?m)^leader-transfer\s+5s\s+1\s+`, r.stdout)
+	assert.Contains(t, r.stdout, "Reconnect attempts and requests sent are not in the record")
+
+	rep, err := report.ReadFile(jsonPath)
+	require.NoError(t, err)
+	require.NotNil(t, rep.Sweep)
+	assert.Equal(t, report.Sweep{Advancer: "legacy", Scenarios: []string{"leader-transfer"},
+		Vary: []report.Vary{{Knob: "backoff-max", Values: []string{"1s", "5s"}}}, Repeat: 1}, *rep.Sweep)
+	require.Len(t, rep.Runs, 2)
+	assert.Equal(t, map[string]string{"backoff-max": "5s"}, rep.Runs[1].Knobs)
+	require.Len(t, rep.Aggregates, 2)
+
+	page, err := os.ReadFile(htmlPath)
+	require.NoError(t, err)
+	assert.Contains(t, string(page), `<figure class="plot">`)
+}
+
+func TestDoctorChecksEverything(t *testing.T) {
+	r := invoke(t, "doctor")
+	assert.Contains(t, []int{ExitOK, ExitFailed}, r.code)
+	for _, check := range []string{"loopback", "open-file limit", "root", "FUSE", "etcd cluster", "chromium"} {
+		assert.Regexp(t, `(?m)^(ok  |WARN|FAIL)  `+check+` `, r.stdout)
+	}
+	assert.Regexp(t, `(?m)^ok    loopback `, r.stdout, "this test machine binds 127.0.0.1")
+	assert.Regexp(t, `(?m)^ok    etcd cluster +a 3-member embedded cluster started`, r.stdout)
+	if r.code == ExitFailed {
+		assert.Contains(t, r.stdout, "skipped:")
+	}
+}
+
+func TestInterruptedRunExits130(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	var out, errOut bytes.Buffer
+	code := Main(ctx, []string{"run", "leader-transfer"}, IO{Stdout: &out, Stderr: &errOut})
+	assert.Equal(t, ExitInterrupted, code)
+	assert.Contains(t, out.String(), "no runs")
+	assert.Contains(t, errOut.String(), "interrupted")
+}

@@ -27,15 +27,19 @@ type loaded struct {
 	file   string // path for scenarios given as files; "" for the catalog
 }
 
-// loadScenarios resolves each argument to a built-in scenario (by name) or a
-// scenario file (by path: it exists, contains a slash or ends in .scn) and
-// parses it. Every argument is tried; all problems are reported together.
+// loadScenarios resolves each argument to a built-in scenario (by name;
+// "all" for the whole catalog) or a scenario file (by path: it exists,
+// contains a slash or ends in .scn) and parses it. Every argument is tried; all problems are reported together.
 func loadScenarios(args []string) ([]loaded, error) {
 	var out []loaded
 	var errs []error
 	seen := map[string]bool{}
 	for _, arg := range args {
-		for _, a := range splitList(arg) {
+		names := splitList(arg)
+		if arg == "all" && !isPath(arg) {
+			names = leaderfault.CatalogNames()
+		}
+		for _, a := range names {
 			if seen[a] {
 				continue
 			}

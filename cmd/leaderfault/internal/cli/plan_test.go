@@ -6,6 +6,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/leaderfault/leaderfault"
 	"github.com/leaderfault/leaderfault/report"
 	"github.com/leaderfault/leaderfault/scenarios/script"
 )
@@ -80,4 +81,18 @@ func TestExitCode(t *testing.T) {
 	assert.Equal(t, ExitOK, sweepExitCode([]report.Run{pass, fail}), "a sweep's failed expectations are findings")
 	assert.Equal(t, ExitFailed, sweepExitCode([]report.Run{pass, invalid}))
 	assert.Equal(t, ExitFailed, sweepExitCode([]report.Run{{Valid: true, Failures: []string{"step failed"}}}))
+}
+
+func TestAllIsTheCatalog(t *testing.T) {
+	scs, err := loadScenarios([]string{"all"})
+	require.NoError(t, err)
+	var names []string
+	for _, s := range scs {
+		names = append(names, s.script.Name)
+	}
+	assert.Equal(t, leaderfault.CatalogNames(), names)
+
+	scs, err = loadScenarios([]string{"leader-crash,leader-transfer", "leader-crash"})
+	require.NoError(t, err)
+	assert.Len(t, scs, 2, "comma lists, duplicates dropped")
 }

@@ -72,7 +72,7 @@ const runSynopsis = `<scenario name or file>... [flags]
 Runs each scenario against each advancer preset, one run at a time, and prints
 each run's timeline, its expectations with the measured figures, and a summary
 table (p50 / p99 / max with --repeat). Scenarios are built-in names (see
-"leaderfault list") or scenario files.`
+"leaderfault list"; "all" is the whole catalog) or scenario files.`
 
 func runRun(ctx context.Context, io IO, args []string) int {
 	fs := newFlags(io, "run", runSynopsis)
@@ -96,9 +96,11 @@ func runRun(ctx context.Context, io IO, args []string) int {
 	jobs := sh.take(planRuns(scs, nil, presets, c.repeat))
 	res := execute(ctx, io, jobs, c.runOptions())
 	rep := newReport("run", args, sh, res.runs)
+	// Reports first, so that the summary table is the last thing printed.
+	werr := writeOutputs(io, rep, c.json, c.html, c.quiet)
 	printRunReport(io.Stdout, rep, c.timeline, c.repeat)
-	if err := writeOutputs(io, rep, c.json, c.html, c.quiet); err != nil {
-		return fail(io, "run", err)
+	if werr != nil {
+		return fail(io, "run", werr)
 	}
 	if res.interrupted {
 		fmt.Fprintln(io.Stderr, "leaderfault run: interrupted; the report has the runs that finished")

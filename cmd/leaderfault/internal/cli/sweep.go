@@ -67,9 +67,10 @@ func runSweep(ctx context.Context, io IO, args []string) int {
 	for _, sc := range scs {
 		rep.Sweep.Scenarios = append(rep.Sweep.Scenarios, sc.script.Name)
 	}
+	werr := writeOutputs(io, rep, c.json, c.html, c.quiet)
 	printSweepReport(io.Stdout, rep, c.timeline)
-	if err := writeOutputs(io, rep, c.json, c.html, c.quiet); err != nil {
-		return fail(io, "sweep", err)
+	if werr != nil {
+		return fail(io, "sweep", werr)
 	}
 	if res.interrupted {
 		fmt.Fprintln(io.Stderr, "leaderfault sweep: interrupted; the report has the runs that finished")

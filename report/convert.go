@@ -1,6 +1,7 @@
 package report
 
 import (
+	"math"
 	"regexp"
 	"strconv"
 	"time"
@@ -71,7 +72,7 @@ func Resumed(tl []Event) *float64 {
 	}
 	for _, e := range tl {
 		if e.Kind == string(record.KindAdvance) && e.TMs >= last && e.Value >= first {
-			d := e.TMs - last
+			d := roundUs(e.TMs - last)
 			return &d
 		}
 	}
@@ -98,10 +99,11 @@ func CountEvents(tl []Event) Counts {
 		}
 	}
 	for _, s := range Stalls(tl) {
-		d := s.EndMs - s.StartMs
+		d := roundUs(s.EndMs - s.StartMs)
 		c.StalledMs += d
 		c.LongestStallMs = max(c.LongestStallMs, d)
 	}
+	c.StalledMs = roundUs(c.StalledMs)
 	return c
 }
 
@@ -178,3 +180,7 @@ func msPtr(d *time.Duration) *float64 {
 	v := ms(*d)
 	return &v
 }
+
+// roundUs rounds milliseconds to whole microseconds, the timeline's
+// resolution, so that differences print without float noise.
+func roundUs(ms float64) float64 { return math.Round(ms*1000) / 1000 }

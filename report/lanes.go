@@ -18,6 +18,7 @@ const (
 	plotX0    = labelW
 	plotW     = chartW - labelW - 16
 	laneH     = 24.0
+	scriptH   = 32.0
 	laneGap   = 5.0
 	valueH    = 64.0 // the checkpoint value chart
 	axisH     = 22.0
@@ -81,9 +82,10 @@ type chartLine struct {
 }
 
 type chartText struct {
-	X, Y  float64
-	Text  string
-	Class string
+	X, Y   float64
+	Text   string
+	Class  string
+	Anchor string // SVG text-anchor: start or end
 }
 
 type axisTick struct {
@@ -127,11 +129,15 @@ func buildLaneChart(r Run, scaleEnd float64) laneChart {
 	y := chartTopY
 	addLane := func(name, label, class, title string) laneRow {
 		l := laneRow{Name: name, Label: label, Class: class, Y: y, H: laneH, Title: title}
+		if name == "script" {
+			l.H = scriptH // step names above, expectation marks below
+		}
 		c.Lanes = append(c.Lanes, l)
-		y += laneH + laneGap
+		y += l.H + laneGap
 		return l
 	}
 	script := addLane("script", "script", "lane-script", "steps (dots) and expectations (✓ held, ✗ failed)")
+	stepY, expectY := script.Y+9, script.Y+script.H-8
 	faults := addLane("faults", "faults", "lane-faults", "faults from armed to healed")
 	members := map[string]laneRow{}
 	for _, m := range Members(r.Timeline) {
@@ -211,20 +217,26 @@ func buildLaneChart(r Run, scaleEnd float64) laneChart {
 		switch record.Kind(e.Kind) {
 		case record.KindStep:
 			verb := stepVerb(e.Detail)
-			d := chartDot{X: x(e.TMs), Y: script.Y + script.H/2, R: 3, Class: "step", Title: fmt.Sprintf("t=%s %s", formatMs(e.TMs), squeeze(e.Detail))}
+			d := chartDot{X: x(e.TMs), Y: stepY, R: 3, Class: "step", Title: fmt.Sprintf("t=%s %s", formatMs(e.TMs), squeeze(e.Detail))}
 			if faultVerbs[verb] {
 				d.Class, d.R = "step step-fault", 4
-				c.Lines = append(c.Lines, chartLine{X: x(e.TMs), Y1: script.Y + script.H/2, Y2: lanesBottom, Class: "guide", Title: d.Title})
-				// Name the step unless it would run into the previous name.
-				if tx := x(e.TMs) + 6; tx > textEnd {
-					c.Texts = append(c.Texts, chartText{X: tx, Y: script.Y + script.H/2 + 4, Text: verb, Class: "step-label"})
-					textEnd = tx + float64(len(verb))*6.5 + 4
+				c.Lines = append(c.Lines, chartLine{X: x(e.TMs), Y1: stepY, Y2: lanesBottom, Class: "guide", Title: d.Title})
+				// Name the step right of its dot (left of it near the end),
+				// unless it would run into the previous name.
+				width := float64(len(verb))*6.5 + 4
+				tx, anchor := x(e.TMs)+6, "start"
+				if tx+width > c.PlotX1 {
+					tx, anchor = x(e.TMs)-6, "end"
+				}
+				if left := tx - map[string]float64{"start": 0, "end": width}[anchor]; left > textEnd {
+					c.Texts = append(c.Texts, chartText{X: tx, Y: stepY + 4, Text: verb, Class: "step-label", Anchor: anchor})
+					textEnd = left + width
 				}
 			}
 			c.Dots = append(c.Dots, d)
 		case record.KindExpect:
 			held := strings.Contains(e.Detail, ": pass")
-			d := chartDot{X: x(e.TMs), Y: script.Y + script.H/2 + 5, Glyph: "✓", Class: "expect-held", Title: fmt.Sprintf("t=%s %s", formatMs(e.TMs), squeeze(e.Detail))}
+			d := chartDot{X: x(e.TMs), Y: expectY, Glyph: "✓", Class: "expect-held", Title: fmt.Sprintf("t=%s %s", formatMs(e.TMs), squeeze(e.Detail))}
 			if !held {
 				d.Glyph, d.Class = "✗", "expect-failed"
 			}

@@ -648,6 +648,7 @@ func (r *run) finish(runErr error) {
 			r.checkFired(ni.in)
 		}
 	}
+	r.settle()
 	r.stopBg()
 	r.bg.Wait()
 	if r.c != nil {
@@ -674,6 +675,35 @@ func (r *run) finish(runErr error) {
 		passed = passed && e.Passed
 	}
 	r.res.Passed = passed
+}
+
+// SettleElections bounds, in election timeouts, how long a finished script
+// waits for an advancer the watchdog sees stalled to catch up, so that the
+// recovery figure is measured rather than cut off by the end of the script.
+const SettleElections = 10
+
+// settle waits, after the last step, until the watchdog has no open stall or
+// SettleElections election timeouts pass.
+func (r *run) settle() {
+	if r.c == nil || !r.advOn || !r.writerOn {
+		return
+	}
+	ev := r.rec.Events()
+	open := false
+	for _, e := range ev {
+		switch e.Kind {
+		case record.KindStalled:
+			open = true
+		case record.KindCaughtUp:
+			open = false
+		}
+	}
+	if !open {
+		return
+	}
+	ctx, cancel := context.WithTimeout(r.bgCtx, SettleElections*r.c.Profile().Election)
+	defer cancel()
+	_, _ = r.rec.WaitKind(ctx, len(ev), record.KindCaughtUp, "")
 }
 
 // recovery measures from the first fault step until the advancer is caught

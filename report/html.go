@@ -216,7 +216,7 @@ func buildSweepView(rep *Report, aggs []Aggregate, anchors map[string]string) *s
 	for _, v := range rep.Sweep.Vary {
 		sv.Knobs = append(sv.Knobs, v.Knob)
 	}
-	if p, ok := buildSweepPlot(rep, "recovery: first fault step → first fresh advance", func(r Run) *float64 { return r.RecoveryMs }); ok {
+	if p, ok := buildSweepPlot(rep, "recovery: first fault step → caught up for good", func(r Run) *float64 { return r.RecoveryMs }); ok {
 		sv.Plots = append(sv.Plots, p)
 	}
 	if p, ok := buildSweepPlot(rep, "resumed: last fault or heal step → first fresh advance", func(r Run) *float64 { return r.ResumedMs }); ok {

@@ -56,8 +56,10 @@ type Run struct {
 	Notes    []string `json:"notes,omitempty"`
 
 	Expectations []Expectation `json:"expectations"`
-	// RecoveryMs is from the first fault step to the first advance whose
-	// value was written after it; null when it never recovered.
+	// RecoveryMs is the runner's recovery: from the first fault step until
+	// the advancer is caught up for good (the end of the last stall the
+	// watchdog saw, or the first advance of a value written after the fault
+	// when there was no stall); null when it never recovered.
 	RecoveryMs *float64 `json:"recovery_ms"`
 	// ResumedMs is from the last fault step (fault, failpoint, move-leader,
 	// crash, stop, restart or heal: typically the heal) to the first advance

@@ -111,8 +111,9 @@ func statsCell(s Stats) string {
 
 // TableLegend explains the summary table's figures; print it above the
 // table.
-const TableLegend = `recovery: first fault step → first advance of a value written after it; resumed: the same
-from the last fault or heal step; watchdog stall: longest span the advancer was behind the quorum.`
+const TableLegend = `recovery: first fault step → advancer caught up for good (end of its last stall, else its first
+advance of a value written after the fault); resumed: last fault or heal step → first advance of a
+value written after it; watchdog stall: longest span the advancer was behind the quorum.`
 
 // WriteSummaryTable prints one row per group: the verdict table. With
 // repeats, figures are p50 / p99 / max.
@@ -162,16 +163,16 @@ func WriteExpectationStats(w io.Writer, a Aggregate) {
 		row(tw, fmt.Sprintf("  %d", e.Line), e.Text, fmt.Sprintf("%d/%d", e.Held, e.Runs),
 			FormatMs(e.Measured.P50), FormatMs(e.Measured.P99), FormatMs(e.Measured.Max))
 	}
-	row(tw, "  -", "recovery (first fault → first fresh advance)", "-",
+	row(tw, "  -", "recovery (first fault → caught up for good)", "-",
 		FormatMs(a.Recovery.P50), FormatMs(a.Recovery.P99), FormatMs(a.Recovery.Max))
 	tw.Flush()
 }
 
 // SweepNote says what the sweep table's counts are and what the record
 // cannot count.
-const SweepNote = `recovery: first fault step → first advance of a value written after it; resumed: the same
-from the last fault or heal step (the reconnect that backoff decides). Knob values are in production
-units and divided by the scale like the preset's own.
+const SweepNote = `recovery: first fault step → advancer caught up for good; resumed: last fault or heal step →
+first advance of a value written after it (the reconnect that backoff decides). Knob values are in
+production units and divided by the scale like the preset's own.
 stalled: runs where the watchdog saw the advancer behind the quorum revision for more than 2 election timeouts.
 advancer errors: failed waits and watch restarts the advancer reported (per run: p50 / max).
 Reconnect attempts and requests sent are not in the record (the harness does not log

@@ -16,6 +16,7 @@ type runOptions struct {
 	seed    int64
 	scale   float64
 	quiet   bool
+	steps   bool // a line per script step on stderr
 	verbose bool // etcd's warnings of failed runs on stderr
 }
 
@@ -31,6 +32,7 @@ type executeResult struct {
 func execute(ctx context.Context, io IO, jobs []job, o runOptions) executeResult {
 	var res executeResult
 	p := newProgress(io, o.quiet, len(jobs))
+	p.steps = o.steps
 	defer p.close()
 	for n, j := range jobs {
 		if ctx.Err() != nil {

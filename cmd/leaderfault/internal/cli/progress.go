@@ -15,6 +15,7 @@ import (
 type progress struct {
 	io    IO
 	quiet bool
+	steps bool // print every step as a line
 	total int
 
 	mu      sync.Mutex
@@ -98,6 +99,10 @@ func (p *progress) step(line int, text string) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	p.current = fmt.Sprintf("line %d: %s", line, squeeze(text))
+	if p.steps {
+		p.clearLocked()
+		fmt.Fprintf(p.io.Stderr, "%s  %5.1fs  %s\n", p.title, time.Since(p.begin).Seconds(), p.current)
+	}
 	p.drawIfLive()
 }
 

@@ -20,6 +20,7 @@ type commonFlags struct {
 	html     string
 	shard    string
 	quiet    bool
+	steps    bool
 	verbose  bool
 	timeline string
 }
@@ -33,6 +34,7 @@ func (c *commonFlags) register(fs *flag.FlagSet, defaultPresets, defaultTimeline
 	fs.StringVar(&c.html, "html", "", "write the HTML report (one self-contained page) to `FILE`")
 	fs.StringVar(&c.shard, "shard", "", "run only shard `i/n` of the (scenario, preset, repeat) runs; merge the JSON reports with merge")
 	fs.BoolVar(&c.quiet, "quiet", false, "no progress on stderr")
+	fs.BoolVar(&c.steps, "steps", false, "print each script step on stderr as it starts, one line each (for logs, where there is no live line)")
 	fs.BoolVar(&c.verbose, "v", false, "print etcd's warnings of failed runs on stderr")
 	fs.StringVar(&c.timeline, "timeline", defaultTimeline, "timelines to print: auto (every run; with --repeat only runs that did not pass), condensed (every run, routine writes and advances folded), full, none")
 }
@@ -64,7 +66,7 @@ func (c *commonFlags) validate() ([]string, shard, error) {
 }
 
 func (c *commonFlags) runOptions() runOptions {
-	return runOptions{seed: c.seed, scale: c.scale, quiet: c.quiet, verbose: c.verbose}
+	return runOptions{seed: c.seed, scale: c.scale, quiet: c.quiet, steps: c.steps && !c.quiet, verbose: c.verbose}
 }
 
 const runSynopsis = `<scenario name or file>... [flags]

@@ -85,7 +85,9 @@ func (c *Cluster) WaitNewLeader(ctx context.Context, old *Member) (*Member, erro
 }
 
 // MoveLeader transfers leadership to the member to and waits until a quorum
-// agrees on it.
+// agrees on it. A transfer can lose a race with an ordinary election (a
+// member whose election timer fires first, seen on a loaded machine); then
+// the transfer is retried from whoever leads, a few times.
 func (c *Cluster) MoveLeader(ctx context.Context, to *Member) error {
 	if to == nil || to.c != c {
 		return fmt.Errorf("move leader: member %v is not in this cluster", to)
@@ -93,30 +95,56 @@ func (c *Cluster) MoveLeader(ctx context.Context, to *Member) error {
 	if !to.Running() {
 		return fmt.Errorf("move leader to %s: %w", to.name, ErrNotRunning)
 	}
-	from, err := c.WaitLeader(ctx)
-	if err != nil {
-		return fmt.Errorf("move leader: %w", err)
-	}
-	if from == to {
-		return nil
-	}
-	s := from.Server()
-	if s == nil {
-		return fmt.Errorf("move leader: leader %s stopped", from.name)
-	}
 	start := time.Now()
-	if err := s.MoveLeader(ctx, uint64(from.id), uint64(to.id)); err != nil {
-		return fmt.Errorf("move leader %s→%s: %w", from.name, to.name, err)
+	const attempts = 5
+	var last error
+	for i := 0; i < attempts; i++ {
+		from, err := c.WaitLeader(ctx)
+		if err != nil {
+			return fmt.Errorf("move leader: %w", err)
+		}
+		if from == to {
+			if i > 0 {
+				c.rec.Add(record.KindLeaderMove, to.name, "in %v (%d attempts)", time.Since(start).Round(time.Microsecond), i)
+			}
+			return nil
+		}
+		s := from.Server()
+		if s == nil {
+			last = fmt.Errorf("leader %s stopped", from.name)
+			continue
+		}
+		if err := s.MoveLeader(ctx, uint64(from.id), uint64(to.id)); err != nil {
+			if ctx.Err() != nil {
+				return fmt.Errorf("move leader %s→%s: %w", from.name, to.name, err)
+			}
+			last = fmt.Errorf("move leader %s→%s: %w", from.name, to.name, err)
+			continue
+		}
+		// Wait for the new leader to be agreed, whoever it is; a few
+		// election timeouts bound one attempt.
+		wctx, cancel := context.WithTimeout(ctx, 5*c.opts.Profile.Election)
+		var now *Member
+		err = c.await(wctx, "leader "+to.name, func() (bool, string) {
+			l, s := c.agreedLeader()
+			now = l
+			return l == to || (l != nil && l != from), s
+		})
+		cancel()
+		if err == nil && now == to {
+			c.rec.Add(record.KindLeaderMove, to.name, "from %s in %v", from.name, time.Since(start).Round(time.Microsecond))
+			return nil
+		}
+		if ctx.Err() != nil {
+			return fmt.Errorf("move leader %s→%s: %w", from.name, to.name, ctx.Err())
+		}
+		if err != nil {
+			last = fmt.Errorf("move leader %s→%s: %w", from.name, to.name, err)
+		} else {
+			last = fmt.Errorf("move leader %s→%s: %s won the election instead", from.name, to.name, now.name)
+		}
 	}
-	err = c.await(ctx, "leader "+to.name, func() (bool, string) {
-		l, s := c.agreedLeader()
-		return l == to, s
-	})
-	if err != nil {
-		return fmt.Errorf("move leader %s→%s: %w", from.name, to.name, err)
-	}
-	c.rec.Add(record.KindLeaderMove, to.name, "from %s in %v", from.name, time.Since(start).Round(time.Microsecond))
-	return nil
+	return fmt.Errorf("move leader to %s: %d attempts failed; last: %w", to.name, attempts, last)
 }
 
 func (c *Cluster) registerPoints() error {

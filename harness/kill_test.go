@@ -5,7 +5,6 @@ import (
 	"context"
 	"os"
 	"os/exec"
-	"strconv"
 	"strings"
 	"syscall"
 	"testing"
@@ -16,6 +15,8 @@ import (
 	clientv3 "go.etcd.io/etcd/client/v3"
 
 	"github.com/leaderfault/leaderfault/harness/record"
+
+	"github.com/leaderfault/leaderfault/harness/leftover"
 )
 
 // These tests kill a process in the middle of a disk stall and check that
@@ -88,48 +89,12 @@ func startVictim(t *testing.T, extraArgs ...string) (*exec.Cmd, string, []string
 	return nil, "", nil
 }
 
-// processesMentioning lists live processes whose command line or
-// environment mention s.
-func processesMentioning(s string) []string {
-	entries, _ := os.ReadDir("/proc")
-	var out []string
-	for _, e := range entries {
-		if _, err := strconv.Atoi(e.Name()); err != nil {
-			continue
-		}
-		stat, _ := os.ReadFile("/proc/" + e.Name() + "/stat")
-		if i := strings.LastIndexByte(string(stat), ')'); i > 0 && strings.HasPrefix(strings.TrimSpace(string(stat)[i+1:]), "Z") {
-			continue // a zombie is gone; init reaps it
-		}
-		for _, f := range []string{"cmdline", "environ"} {
-			b, _ := os.ReadFile("/proc/" + e.Name() + "/" + f)
-			if strings.Contains(string(b), s) {
-				out = append(out, e.Name())
-				break
-			}
-		}
-	}
-	return out
-}
-
 // assertNothingLeft waits (with a deadline) until nothing of the dead
-// cluster remains.
+// cluster remains, checks its listeners are gone, and that the next cluster
+// starts normally.
 func assertNothingLeft(t *testing.T, dir string, addrs []string) {
 	t.Helper()
-	deadline := time.Now().Add(30 * time.Second)
-	for {
-		mounts := mountsUnder(t, dir)
-		procs := processesMentioning(dir)
-		_, statErr := os.Stat(dir)
-		gone := os.IsNotExist(statErr)
-		if len(mounts) == 0 && len(procs) == 0 && gone {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("after 30s: mounts %v, processes %v, dir exists %v", mounts, procs, !gone)
-		}
-		time.Sleep(50 * time.Millisecond) // waiting on other processes' cleanup
-	}
+	require.NoError(t, leftover.WaitGone(dir, 30*time.Second))
 	for _, a := range addrs {
 		conn, err := dialTCP(a)
 		if err == nil {
@@ -137,7 +102,6 @@ func assertNothingLeft(t *testing.T, dir string, addrs []string) {
 		}
 		assert.Error(t, err, "listener %s survived", a)
 	}
-	// The next run starts normally.
 	c := StartT(t, Options{Disk: true})
 	writeN(t, c, 1)
 }

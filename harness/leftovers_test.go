@@ -4,49 +4,21 @@ import (
 	"context"
 	"net"
 	"os"
-	"strconv"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/leaderfault/leaderfault/harness/leftover"
 )
 
 // childPIDs lists the live child processes of this process.
-func childPIDs(t *testing.T) []int {
-	entries, err := os.ReadDir("/proc")
-	require.NoError(t, err)
-	self := os.Getpid()
+func childPIDs() []int {
 	var out []int
-	for _, e := range entries {
-		pid, err := strconv.Atoi(e.Name())
-		if err != nil {
-			continue
-		}
-		b, err := os.ReadFile("/proc/" + e.Name() + "/stat")
-		if err != nil {
-			continue
-		}
-		// pid (comm) state ppid ...
-		s := string(b)
-		fields := strings.Fields(s[strings.LastIndexByte(s, ')')+1:])
-		if len(fields) > 1 && fields[1] == strconv.Itoa(self) && fields[0] != "Z" {
-			out = append(out, pid)
-		}
-	}
-	return out
-}
-
-func mountsUnder(t *testing.T, dir string) []string {
-	b, err := os.ReadFile("/proc/self/mountinfo")
-	require.NoError(t, err)
-	var out []string
-	for _, line := range strings.Split(string(b), "\n") {
-		f := strings.Fields(line)
-		if len(f) > 4 && strings.HasPrefix(f[4], dir) {
-			out = append(out, f[4])
-		}
+	for pid := range leftover.Children(os.Getpid()) {
+		out = append(out, pid)
 	}
 	return out
 }
@@ -65,8 +37,8 @@ func TestCloseLeavesNothingBehind(t *testing.T) {
 		addrs = append(addrs, strings.TrimPrefix(m.ClientURL(), "http://"), strings.TrimPrefix(m.PeerURL(), "http://"), strings.TrimPrefix(m.UpstreamURL(), "http://"))
 	}
 	if disk {
-		assert.Len(t, mountsUnder(t, dir), 3, "one FUSE mount per member")
-		assert.Len(t, childPIDs(t), 4, "one FUSE child per member and the reaper")
+		assert.Len(t, leftover.Mounts(dir), 3, "one FUSE mount per member")
+		assert.Len(t, childPIDs(), 4, "one FUSE child per member and the reaper")
 		// Leave a fault armed: Close must release it.
 		_, err = c.Inject(ctx, DiskStall{}, AnyFollower)
 		require.NoError(t, err)
@@ -77,8 +49,8 @@ func TestCloseLeavesNothingBehind(t *testing.T) {
 
 	_, err = os.Stat(dir)
 	assert.True(t, os.IsNotExist(err), "temp dir %s left behind", dir)
-	assert.Empty(t, mountsUnder(t, dir), "mounts left behind")
-	assert.Empty(t, childPIDs(t), "child processes left behind")
+	assert.Empty(t, leftover.Mounts(dir), "mounts left behind")
+	assert.Empty(t, childPIDs(), "child processes left behind")
 	for _, a := range addrs {
 		conn, err := net.DialTimeout("tcp", a, time.Second)
 		if err == nil {
@@ -101,7 +73,7 @@ func TestStartErrorLeavesNothingBehind(t *testing.T) {
 	cancel()
 	_, err = Start(ctx, Options{})
 	assert.Error(t, err)
-	assert.Empty(t, childPIDs(t))
+	assert.Empty(t, childPIDs())
 }
 
 func TestOneAndFiveMemberClusters(t *testing.T) {

@@ -2,10 +2,8 @@ package main
 
 import (
 	"bufio"
-	"os"
 	"os/exec"
 	"path/filepath"
-	"strconv"
 	"strings"
 	"syscall"
 	"testing"
@@ -15,61 +13,10 @@ import (
 	"go.uber.org/goleak"
 
 	"github.com/leaderfault/leaderfault/harness"
+	"github.com/leaderfault/leaderfault/harness/leftover"
 )
 
 func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
-
-// childrenOf returns the pids whose parent is pid, with their environment.
-func childrenOf(pid int) map[int]string {
-	out := map[int]string{}
-	entries, _ := os.ReadDir("/proc")
-	for _, e := range entries {
-		child, err := strconv.Atoi(e.Name())
-		if err != nil {
-			continue
-		}
-		stat, _ := os.ReadFile("/proc/" + e.Name() + "/stat")
-		s := string(stat)
-		i := strings.LastIndexByte(s, ')')
-		if i < 0 {
-			continue
-		}
-		f := strings.Fields(s[i+1:])
-		if len(f) > 1 && f[1] == strconv.Itoa(pid) {
-			env, _ := os.ReadFile("/proc/" + e.Name() + "/environ")
-			out[child] = string(env)
-		}
-	}
-	return out
-}
-
-func mentioning(s string) []int {
-	var out []int
-	entries, _ := os.ReadDir("/proc")
-	for _, e := range entries {
-		pid, err := strconv.Atoi(e.Name())
-		if err != nil {
-			continue
-		}
-		stat, _ := os.ReadFile("/proc/" + e.Name() + "/stat")
-		if i := strings.LastIndexByte(string(stat), ')'); i > 0 && strings.HasPrefix(strings.TrimSpace(string(stat)[i+1:]), "Z") {
-			continue
-		}
-		for _, f := range []string{"cmdline", "environ"} {
-			b, _ := os.ReadFile("/proc/" + e.Name() + "/" + f)
-			if strings.Contains(string(b), s) {
-				out = append(out, pid)
-				break
-			}
-		}
-	}
-	return out
-}
-
-func mounted(dir string) bool {
-	b, _ := os.ReadFile("/proc/self/mountinfo")
-	return strings.Contains(string(b), " "+dir+"/")
-}
 
 // A CLI run killed with SIGKILL in the middle of an active leader disk stall
 // leaves no FUSE mount, no child process, no temp dir and no listener behind
@@ -112,8 +59,8 @@ func TestKilledCLIRunLeavesNothingBehind(t *testing.T) {
 	}
 	dir := ""
 	fuseChildren := 0
-	for _, env := range childrenOf(cmd.Process.Pid) {
-		for _, kv := range strings.Split(env, "\x00") {
+	for _, env := range leftover.Children(cmd.Process.Pid) {
+		for _, kv := range env {
 			if v, ok := strings.CutPrefix(kv, "LEADERFAULT_REAPER_DIR="); ok {
 				dir = v
 			}
@@ -124,23 +71,12 @@ func TestKilledCLIRunLeavesNothingBehind(t *testing.T) {
 	}
 	require.NotEmpty(t, dir, "found the cluster's reaper")
 	require.Equal(t, 3, fuseChildren, "one FUSE child per member")
-	require.True(t, mounted(dir), "the data dirs are mounted")
+	require.NotEmpty(t, leftover.Mounts(dir), "the data dirs are mounted")
 
 	require.NoError(t, cmd.Process.Signal(syscall.SIGKILL))
 	_ = cmd.Wait()
 
-	deadline := time.Now().Add(30 * time.Second)
-	for {
-		_, statErr := os.Stat(dir)
-		procs := mentioning(dir)
-		if !mounted(dir) && len(procs) == 0 && os.IsNotExist(statErr) {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("30s after kill -9: mounted %v, processes %v, dir exists %v", mounted(dir), procs, statErr == nil)
-		}
-		time.Sleep(50 * time.Millisecond) // waiting on other processes' cleanup
-	}
+	require.NoError(t, leftover.WaitGone(dir, 30*time.Second))
 
 	// The next run starts normally.
 	next := exec.Command(bin, "run", "leader-transfer", "--advancer", "robust", "--quiet", "--timeline", "none")

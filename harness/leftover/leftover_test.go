@@ -1,0 +1,37 @@
+package leftover
+
+import (
+	"os"
+	"os/exec"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+	"go.uber.org/goleak"
+)
+
+func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
+
+func TestFindsChildrenByEnvironmentAndWaitsForThemToGo(t *testing.T) {
+	dir := t.TempDir()
+	cmd := exec.Command("sleep", "30")
+	cmd.Env = append(os.Environ(), "LEFTOVER_TEST_DIR="+dir)
+	require.NoError(t, cmd.Start())
+	defer func() { _ = cmd.Process.Kill(); _ = cmd.Wait() }()
+
+	env, ok := Children(os.Getpid())[cmd.Process.Pid]
+	require.True(t, ok, "the child is listed")
+	assert.Contains(t, env, "LEFTOVER_TEST_DIR="+dir)
+	assert.Contains(t, Processes(dir), cmd.Process.Pid)
+	assert.Empty(t, Mounts(dir))
+
+	err := WaitGone(dir, 100*time.Millisecond)
+	require.Error(t, err, "the process and the dir are still there")
+	assert.Contains(t, err.Error(), "processes")
+
+	require.NoError(t, cmd.Process.Kill())
+	_ = cmd.Wait()
+	require.NoError(t, os.Remove(dir))
+	assert.NoError(t, WaitGone(dir, 5*time.Second))
+}

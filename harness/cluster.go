@@ -33,7 +33,7 @@ type Cluster struct {
 	logs    *logBuffer
 
 	mu      sync.Mutex
-	changed chan struct{} // closed and replaced on any leader or member change
+	changed signal // notified on any leader or member change
 	rng     *rand.Rand
 	faults  *faultSet
 
@@ -90,10 +90,9 @@ func Start(ctx context.Context, opts Options) (_ *Cluster, err error) {
 	}
 	c := &Cluster{
 		opts: opts, rec: opts.Recorder, fps: opts.Failpoints, dir: dir,
-		token:   "leaderfault-" + filepath.Base(dir),
-		logs:    &logBuffer{max: 2000},
-		changed: make(chan struct{}),
-		rng:     rand.New(rand.NewSource(opts.Seed)),
+		token: "leaderfault-" + filepath.Base(dir),
+		logs:  &logBuffer{max: 2000},
+		rng:   rand.New(rand.NewSource(opts.Seed)),
 	}
 	c.faults = newFaultSet(c)
 	c.life, c.endLife = context.WithCancel(context.Background())
@@ -333,23 +332,12 @@ func (c *Cluster) nameOfHex(hex string) string {
 }
 
 // notify wakes everyone waiting for a change of leaders or member states.
-func (c *Cluster) notify() {
-	c.mu.Lock()
-	close(c.changed)
-	c.changed = make(chan struct{})
-	c.mu.Unlock()
-}
-
-func (c *Cluster) changes() <-chan struct{} {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.changed
-}
+func (c *Cluster) notify() { c.changed.Notify() }
 
 // await calls check after every change until it reports done or ctx ends.
 func (c *Cluster) await(ctx context.Context, what string, check func() (bool, string)) error {
 	for {
-		ch := c.changes()
+		ch := c.changed.C()
 		done, state := check()
 		if done {
 			return nil

@@ -86,11 +86,11 @@ type proxy struct {
 	done chan struct{}
 	wg   sync.WaitGroup
 
-	mu      sync.Mutex
-	backend string // "" while the member is down: connections are reset
-	conns   map[*proxyConn]struct{}
-	ruleGen chan struct{} // closed and replaced when rules change
-	rng     *rand.Rand
+	mu         sync.Mutex
+	backend    string // "" while the member is down: connections are reset
+	conns      map[*proxyConn]struct{}
+	ruleChange signal // notified when the rules change
+	rng        *rand.Rand
 }
 
 func newProxy(name, owner string, identify bool, seed int64) (*proxy, error) {
@@ -104,8 +104,8 @@ func newProxy(name, owner string, identify bool, seed int64) (*proxy, error) {
 		peerName: func(id string) string { return unknownPeer },
 		onEvent:  func(string, ...any) {},
 		ln:       ln, done: make(chan struct{}),
-		conns: map[*proxyConn]struct{}{}, ruleGen: make(chan struct{}),
-		rng: rand.New(rand.NewSource(seed)),
+		conns: map[*proxyConn]struct{}{},
+		rng:   rand.New(rand.NewSource(seed)),
 	}
 	p.wg.Add(1)
 	go p.acceptLoop()
@@ -122,18 +122,7 @@ func (p *proxy) setBackend(addr string) {
 }
 
 // rulesChanged wakes every paused pump so it re-reads its rule.
-func (p *proxy) rulesChanged() {
-	p.mu.Lock()
-	close(p.ruleGen)
-	p.ruleGen = make(chan struct{})
-	p.mu.Unlock()
-}
-
-func (p *proxy) gen() <-chan struct{} {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	return p.ruleGen
-}
+func (p *proxy) rulesChanged() { p.ruleChange.Notify() }
 
 func (p *proxy) jitter(j time.Duration) time.Duration {
 	if j <= 0 {
@@ -358,7 +347,7 @@ func (p *proxy) pump(dst io.Writer, src io.Reader, closed <-chan struct{}, rule 
 		if n > 0 {
 			data := append([]byte(nil), buf[:n]...)
 			for {
-				gen := p.gen()
+				gen := p.ruleChange.C()
 				r, hit := rule()
 				if !r.zero() {
 					hit()

@@ -140,17 +140,11 @@ func (r *run) expectStall(ctx context.Context, st script.Step, a script.Expect, 
 		if gapStart > m.at+onset {
 			break // advancing past the onset window: no stall
 		}
-		t := time.NewTimer(gapStart + a.Duration - now)
-		select {
-		case <-ch:
-		case <-t.C:
-		case <-ctx.Done():
-			t.Stop()
-			exp.Detail = ctx.Err().Error()
+		if err := waitChange(ctx, ch, gapStart+a.Duration-now); err != nil {
+			exp.Detail = err.Error()
 			r.addExpectation(exp, nil)
 			return
 		}
-		t.Stop()
 	}
 	exp.Passed = passed
 	if passed {
@@ -187,16 +181,24 @@ func (r *run) waitFor(ctx context.Context, deadline time.Duration, measure func(
 		if left <= 0 {
 			return 0, false
 		}
-		t := time.NewTimer(left)
-		select {
-		case <-ch:
-		case <-t.C:
-		case <-ctx.Done():
-			t.Stop()
+		if waitChange(ctx, ch, left) != nil {
 			return 0, false
 		}
-		t.Stop()
 	}
+}
+
+// waitChange waits until the record changes (ch closes) or d passes; it
+// fails only when ctx ends.
+func waitChange(ctx context.Context, ch <-chan struct{}, d time.Duration) error {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ch:
+	case <-t.C:
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+	return nil
 }
 
 type pendingMeasure struct {

@@ -70,7 +70,8 @@ func startWriter(t *testing.T, c *harness.Cluster) (stop func()) {
 
 // writeOnce stores value v under the task's key directly, for tests that need
 // a quiet key.
-func writeOnce(t *testing.T, c *harness.Cluster, v uint64) {
+// writeOnce stores v through the leader and returns its revision.
+func writeOnce(t *testing.T, c *harness.Cluster, v uint64) int64 {
 	t.Helper()
 	ctx := ctxFor(t, 10*time.Second)
 	l, err := c.WaitLeader(ctx)
@@ -80,6 +81,7 @@ func writeOnce(t *testing.T, c *harness.Cluster, v uint64) {
 	resp, err := cli.Put(ctx, CheckpointKey("t1"), string(EncodeCheckpoint(v)))
 	require.NoError(t, err)
 	c.Recorder().Record(record.Event{Kind: record.KindWrite, Member: WriterMember, Value: v, Revision: resp.Header.Revision, Detail: "test"})
+	return resp.Header.Revision
 }
 
 // waitAdvance waits for an advance to at least v, recorded at or after from.

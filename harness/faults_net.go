@@ -165,8 +165,8 @@ func (ClientPause) Kind() string     { return "client-pause" }
 func (f ClientPause) String() string { return "client-pause " + string(orBoth(f.Direction)) }
 
 // Apply implements Fault.
-func (f ClientPause) Apply(_ context.Context, c *Cluster, m *Member, fired func()) (Effect, error) {
-	return c.faults.addLink(m, &linkEffect{kind: linkClient, member: m.name, dir: orBoth(f.Direction), rule: LinkRule{Pause: true}, fired: fired}), nil
+func (f ClientPause) Apply(ctx context.Context, c *Cluster, m *Member, fired func()) (Effect, error) {
+	return ClientBlackhole(f).Apply(ctx, c, m, fired)
 }
 
 // ClientRefuse takes the member's client link down hard: open client

@@ -183,10 +183,9 @@ func TestDeafLeaderIsReplacedAndNeverHearsSuccessor(t *testing.T) {
 	old := c.Leader()
 	in, err := c.Inject(ctx, Deaf{}, Leader)
 	require.NoError(t, err)
-	before, err := old.SettledIndex(ctx)
-	require.NoError(t, err)
 	nl, err := c.WaitNewLeader(ctx, old)
 	require.NoError(t, err)
+	before, _ := frozenIndex(t, c, old)
 	rev := writeN(t, c, 5)
 	for _, m := range othersOf(c, old) {
 		require.NoError(t, m.waitRevision(ctx, rev))

@@ -9,7 +9,7 @@ import (
 	"go.uber.org/zap"
 
 	"github.com/leaderfault/leaderfault/failpoints"
-	"github.com/leaderfault/leaderfault/harness/record"
+	"github.com/leaderfault/leaderfault/record"
 )
 
 // Advancer is an implementation of BR's checkpoint waiter under test. The

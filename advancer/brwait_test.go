@@ -14,7 +14,7 @@ import (
 	"google.golang.org/grpc/metadata"
 
 	"github.com/leaderfault/leaderfault/failpoints"
-	"github.com/leaderfault/leaderfault/harness/record"
+	"github.com/leaderfault/leaderfault/record"
 )
 
 // waiterFixture is a brWaiter on fakes, so that the timing of BR's loop can

@@ -12,7 +12,7 @@ import (
 	"go.uber.org/zap"
 
 	"github.com/leaderfault/leaderfault/failpoints"
-	"github.com/leaderfault/leaderfault/harness/record"
+	"github.com/leaderfault/leaderfault/record"
 )
 
 // WriterMember is the record.Event Member of the writer's events.

@@ -10,7 +10,7 @@ import (
 
 	"github.com/pingcap/failpoint"
 
-	"github.com/leaderfault/leaderfault/harness/record"
+	"github.com/leaderfault/leaderfault/record"
 )
 
 // Point is an entry of the catalog.

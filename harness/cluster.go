@@ -18,7 +18,7 @@ import (
 	"go.uber.org/zap"
 
 	"github.com/leaderfault/leaderfault/failpoints"
-	"github.com/leaderfault/leaderfault/harness/record"
+	"github.com/leaderfault/leaderfault/record"
 )
 
 // Cluster is an embedded etcd cluster with fault injection. Create it with

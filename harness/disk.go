@@ -11,7 +11,7 @@ import (
 
 	"github.com/leaderfault/leaderfault/failpoints"
 	"github.com/leaderfault/leaderfault/harness/disk"
-	"github.com/leaderfault/leaderfault/harness/record"
+	"github.com/leaderfault/leaderfault/record"
 )
 
 // DiskAvailable returns nil when disk faults can run here, or the reason they

@@ -6,7 +6,7 @@ import (
 	"sync"
 	"time"
 
-	"github.com/leaderfault/leaderfault/harness/record"
+	"github.com/leaderfault/leaderfault/record"
 )
 
 // Direction says which way a link fault acts, from the member's point of view.

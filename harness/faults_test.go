@@ -11,7 +11,7 @@ import (
 	"github.com/stretchr/testify/require"
 	clientv3 "go.etcd.io/etcd/client/v3"
 
-	"github.com/leaderfault/leaderfault/harness/record"
+	"github.com/leaderfault/leaderfault/record"
 )
 
 // writeN writes n keys through the quorum leader's direct client and returns
@@ -283,11 +283,6 @@ func TestBadInputIsRejected(t *testing.T) {
 	assert.ErrorContains(t, err, `unknown member "m9"; members: m0, m1, m2`)
 	_, err = c.Inject(ctx, Isolate{}, Named("m9"))
 	assert.ErrorContains(t, err, "unknown member")
-
-	_, err = ParseTarget("follower:x")
-	assert.Error(t, err)
-	_, err = ParseTarget("le ader")
-	assert.ErrorContains(t, err, "expected leader, follower")
 
 	in, err := c.Inject(ctx, Crash{}, AnyFollower)
 	require.NoError(t, err)

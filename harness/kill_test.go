@@ -14,9 +14,9 @@ import (
 	"github.com/stretchr/testify/require"
 	clientv3 "go.etcd.io/etcd/client/v3"
 
-	"github.com/leaderfault/leaderfault/harness/record"
+	"github.com/leaderfault/leaderfault/record"
 
-	"github.com/leaderfault/leaderfault/harness/leftover"
+	"github.com/leaderfault/leaderfault/internal/leftover"
 )
 
 // These tests kill a process in the middle of a disk stall and check that

@@ -8,7 +8,7 @@ import (
 
 	"github.com/leaderfault/leaderfault/failpoints"
 	"github.com/leaderfault/leaderfault/harness/disk"
-	"github.com/leaderfault/leaderfault/harness/record"
+	"github.com/leaderfault/leaderfault/record"
 )
 
 // PointLeaderTransfer is the fault point the harness evaluates on every raft

@@ -11,7 +11,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/leaderfault/leaderfault/harness/leftover"
+	"github.com/leaderfault/leaderfault/internal/leftover"
 )
 
 // childPIDs lists the live child processes of this process.

@@ -15,7 +15,7 @@ import (
 	"go.uber.org/zap"
 
 	"github.com/leaderfault/leaderfault/harness/disk"
-	"github.com/leaderfault/leaderfault/harness/record"
+	"github.com/leaderfault/leaderfault/record"
 )
 
 // MemberState is the lifecycle state of a member.

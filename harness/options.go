@@ -5,7 +5,7 @@ import (
 	"time"
 
 	"github.com/leaderfault/leaderfault/failpoints"
-	"github.com/leaderfault/leaderfault/harness/record"
+	"github.com/leaderfault/leaderfault/record"
 )
 
 // Profile is the raft timing of a cluster.

@@ -3,8 +3,6 @@ package harness
 import (
 	"fmt"
 	"sort"
-	"strconv"
-	"strings"
 )
 
 // Target chooses members for a fault. It is resolved at the moment of
@@ -23,7 +21,8 @@ var (
 	AnyFollower = Target{kind: "follower", n: -1}
 	// All is every running member.
 	All = Target{kind: "all"}
-	// Quorum is a majority of the members: followers first, then the leader.
+	// Quorum is a majority of the members: the running followers in member
+	// order, then the leader.
 	Quorum = Target{kind: "quorum"}
 )
 
@@ -32,39 +31,6 @@ func Follower(n int) Target { return Target{kind: "follower", n: n} }
 
 // Named is the member with the given name.
 func Named(name string) Target { return Target{kind: "member", name: name} }
-
-// TargetSyntax lists the accepted target spellings, for error messages.
-const TargetSyntax = "leader, follower, follower:N, all, quorum, or a member name (m0, m1, ...)"
-
-// ParseTarget parses "leader", "follower", "follower:1", "all", "quorum" or a
-// member name.
-func ParseTarget(s string) (Target, error) {
-	switch s {
-	case "leader":
-		return Leader, nil
-	case "follower":
-		return AnyFollower, nil
-	case "all":
-		return All, nil
-	case "quorum":
-		return Quorum, nil
-	case "":
-		return Target{}, fmt.Errorf("empty target; expected %s", TargetSyntax)
-	}
-	if rest, ok := strings.CutPrefix(s, "follower:"); ok {
-		n, err := strconv.Atoi(rest)
-		if err != nil || n < 0 {
-			return Target{}, fmt.Errorf("target %q: follower index must be a non-negative integer", s)
-		}
-		return Follower(n), nil
-	}
-	for _, r := range s {
-		if !(r == '-' || r == '_' || r >= '0' && r <= '9' || r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z') {
-			return Target{}, fmt.Errorf("target %q: expected %s", s, TargetSyntax)
-		}
-	}
-	return Named(s), nil
-}
 
 func (t Target) String() string {
 	switch t.kind {

@@ -6,7 +6,7 @@ import (
 	"strconv"
 	"time"
 
-	"github.com/leaderfault/leaderfault/harness/record"
+	"github.com/leaderfault/leaderfault/record"
 	"github.com/leaderfault/leaderfault/scenarios"
 )
 

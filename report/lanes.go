@@ -5,7 +5,7 @@ import (
 	"math"
 	"strings"
 
-	"github.com/leaderfault/leaderfault/harness/record"
+	"github.com/leaderfault/leaderfault/record"
 )
 
 // The lane chart of one run, as SVG geometry in viewBox units. Computed

@@ -3,7 +3,7 @@ package report
 import (
 	"strings"
 
-	"github.com/leaderfault/leaderfault/harness/record"
+	"github.com/leaderfault/leaderfault/record"
 )
 
 // Spans of a timeline that the HTML lanes draw: faults, members down, and

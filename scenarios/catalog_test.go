@@ -2,8 +2,6 @@ package scenarios
 
 import (
 	"context"
-	"path/filepath"
-	"strings"
 	"testing"
 	"time"
 
@@ -11,18 +9,19 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/leaderfault/leaderfault/advancer"
+	"github.com/leaderfault/leaderfault/scenarios/catalog"
 )
 
 // TestCatalog runs every built-in scenario against every preset:
 // TestCatalog/<scenario>/<preset>, runnable one at a time with -run.
 func TestCatalog(t *testing.T) {
-	files, err := filepath.Glob("../testdata/scenarios/*.scn")
-	require.NoError(t, err)
-	require.NotEmpty(t, files)
-	for _, f := range files {
-		name := strings.TrimSuffix(filepath.Base(f), ".scn")
+	names := catalog.Names()
+	require.NotEmpty(t, names)
+	for _, name := range names {
 		t.Run(name, func(t *testing.T) {
-			sc, err := ParseFile(f)
+			file, src, err := catalog.Source(name)
+			require.NoError(t, err)
+			sc, err := Parse(file, src)
 			require.NoError(t, err)
 			for _, p := range advancer.Presets() {
 				t.Run(p, func(t *testing.T) {

@@ -13,6 +13,6 @@
 // "caught-up" events.
 //
 // The language itself lives in package script; the built-in catalog in
-// testdata/scenarios (embedded by the root package). This package does not
+// scenarios/catalog (embedded there). This package does not
 // render reports (package report) or parse command lines (cmd/leaderfault).
 package scenarios

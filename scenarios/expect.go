@@ -5,7 +5,7 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/leaderfault/leaderfault/harness/record"
+	"github.com/leaderfault/leaderfault/record"
 	"github.com/leaderfault/leaderfault/scenarios/script"
 )
 

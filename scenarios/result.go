@@ -5,7 +5,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/leaderfault/leaderfault/harness/record"
+	"github.com/leaderfault/leaderfault/record"
 )
 
 // Result is the outcome of one scenario run with one advancer.

@@ -4,7 +4,7 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/leaderfault/leaderfault/harness/record"
+	"github.com/leaderfault/leaderfault/record"
 )
 
 // The stalled-watch watchdog runs in every scenario. The writer's

@@ -13,7 +13,7 @@ import (
 	"go.uber.org/goleak"
 
 	"github.com/leaderfault/leaderfault/harness"
-	"github.com/leaderfault/leaderfault/harness/leftover"
+	"github.com/leaderfault/leaderfault/internal/leftover"
 )
 
 func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }

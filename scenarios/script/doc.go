@@ -35,7 +35,7 @@
 //	follower:1    the second follower, counting from 0 in member order
 //	m2            the member named m2 (members are m0, m1, ...)
 //	all           every member
-//	quorum        a majority of the members (chosen from the seed)
+//	quorum        a majority: the running followers in member order, then the leader
 //	pinned        the member the advancer's watch is on
 //
 // # Tags

@@ -17,7 +17,7 @@ const (
 	TargetNthFollower TargetKind = "follower:n" // the Index-th follower by member index, from 0
 	TargetMember      TargetKind = "member"     // the member named m<Index>
 	TargetAll         TargetKind = "all"        // every member
-	TargetQuorum      TargetKind = "quorum"     // a majority of members, chosen from the seed
+	TargetQuorum      TargetKind = "quorum"     // a majority: running followers in member order, then the leader
 	TargetPinned      TargetKind = "pinned"     // the member the advancer's watch is on
 )
 

@@ -9,8 +9,8 @@ import (
 	"strings"
 	"time"
 
-	"github.com/leaderfault/leaderfault"
 	"github.com/leaderfault/leaderfault/harness"
+	"github.com/leaderfault/leaderfault/scenarios/catalog"
 	"github.com/leaderfault/leaderfault/scenarios/script"
 )
 
@@ -184,7 +184,7 @@ func checkChromium() check {
 // diskScenarios lists the built-in scenarios that need FUSE.
 func diskScenarios() []string {
 	var out []string
-	for _, name := range leaderfault.CatalogNames() {
+	for _, name := range catalog.Names() {
 		if l, err := loadScenario(name); err == nil && needsDisk(l) {
 			out = append(out, name)
 		}

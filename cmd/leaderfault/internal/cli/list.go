@@ -7,10 +7,10 @@ import (
 	"strings"
 	"text/tabwriter"
 
-	"github.com/leaderfault/leaderfault"
 	"github.com/leaderfault/leaderfault/advancer"
 	"github.com/leaderfault/leaderfault/harness"
 	"github.com/leaderfault/leaderfault/scenarios"
+	"github.com/leaderfault/leaderfault/scenarios/catalog"
 )
 
 const listSynopsis = `[scenarios|faults|points|presets|knobs]...
@@ -77,7 +77,7 @@ func runList(_ context.Context, io IO, args []string) int {
 func listScenarios(w io.Writer) error {
 	fmt.Fprintln(w, "scenarios (leaderfault run <name>):")
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-	for _, name := range leaderfault.CatalogNames() {
+	for _, name := range catalog.Names() {
 		l, err := loadScenario(name)
 		if err != nil {
 			return err

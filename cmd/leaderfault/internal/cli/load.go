@@ -8,9 +8,9 @@ import (
 	"path/filepath"
 	"strings"
 
-	"github.com/leaderfault/leaderfault"
 	"github.com/leaderfault/leaderfault/advancer"
 	"github.com/leaderfault/leaderfault/scenarios"
+	"github.com/leaderfault/leaderfault/scenarios/catalog"
 	"github.com/leaderfault/leaderfault/scenarios/script"
 )
 
@@ -37,7 +37,7 @@ func loadScenarios(args []string) ([]loaded, error) {
 	for _, arg := range args {
 		names := splitList(arg)
 		if arg == "all" && !isPath(arg) {
-			names = leaderfault.CatalogNames()
+			names = catalog.Names()
 		}
 		for _, a := range names {
 			if seen[a] {
@@ -72,10 +72,10 @@ func loadScenario(arg string) (loaded, error) {
 		}
 		return loaded{script: sc, file: arg}, nil
 	}
-	src, err := fs.ReadFile(leaderfault.Catalog(), arg+".scn")
+	src, err := fs.ReadFile(catalog.FS(), arg+".scn")
 	if err != nil {
 		return loaded{}, usagef("unknown scenario %q%s (built-in: %s; or give a file path)",
-			arg, suggest(arg, leaderfault.CatalogNames()), strings.Join(leaderfault.CatalogNames(), ", "))
+			arg, suggest(arg, catalog.Names()), strings.Join(catalog.Names(), ", "))
 	}
 	sc, err := scenarios.Parse(arg+".scn", src)
 	if err != nil {

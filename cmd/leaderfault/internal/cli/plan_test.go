@@ -6,8 +6,8 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/leaderfault/leaderfault"
 	"github.com/leaderfault/leaderfault/report"
+	"github.com/leaderfault/leaderfault/scenarios/catalog"
 	"github.com/leaderfault/leaderfault/scenarios/script"
 )
 
@@ -90,7 +90,7 @@ func TestAllIsTheCatalog(t *testing.T) {
 	for _, s := range scs {
 		names = append(names, s.script.Name)
 	}
-	assert.Equal(t, leaderfault.CatalogNames(), names)
+	assert.Equal(t, catalog.Names(), names)
 
 	scs, err = loadScenarios([]string{"leader-crash,leader-transfer", "leader-crash"})
 	require.NoError(t, err)

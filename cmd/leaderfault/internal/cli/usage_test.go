@@ -11,7 +11,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/leaderfault/leaderfault"
+	"github.com/leaderfault/leaderfault/scenarios/catalog"
 )
 
 // cliResult is what one invocation printed and returned.
@@ -119,7 +119,7 @@ expect advance within soon
 func TestList(t *testing.T) {
 	r := invoke(t, "list")
 	require.Equal(t, ExitOK, r.code, r.stderr)
-	for _, name := range leaderfault.CatalogNames() {
+	for _, name := range catalog.Names() {
 		assert.Regexp(t, `(?m)^  `+name+` +\S`, r.stdout, "scenario %s with its description", name)
 	}
 	assert.Contains(t, r.stdout, "leader disk hangs, leadership moves (pingcap/tidb#69048) [needs FUSE]")

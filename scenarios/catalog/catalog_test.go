@@ -1,7 +1,6 @@
-package leaderfault
+package catalog
 
 import (
-	"io/fs"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -12,14 +11,17 @@ import (
 func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
 
 func TestCatalogHasTheIssueScenarios(t *testing.T) {
-	names := CatalogNames()
+	names := Names()
 	for _, want := range []string{"leader-transfer", "leader-crash", "leader-graceful-stop", "leader-disk-stall",
 		"leader-disk-slow", "leader-isolated", "leader-mute", "leader-deaf", "leader-peer-delay",
 		"client-link-blackhole", "client-link-flap", "pinned-member-down", "leader-change-storm",
 		"quorum-loss", "follower-disk-stall"} {
 		assert.Contains(t, names, want)
 	}
-	b, err := fs.ReadFile(Catalog(), "leader-disk-stall.scn")
+	file, src, err := Source("leader-disk-stall")
 	require.NoError(t, err)
-	assert.Contains(t, string(b), "69048")
+	assert.Equal(t, "leader-disk-stall.scn", file)
+	assert.Contains(t, string(src), "69048")
+	_, _, err = Source("leader-disk-stal")
+	assert.ErrorContains(t, err, "known: ")
 }

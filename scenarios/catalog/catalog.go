@@ -1,0 +1,42 @@
+// Package catalog holds leaderfault's built-in scenarios, one script per
+// file (leader-disk-stall.scn, ...), embedded so that the CLI binary and the
+// catalog test read the same files. It holds the scripts only: parsing them
+// is scenarios.Parse's job, running them scenarios.Run's.
+package catalog
+
+import (
+	"embed"
+	"fmt"
+	"io/fs"
+	"sort"
+	"strings"
+)
+
+//go:embed *.scn
+var files embed.FS
+
+// FS is the catalog's file system: the scenario files at its root.
+func FS() fs.FS { return files }
+
+// Names lists the built-in scenario names (file names without .scn), sorted.
+func Names() []string {
+	entries, _ := fs.ReadDir(files, ".")
+	var out []string
+	for _, e := range entries {
+		if name, ok := strings.CutSuffix(e.Name(), ".scn"); ok {
+			out = append(out, name)
+		}
+	}
+	sort.Strings(out)
+	return out
+}
+
+// Source returns the script of the named scenario and its file name.
+func Source(name string) (file string, src []byte, err error) {
+	file = name + ".scn"
+	src, err = fs.ReadFile(files, file)
+	if err != nil {
+		return file, nil, fmt.Errorf("no built-in scenario %q; known: %s", name, strings.Join(Names(), ", "))
+	}
+	return file, src, nil
+}

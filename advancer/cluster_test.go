@@ -9,6 +9,7 @@ import (
 	"github.com/stretchr/testify/require"
 	clientv3 "go.etcd.io/etcd/client/v3"
 
+	"github.com/leaderfault/leaderfault/check"
 	"github.com/leaderfault/leaderfault/harness"
 	"github.com/leaderfault/leaderfault/record"
 )
@@ -193,7 +194,7 @@ func TestLegacyStaysBlockedOnMemberWithoutProgress(t *testing.T) {
 	_, err = waitAdvance(ctx, rec, mark, lastWrite.Value)
 	require.NoError(t, err, "legacy must catch up once its member is healed")
 	stopWriter()
-	assert.Empty(t, CheckInvariants(rec.Events()))
+	assert.Empty(t, check.Invariants(rec.Events()))
 }
 
 // robust, watching the leader, against one-way faults of the leader: it
@@ -250,7 +251,7 @@ func testRobustRecovers(t *testing.T, c *harness.Cluster, fault harness.Fault, t
 	}
 	assert.True(t, worst.observed)
 	assert.LessOrEqual(t, worst.wait, 5*fastElection, "an upload waited longer than 5 election timeouts to be observed")
-	assert.Empty(t, CheckInvariants(rec.Events()))
+	assert.Empty(t, check.Invariants(rec.Events()))
 	if t.Failed() {
 		t.Log(rec.Timeline())
 	}

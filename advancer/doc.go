@@ -16,12 +16,10 @@
 //   - Writer uploads increasing checkpoints through healthy members during
 //     every fault, and records its own failures so they are not blamed on the
 //     advancer.
-//   - CheckInvariants judges the record: observed values never go backwards,
-//     never repeat out of order, and were all written.
 //   - Fault points (Points, RegisterPoints) let scenarios skip progress
 //     requests, drop watch responses, fail reads and delay uploads.
 //
 // It is not a client of BR itself and does not start clusters (package
-// harness does), inject faults, or decide whether a recovery was fast enough
-// (scenario expectations do).
+// harness does), inject faults, or judge what an advancer did: package check does, from the
+// record (invariants, recovery, stalls).
 package advancer

@@ -10,6 +10,7 @@ import (
 	"go.uber.org/zap"
 
 	"github.com/leaderfault/leaderfault/advancer"
+	"github.com/leaderfault/leaderfault/check"
 	"github.com/leaderfault/leaderfault/harness"
 	"github.com/leaderfault/leaderfault/record"
 )
@@ -87,7 +88,7 @@ func Example_pluginAdvancer() {
 	wg.Wait()
 
 	fmt.Println(mine.Name(), "saw the 20th checkpoint:", err == nil)
-	fmt.Println("invariant violations:", len(advancer.CheckInvariants(rec.Events())))
+	fmt.Println("invariant violations:", len(check.Invariants(rec.Events())))
 	// Output:
 	// my-poller saw the 20th checkpoint: true
 	// invariant violations: 0

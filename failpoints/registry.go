@@ -159,7 +159,7 @@ func (r *Registry) Enable(name, term string) error {
 			return fmt.Errorf("fault point %q: forwarding term: %w", name, err)
 		}
 	}
-	r.rec.Record(record.Event{Kind: record.KindFailpointArm, Member: s.Member, Detail: name + "=" + term})
+	r.rec.Record(record.Event{Kind: record.KindFailpointArm, Member: s.Member, Name: name, Detail: name + "=" + term})
 	return nil
 }
 
@@ -188,7 +188,7 @@ func (r *Registry) Disable(name string) error {
 	s.HealedAt = r.rec.Now()
 	hits := s.Hits
 	r.mu.Unlock()
-	r.rec.Record(record.Event{Kind: record.KindFailpointHeal, Member: s.Member, Detail: fmt.Sprintf("%s hits=%d", name, hits)})
+	r.rec.Record(record.Event{Kind: record.KindFailpointHeal, Member: s.Member, Name: name, Detail: fmt.Sprintf("%s hits=%d", name, hits)})
 	if ferr != nil {
 		return fmt.Errorf("fault point %q: forwarding disable: %w", name, ferr)
 	}
@@ -249,7 +249,7 @@ func (r *Registry) Hit(name string) {
 	member, term := s.Member, s.Term
 	r.mu.Unlock()
 	if first {
-		r.rec.Record(record.Event{Kind: record.KindFailpointHit, Member: member, Detail: name + "=" + term + " first hit"})
+		r.rec.Record(record.Event{Kind: record.KindFailpointHit, Member: member, Name: name, Detail: name + "=" + term + " first hit"})
 	}
 }
 

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"time"
 
@@ -18,10 +19,32 @@ import (
 // cannot (no /dev/fuse, not root, ...). Tests that need them skip with it.
 func DiskAvailable() error { return disk.Available() }
 
+const diskPointInfix = "/disk-"
+
+// DiskPoints lists the fault points of every disk site of members m0 to
+// m<members-1> ("m0/disk-write", "m0/disk-fsync", ...). Disk faults arm
+// them; a script may arm them directly, too.
+func DiskPoints(members int) []string {
+	var out []string
+	for i := range members {
+		for _, site := range []disk.Site{disk.SiteWrite, disk.SiteFsync, disk.SiteRead, disk.SiteOpen} {
+			out = append(out, diskPointName(fmt.Sprintf("m%d", i), site))
+		}
+	}
+	return out
+}
+
+// IsDiskPoint reports whether name is a disk site's fault point (the
+// points a disk fault arms on behalf of its injection).
+func IsDiskPoint(name string) bool {
+	_, site, ok := strings.Cut(name, diskPointInfix)
+	return ok && site != ""
+}
+
 // diskPointName is the fault point of one disk site of a member, e.g.
 // "m0/disk-fsync". These points are evaluated in the member's FUSE child.
 func diskPointName(member string, site disk.Site) string {
-	return member + "/disk-" + string(site)
+	return member + diskPointInfix + string(site)
 }
 
 var diskDescriptions = map[disk.Site]string{
@@ -154,15 +177,7 @@ func applyDiskTerm(ctx context.Context, c *Cluster, m *Member, fired func(), ter
 	go func() {
 		defer close(done)
 		_, err := c.rec.Wait(watch, mark, func(e record.Event) bool {
-			if e.Kind != record.KindFailpointHit {
-				return false
-			}
-			for _, n := range armed {
-				if strings.HasPrefix(e.Detail, n+"=") {
-					return true
-				}
-			}
-			return false
+			return e.Kind == record.KindFailpointHit && slices.Contains(armed, e.Name)
 		})
 		if err == nil {
 			fired()

@@ -111,7 +111,8 @@ func (in *Injection) Heal(ctx context.Context) error {
 	if nf := in.NotFired(); len(nf) > 0 {
 		detail = "NEVER FIRED on " + strings.Join(nf, ",")
 	}
-	in.c.rec.Add(record.KindFaultHealed, strings.Join(in.memberNames(), ","), "%v (%s)", in, detail)
+	in.c.rec.Record(record.Event{Kind: record.KindFaultHealed, Member: strings.Join(in.memberNames(), ","),
+		Fault: in.ID, Name: in.Fault.Kind(), Fired: detail == "fired", Detail: fmt.Sprintf("%v (%s)", in, detail)})
 	if err := errors.Join(errs...); err != nil {
 		return fmt.Errorf("heal %v: %w", in, err)
 	}
@@ -143,12 +144,13 @@ func (c *Cluster) Inject(ctx context.Context, f Fault, target Target) (*Injectio
 	c.faults.add(in)
 	// Armed is recorded before the fault acts, so the timeline reads in
 	// order: armed, fired, healed.
-	in.At = c.rec.Add(record.KindFaultArmed, strings.Join(in.memberNames(), ","), "%v", in).At
+	in.At = c.rec.Record(record.Event{Kind: record.KindFaultArmed, Member: strings.Join(in.memberNames(), ","),
+		Fault: in.ID, Name: f.Kind(), Detail: in.String()}).At
 	for i, m := range members {
 		idx := i
 		fired := func() {
 			if !in.fired[idx].Swap(true) {
-				c.rec.Add(record.KindFaultFired, m.name, "%s", describe(f))
+				c.rec.Record(record.Event{Kind: record.KindFaultFired, Member: m.name, Fault: in.ID, Name: f.Kind(), Detail: describe(f)})
 			}
 		}
 		eff, err := f.Apply(ctx, c, m, fired)

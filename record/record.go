@@ -42,10 +42,10 @@ const (
 	KindAdvance       Kind = "advance"              // the advancer observed Value at Revision
 	KindAdvancerError Kind = "advancer-error"       // the advancer returned an error / restarts its watch
 	KindAdvancerInfo  Kind = "advancer-info"
-	KindStalled       Kind = "stalled"   // watchdog: advancer behind the quorum revision
+	KindStalled       Kind = "stalled"   // watchdog: advancer behind the quorum revision (Since set)
 	KindCaughtUp      Kind = "caught-up" // watchdog: advancer caught up again
-	KindStep          Kind = "step"      // a scenario step started
-	KindExpect        Kind = "expect"    // an expectation was judged
+	KindStep          Kind = "step"      // a scenario step started (Line, Verb, Reference set)
+	KindExpect        Kind = "expect"    // an expectation was judged (Line, Verb, Held set)
 	KindNote          Kind = "note"
 )
 
@@ -61,23 +61,64 @@ type Event struct {
 	Term     uint64
 	Value    uint64 // checkpoint value for writes and advances
 	Revision int64  // etcd revision for writes and advances
+
+	// Line is the script line of a step or an expectation (KindStep,
+	// KindExpect), and Verb its verb ("fault", "heal", "expect", ...);
+	// Detail then holds the step's text.
+	Line int
+	Verb string
+	// Reference marks a step that expectations after it measure from: a
+	// fault, failpoint, move-leader, crash, stop, restart or heal step
+	// (script.Step.Reference defines it).
+	Reference bool
+	// Held is the verdict of a KindExpect event.
+	Held bool
+	// Since is, for KindStalled, when the oldest upload the advancer has not
+	// seen was written: the stall began then, before the watchdog saw it.
+	Since time.Duration
+	// Fault is the injection's number on fault-armed, fault-fired and
+	// fault-healed events; Name is the fault's kind on those, and the fault
+	// point's name on failpoint events.
+	Fault int
+	Name  string
+	// Fired is, on fault-healed, whether the fault took effect on every
+	// member it was applied to.
+	Fired bool
 }
 
-// String renders the event as one timeline line: "t(ms) member kind detail".
+// String renders the event as one timeline line: "t(ms) member kind body".
 func (e Event) String() string {
-	var b strings.Builder
-	fmt.Fprintf(&b, "%9.1f  %-9s %-20s", float64(e.At.Microseconds())/1000, orDash(e.Member), e.Kind)
+	s := fmt.Sprintf("%9.1f  %-9s %-20s %s", float64(e.At.Microseconds())/1000, orDash(e.Member), e.Kind, e.Body())
+	return strings.TrimRight(s, " ")
+}
+
+// Body is what the event says besides its time, member and kind: its
+// structured fields, then its detail.
+func (e Event) Body() string {
+	var parts []string
 	if e.Leader != "" {
-		fmt.Fprintf(&b, " leader=%s term=%d", e.Leader, e.Term)
+		parts = append(parts, fmt.Sprintf("leader=%s term=%d", e.Leader, e.Term))
 	}
 	if e.Kind == KindWrite || e.Kind == KindAdvance {
-		fmt.Fprintf(&b, " value=%d rev=%d", e.Value, e.Revision)
+		parts = append(parts, fmt.Sprintf("value=%d rev=%d", e.Value, e.Revision))
+	}
+	if e.Line > 0 {
+		parts = append(parts, fmt.Sprintf("line %d:", e.Line))
+	}
+	if e.Kind == KindExpect {
+		if e.Held {
+			parts = append(parts, "pass:")
+		} else {
+			parts = append(parts, "FAIL:")
+		}
+	}
+	if e.Kind == KindStalled {
+		parts = append(parts, fmt.Sprintf("since t=%.1fms:", float64(e.Since.Microseconds())/1000))
 	}
 	if e.Detail != "" {
-		b.WriteString(" ")
-		b.WriteString(e.Detail)
+		parts = append(parts, e.Detail)
 	}
-	return b.String()
+	return strings.Join(parts, " ")
 }
 
 func orDash(s string) string {

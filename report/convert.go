@@ -2,10 +2,9 @@ package report
 
 import (
 	"math"
-	"regexp"
-	"strconv"
 	"time"
 
+	"github.com/leaderfault/leaderfault/check"
 	"github.com/leaderfault/leaderfault/record"
 	"github.com/leaderfault/leaderfault/scenarios"
 )
@@ -29,7 +28,7 @@ func FromResult(res *scenarios.Result, o Origin) Run {
 		Verdict: res.Verdict(), Passed: res.Passed, Valid: res.Valid, Skipped: res.Skipped,
 		Invalid: res.Invalid, Failures: res.Failures, Notes: res.Notes,
 		Expectations: make([]Expectation, 0, len(res.Expectations)),
-		RecoveryMs:   msPtr(res.Recovery), DurationMs: ms(res.Duration),
+		RecoveryMs:   msPtr(res.Recovery), ResumedMs: msPtr(res.Resumed), DurationMs: ms(res.Duration),
 		Timeline: make([]Event, 0, len(res.Events)),
 	}
 	for _, e := range res.Expectations {
@@ -38,45 +37,40 @@ func FromResult(res *scenarios.Result, o Origin) Run {
 		})
 	}
 	for _, e := range res.Events {
-		r.Timeline = append(r.Timeline, Event{
+		te := Event{
 			TMs: ms(e.At), Kind: string(e.Kind), Member: e.Member, Detail: e.Detail,
 			Leader: e.Leader, Term: e.Term, Value: e.Value, Revision: e.Revision,
-		})
+			Line: e.Line, Verb: e.Verb, Reference: e.Reference, Held: e.Held,
+			Fault: e.Fault, Name: e.Name, Fired: e.Fired,
+		}
+		if e.Kind == record.KindStalled {
+			te.SinceMs = msPtr(&e.Since)
+		}
+		r.Timeline = append(r.Timeline, te)
 	}
 	r.Counts = CountEvents(r.Timeline)
-	r.ResumedMs = Resumed(r.Timeline)
 	return r
 }
 
-// Resumed measures from the last fault step of the timeline to the first
-// advance of a value written after it (see Run.ResumedMs).
+// Records converts a timeline back to the record's events, so that the
+// measurements of package check apply to a saved run as to a live one.
+func Records(tl []Event) []record.Event {
+	out := make([]record.Event, len(tl))
+	for i, e := range tl {
+		out[i] = record.Event{Seq: i, At: fromMs(e.TMs), Kind: record.Kind(e.Kind), Member: e.Member, Detail: e.Detail,
+			Leader: e.Leader, Term: e.Term, Value: e.Value, Revision: e.Revision,
+			Line: e.Line, Verb: e.Verb, Reference: e.Reference, Held: e.Held, Fault: e.Fault, Name: e.Name, Fired: e.Fired}
+		if e.SinceMs != nil {
+			out[i].Since = fromMs(*e.SinceMs)
+		}
+	}
+	return out
+}
+
+// Resumed is check.Resumed of a timeline, in milliseconds (see
+// Run.ResumedMs).
 func Resumed(tl []Event) *float64 {
-	last := -1.0
-	for _, e := range tl {
-		if e.Kind == string(record.KindStep) && faultVerbs[stepVerb(e.Detail)] {
-			last = e.TMs
-		}
-	}
-	if last < 0 {
-		return nil
-	}
-	var first uint64
-	for _, e := range tl {
-		if e.Kind == string(record.KindWrite) && e.TMs >= last {
-			first = e.Value
-			break
-		}
-	}
-	if first == 0 {
-		return nil
-	}
-	for _, e := range tl {
-		if e.Kind == string(record.KindAdvance) && e.TMs >= last && e.Value >= first {
-			d := roundUs(e.TMs - last)
-			return &d
-		}
-	}
-	return nil
+	return msPtr(check.Resumed(Records(tl)))
 }
 
 // CountEvents reads the Counts off a timeline.
@@ -110,43 +104,19 @@ func CountEvents(tl []Event) Counts {
 // Span is an interval of a timeline.
 type Span struct {
 	StartMs, EndMs float64
-	Open           bool // never closed: EndMs is the end of the timeline
-	Label          string
+	// SeenMs is, for a stall, when the watchdog saw it (StartMs is when the
+	// upload it stopped seeing was written).
+	SeenMs float64
+	Open   bool // never closed: EndMs is the end of the timeline
+	Label  string
 }
 
-// sinceRe reads the watchdog's "since t=123ms" (when the oldest unseen
-// upload was written, earlier than the event that reports the stall).
-var sinceRe = regexp.MustCompile(`since t=([0-9.]+)ms`)
-
-// Stalls are the watchdog's stalled → caught-up spans, each from the upload
-// the advancer stopped seeing.
+// Stalls are check.Stalls of a timeline: the watchdog's stalled →
+// caught-up spans, each from the upload the advancer stopped seeing.
 func Stalls(tl []Event) []Span {
 	var out []Span
-	var open *Span
-	for _, e := range tl {
-		switch record.Kind(e.Kind) {
-		case record.KindStalled:
-			if open != nil {
-				continue
-			}
-			start := e.TMs
-			if m := sinceRe.FindStringSubmatch(e.Detail); m != nil {
-				if v, err := strconv.ParseFloat(m[1], 64); err == nil && v <= e.TMs {
-					start = v
-				}
-			}
-			open = &Span{StartMs: start, Label: e.Detail}
-		case record.KindCaughtUp:
-			if open != nil {
-				open.EndMs = e.TMs
-				out = append(out, *open)
-				open = nil
-			}
-		}
-	}
-	if open != nil {
-		open.EndMs, open.Open = endOf(tl), true
-		out = append(out, *open)
+	for _, s := range check.Stalls(Records(tl)) {
+		out = append(out, Span{StartMs: ms(s.Start), SeenMs: ms(s.Seen), EndMs: ms(s.End), Open: s.Open, Label: s.Detail})
 	}
 	return out
 }
@@ -171,6 +141,10 @@ func copyKnobs(k map[string]string) map[string]string {
 
 func ms(d time.Duration) float64 {
 	return float64(d.Microseconds()) / 1000
+}
+
+func fromMs(ms float64) time.Duration {
+	return time.Duration(math.Round(ms*1000)) * time.Microsecond
 }
 
 func msPtr(d *time.Duration) *float64 {

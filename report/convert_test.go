@@ -14,10 +14,11 @@ import (
 func TestFromResultCopiesEverythingAndCounts(t *testing.T) {
 	rec := 250 * time.Millisecond
 	measured := 120 * time.Millisecond
+	resumed := 470 * time.Millisecond
 	res := &scenarios.Result{
 		Scenario: "s", Description: "d", Advancer: "legacy", Seed: 7, Scale: 10, Profile: "fast",
 		Tick: 10 * time.Millisecond, Elect: 100 * time.Millisecond, Passed: false, Valid: true,
-		Failures: []string{"boom"}, Recovery: &rec, Duration: 1500 * time.Millisecond,
+		Failures: []string{"boom"}, Recovery: &rec, Resumed: &resumed, Duration: 1500 * time.Millisecond,
 		Expectations: []scenarios.Expectation{
 			{Line: 9, Text: "expect advance within 1s        [legacy]", Passed: true, Measured: &measured},
 			{Line: 10, Text: "expect detect within 1s", Passed: false},
@@ -27,10 +28,10 @@ func TestFromResultCopiesEverythingAndCounts(t *testing.T) {
 			{Seq: 1, At: 11 * time.Millisecond, Kind: record.KindLeader, Member: "m1", Leader: "m0", Term: 2},
 			{Seq: 2, At: 20 * time.Millisecond, Kind: record.KindWrite, Member: "writer", Value: 1, Revision: 2},
 			{Seq: 3, At: 21 * time.Millisecond, Kind: record.KindAdvance, Member: "advancer", Value: 1, Revision: 2},
-			{Seq: 4, At: 30 * time.Millisecond, Kind: record.KindStep, Detail: "line 8: heal"},
+			{Seq: 4, At: 30 * time.Millisecond, Kind: record.KindStep, Line: 8, Verb: "heal", Reference: true, Detail: "heal"},
 			{Seq: 5, At: 40 * time.Millisecond, Kind: record.KindWrite, Member: "writer", Value: 2, Revision: 3},
 			{Seq: 6, At: 45 * time.Millisecond, Kind: record.KindAdvancerError, Member: "advancer", Detail: "watch closed"},
-			{Seq: 7, At: 300 * time.Millisecond, Kind: record.KindStalled, Member: "watchdog", Detail: "since t=40ms: advancer at rev 2, quorum at rev 3"},
+			{Seq: 7, At: 300 * time.Millisecond, Kind: record.KindStalled, Member: "watchdog", Since: 40 * time.Millisecond, Detail: "advancer at rev 2, quorum at rev 3"},
 			{Seq: 8, At: 500 * time.Millisecond, Kind: record.KindAdvance, Member: "advancer", Value: 2, Revision: 3},
 			{Seq: 9, At: 510 * time.Millisecond, Kind: record.KindCaughtUp, Member: "watchdog", Detail: "advancer at rev 3"},
 		},
@@ -49,18 +50,26 @@ func TestFromResultCopiesEverythingAndCounts(t *testing.T) {
 	assert.Equal(t, Event{TMs: 10, Kind: "leader", Member: "m0", Leader: "m0", Term: 2}, r.Timeline[0])
 	assert.Equal(t, Counts{Writes: 2, Advances: 2, AdvancerErrors: 1, LeaderChanges: 1, Stalls: 1, StalledMs: 470, LongestStallMs: 470}, r.Counts)
 	require.NotNil(t, r.ResumedMs)
-	assert.Equal(t, 470.0, *r.ResumedMs, "from the heal step to the advance of value 2, the first written after it")
+	assert.Equal(t, 470.0, *r.ResumedMs, "the runner's figure")
+	assert.Equal(t, r.ResumedMs, Resumed(r.Timeline), "measured again from the saved timeline: from the heal step to the advance of value 2, the first written after it")
+	assert.Equal(t, Event{TMs: 30, Kind: "step", Line: 8, Verb: "heal", Reference: true, Detail: "heal"}, r.Timeline[4], "structure kept")
+	assert.Equal(t, 40.0, *r.Timeline[7].SinceMs)
 }
 
 func TestResumedIsNilWithoutAFreshAdvance(t *testing.T) {
-	tl := []Event{ev(0, "step", "", "line 5: fault crash target=leader"), valueEv(10, "checkpoint-write", 3), valueEv(11, "advance", 2)}
+	step := ev(0, "step", "", "fault crash target=leader")
+	step.Line, step.Verb, step.Reference = 5, "fault", true
+	tl := []Event{step, valueEv(10, "checkpoint-write", 3), valueEv(11, "advance", 2)}
 	assert.Nil(t, Resumed(tl))
 	assert.Nil(t, Resumed([]Event{valueEv(10, "checkpoint-write", 3)}), "no fault step")
 }
 
 func TestStallOpenUntilTheEnd(t *testing.T) {
-	tl := []Event{ev(100, "stalled", "watchdog", "since t=60ms: ..."), ev(900, "note", "", "")}
+	since := 60.0
+	st := ev(100, "stalled", "watchdog", "advancer at rev 2, quorum at rev 9")
+	st.SinceMs = &since
+	tl := []Event{st, ev(900, "note", "", "")}
 	spans := Stalls(tl)
 	require.Len(t, spans, 1)
-	assert.Equal(t, Span{StartMs: 60, EndMs: 900, Open: true, Label: "since t=60ms: ..."}, spans[0])
+	assert.Equal(t, Span{StartMs: 60, SeenMs: 100, EndMs: 900, Open: true, Label: "advancer at rev 2, quorum at rev 9"}, spans[0])
 }

@@ -104,20 +104,6 @@ func leaderColor(member string) string {
 	return leaderColors[n%len(leaderColors)]
 }
 
-// faultVerbs are the step verbs the runner measures expectations from.
-var faultVerbs = map[string]bool{"fault": true, "failpoint": true, "move-leader": true, "crash": true,
-	"stop": true, "restart": true, "heal": true}
-
-// stepVerb reads the verb of a step event ("line 16: fault disk-stall ...").
-func stepVerb(detail string) string {
-	_, text, ok := strings.Cut(detail, ": ")
-	if !ok {
-		return ""
-	}
-	verb, _, _ := strings.Cut(strings.TrimSpace(text), " ")
-	return verb
-}
-
 // buildLaneChart lays out run r on a time axis from 0 to scaleEnd (shared
 // by the runs of one scenario so they compare at a glance).
 func buildLaneChart(r Run, scaleEnd float64) laneChart {
@@ -216,9 +202,9 @@ func buildLaneChart(r Run, scaleEnd float64) laneChart {
 	for _, e := range r.Timeline {
 		switch record.Kind(e.Kind) {
 		case record.KindStep:
-			verb := stepVerb(e.Detail)
+			verb := e.Verb
 			d := chartDot{X: x(e.TMs), Y: stepY, R: 3, Class: "step", Title: fmt.Sprintf("t=%s %s", formatMs(e.TMs), squeeze(e.Detail))}
-			if faultVerbs[verb] {
+			if e.Reference {
 				d.Class, d.R = "step step-fault", 4
 				c.Lines = append(c.Lines, chartLine{X: x(e.TMs), Y1: stepY, Y2: lanesBottom, Class: "guide", Title: d.Title})
 				// Name the step right of its dot (left of it near the end),
@@ -235,7 +221,7 @@ func buildLaneChart(r Run, scaleEnd float64) laneChart {
 			}
 			c.Dots = append(c.Dots, d)
 		case record.KindExpect:
-			held := strings.Contains(e.Detail, ": pass")
+			held := e.Held
 			d := chartDot{X: x(e.TMs), Y: expectY, Glyph: "✓", Class: "expect-held", Title: fmt.Sprintf("t=%s %s", formatMs(e.TMs), squeeze(e.Detail))}
 			if !held {
 				d.Glyph, d.Class = "✗", "expect-failed"

@@ -56,15 +56,15 @@ type Run struct {
 	Notes    []string `json:"notes,omitempty"`
 
 	Expectations []Expectation `json:"expectations"`
-	// RecoveryMs is the runner's recovery: from the first fault step until
+	// RecoveryMs is the runner's recovery: from the first reference point until
 	// the advancer is caught up for good (the end of the last stall the
 	// watchdog saw, or the first advance of a value written after the fault
 	// when there was no stall); null when it never recovered.
 	RecoveryMs *float64 `json:"recovery_ms"`
-	// ResumedMs is from the last fault step (fault, failpoint, move-leader,
-	// crash, stop, restart or heal: typically the heal) to the first advance
-	// whose value was written after it; null when it never resumed. It is
-	// the reconnect time that backoff knobs decide.
+	// ResumedMs is from the last reference point (a step with "reference"
+	// set in the timeline: typically the heal) to the first advance whose
+	// value was written after it; null when it never resumed. It is the
+	// reconnect time that backoff knobs decide.
 	ResumedMs  *float64 `json:"resumed_ms"`
 	DurationMs float64  `json:"duration_ms"`
 	Counts     Counts   `json:"counts"`
@@ -92,6 +92,23 @@ type Event struct {
 	Term     uint64  `json:"term,omitempty"`
 	Value    uint64  `json:"value,omitempty"`    // checkpoint writes and advances
 	Revision int64   `json:"revision,omitempty"` // checkpoint writes and advances
+	// Line and Verb are a step's or an expectation's script line and verb;
+	// Detail then holds the step's text.
+	Line int    `json:"line,omitempty"`
+	Verb string `json:"verb,omitempty"`
+	// Reference marks a step that expectations after it measure from.
+	Reference bool `json:"reference,omitempty"`
+	// Held is an expectation's verdict (expect events).
+	Held bool `json:"held,omitempty"`
+	// Fault is the injection's number on fault events; Name is the fault's
+	// kind on those, the fault point's name on failpoint events; Fired is,
+	// on fault-healed, whether it took effect on every member.
+	Fault int    `json:"fault,omitempty"`
+	Name  string `json:"name,omitempty"`
+	Fired bool   `json:"fired,omitempty"`
+	// SinceMs is, for a stalled event, when the upload the advancer stopped
+	// seeing was written: the stall began then.
+	SinceMs *float64 `json:"since_ms,omitempty"`
 }
 
 // Counts are figures read off a run's timeline. The record has no event per

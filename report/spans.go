@@ -3,6 +3,7 @@ package report
 import (
 	"strings"
 
+	"github.com/leaderfault/leaderfault/harness"
 	"github.com/leaderfault/leaderfault/record"
 )
 
@@ -17,52 +18,46 @@ type FaultSpan struct {
 	Fired   bool
 }
 
-// FaultSpans pairs fault-armed with fault-healed events (by the injection's
-// "#N" id) and failpoint-armed with failpoint-healed (by name, except the
-// disk sites a disk fault arms, which its fault span already shows).
+// FaultSpans pairs fault-armed with fault-healed events (by the
+// injection's number) and failpoint-armed with failpoint-healed (by name,
+// except the disk sites a disk fault arms, which its fault span already
+// shows).
 func FaultSpans(tl []Event) []FaultSpan {
 	var out []FaultSpan
-	open := map[string]int{} // id or point name → index in out
+	faults := map[int]int{}    // injection number → index in out
+	points := map[string]int{} // fault point name → index in out
 	end := endOf(tl)
 	for _, e := range tl {
 		switch record.Kind(e.Kind) {
 		case record.KindFaultArmed:
-			id, rest, _ := strings.Cut(e.Detail, " ")
-			kind, _, _ := strings.Cut(rest, " ")
-			open[id] = len(out)
+			faults[e.Fault] = len(out)
 			out = append(out, FaultSpan{Span: Span{StartMs: e.TMs, EndMs: end, Open: true, Label: e.Detail},
-				Kind: kind, Members: splitMembers(e.Member)})
+				Kind: e.Name, Members: splitMembers(e.Member)})
 		case record.KindFaultFired:
-			for i := range out {
-				if out[i].Open && contains(out[i].Members, e.Member) && !strings.Contains(out[i].Kind, "/") {
-					out[i].Fired = true
-				}
+			if i, ok := faults[e.Fault]; ok {
+				out[i].Fired = true
 			}
 		case record.KindFaultHealed:
-			id, _, _ := strings.Cut(e.Detail, " ")
-			if i, ok := open[id]; ok {
+			if i, ok := faults[e.Fault]; ok {
 				out[i].EndMs, out[i].Open = e.TMs, false
-				out[i].Fired = out[i].Fired || strings.HasSuffix(e.Detail, "(fired)")
-				delete(open, id)
+				out[i].Fired = out[i].Fired || e.Fired
+				delete(faults, e.Fault)
 			}
 		case record.KindFailpointArm:
-			name, _, _ := strings.Cut(e.Detail, "=")
-			if strings.Contains(name, "/disk-") {
+			if harness.IsDiskPoint(e.Name) {
 				continue
 			}
-			open["fp:"+name] = len(out)
+			points[e.Name] = len(out)
 			out = append(out, FaultSpan{Span: Span{StartMs: e.TMs, EndMs: end, Open: true, Label: "failpoint " + e.Detail},
-				Kind: name, Members: splitMembers(e.Member)})
+				Kind: e.Name, Members: splitMembers(e.Member)})
 		case record.KindFailpointHit:
-			name, _, _ := strings.Cut(e.Detail, "=")
-			if i, ok := open["fp:"+name]; ok {
+			if i, ok := points[e.Name]; ok {
 				out[i].Fired = true
 			}
 		case record.KindFailpointHeal:
-			name, _, _ := strings.Cut(e.Detail, " ")
-			if i, ok := open["fp:"+name]; ok {
+			if i, ok := points[e.Name]; ok {
 				out[i].EndMs, out[i].Open = e.TMs, false
-				delete(open, "fp:"+name)
+				delete(points, e.Name)
 			}
 		}
 	}

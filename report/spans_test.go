@@ -33,15 +33,19 @@ func TestLeaderViewsFollowEachMembersBelief(t *testing.T) {
 }
 
 func TestFaultSpansPairArmedWithHealed(t *testing.T) {
+	fault := func(e Event, id int, kind string) Event { e.Fault, e.Name = id, kind; return e }
+	point := func(e Event, name string) Event { e.Name = name; return e }
+	healed := fault(ev(100, "fault-healed", "m0", "#1 disk-stall target=leader→m0 (fired)"), 1, "disk-stall")
+	healed.Fired = true
 	tl := []Event{
-		ev(10, "fault-armed", "m0", "#1 disk-stall target=leader→m0"),
-		ev(11, "failpoint-armed", "m0", "m0/disk-write=pause"),
-		ev(15, "fault-fired", "m0", "disk-stall"),
-		ev(20, "fault-armed", "m0,m1,m2", "#2 client-refuse target=all→m0,m1,m2"),
-		ev(30, "failpoint-armed", "", `leader-transfer=30%return("follower")`),
-		ev(35, "failpoint-hit", "", `leader-transfer=30%return("follower") first hit`),
-		ev(60, "failpoint-healed", "", "leader-transfer hits=4"),
-		ev(100, "fault-healed", "m0", "#1 disk-stall target=leader→m0 (fired)"),
+		fault(ev(10, "fault-armed", "m0", "#1 disk-stall target=leader→m0"), 1, "disk-stall"),
+		point(ev(11, "failpoint-armed", "m0", "m0/disk-write=pause"), "m0/disk-write"),
+		fault(ev(15, "fault-fired", "m0", "disk-stall"), 1, "disk-stall"),
+		fault(ev(20, "fault-armed", "m0,m1,m2", "#2 client-refuse target=all→m0,m1,m2"), 2, "client-refuse"),
+		point(ev(30, "failpoint-armed", "", `leader-transfer=30%return("follower")`), "leader-transfer"),
+		point(ev(35, "failpoint-hit", "", `leader-transfer=30%return("follower") first hit`), "leader-transfer"),
+		point(ev(60, "failpoint-healed", "", "leader-transfer hits=4"), "leader-transfer"),
+		healed,
 		ev(150, "note", "", ""),
 	}
 	spans := FaultSpans(tl)

@@ -62,19 +62,10 @@ func EventLine(e Event) string {
 	return strings.TrimRight(b.String(), " ")
 }
 
-// eventBody is what an event says besides its time, member and kind.
+// eventBody is what an event says besides its time, member and kind, as
+// the record renders it.
 func eventBody(e Event) string {
-	var parts []string
-	if e.Leader != "" {
-		parts = append(parts, fmt.Sprintf("leader=%s term=%d", e.Leader, e.Term))
-	}
-	if e.Kind == string(record.KindWrite) || e.Kind == string(record.KindAdvance) {
-		parts = append(parts, fmt.Sprintf("value=%d rev=%d", e.Value, e.Revision))
-	}
-	if e.Detail != "" {
-		parts = append(parts, squeeze(e.Detail))
-	}
-	return strings.Join(parts, " ")
+	return squeeze(Records([]Event{e})[0].Body())
 }
 
 // routine reports whether e is one of the steady checkpoint writes and

@@ -5,179 +5,175 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/leaderfault/leaderfault/check"
 	"github.com/leaderfault/leaderfault/record"
 	"github.com/leaderfault/leaderfault/scenarios/script"
 )
 
-// Every expectation is measured from the most recent fault step: a fault,
-// failpoint, move-leader, crash, stop, restart or heal line (a heal is where
-// recovery from a fault that nobody can get around, like quorum loss, starts). Where the event it waits for
-// has not happened when the expectation fails, the run keeps recording, and
-// the figure is measured again from the full record when the run ends:
-// the measured figure is always reported, pass or fail.
+// Every expectation is measured from the most recent reference point
+// (script.Step.Reference says which steps are), or from the advancer's start
+// before the first one. The runner's part is the waiting: it re-evaluates a
+// measurement of package check on every new event until the deadline. Where
+// the event it waits for has not happened when the expectation fails, the
+// run keeps recording, and the figure is measured again from the full record
+// when the run ends: the measured figure is always reported, pass or fail.
 
-func (r *run) mark() faultMark {
+func (r *run) reference() reference {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	if r.fault.set {
-		return r.fault
+	if r.ref.line > 0 {
+		return r.ref
 	}
-	// No fault yet: measure from the start of the advancer.
-	return faultMark{at: 0, leader: r.c.Leader(), set: true}
+	return reference{leader: r.c.Leader()}
 }
 
+// measure finds, in a record, the moment an expectation waits for.
+type measure func(ev []record.Event) (time.Duration, bool)
+
 func (r *run) expect(ctx context.Context, st script.Step, a script.Expect) {
-	m := r.mark()
-	deadline := m.at + a.Duration
+	ref := r.reference()
 	exp := Expectation{Line: st.Line, Text: st.Text}
-	var measure func([]record.Event) (time.Duration, bool)
+	var m measure
 	switch a.What {
 	case script.ExpectAdvance:
-		measure = func(ev []record.Event) (time.Duration, bool) { return firstAdvanceAfter(ev, m.at) }
-	case script.ExpectStall:
+		m = func(ev []record.Event) (time.Duration, bool) { return check.FirstAdvanceAfter(ev, ref.at) }
 	case script.ExpectDetect:
-		measure = func(ev []record.Event) (time.Duration, bool) {
-			for _, e := range ev {
-				if e.Kind == record.KindAdvancerError && e.At >= m.at {
-					return e.At, true
-				}
-			}
-			return 0, false
-		}
+		m = func(ev []record.Event) (time.Duration, bool) { return check.DetectAfter(ev, ref.at) }
 	case script.ExpectLeaderChange:
 		old := ""
-		if m.leader != nil {
-			old = m.leader.Name()
+		if ref.leader != nil {
+			old = ref.leader.Name()
 		}
-		measure = func(ev []record.Event) (time.Duration, bool) {
-			// The moment a member other than the old leader sees itself lead.
-			for _, e := range ev {
-				if e.Kind == record.KindLeader && e.At >= m.at && e.Leader == e.Member && e.Leader != old {
-					return e.At, true
-				}
-			}
-			return 0, false
-		}
+		m = func(ev []record.Event) (time.Duration, bool) { return check.LeaderChangeAfter(ev, ref.at, old) }
+	case script.ExpectStall:
+		r.expectStall(ctx, st, a, ref)
+		return
+	case script.ExpectNoStall:
+		r.expectNoStall(ctx, st, a, ref)
+		return
 	default:
 		exp.Detail = fmt.Sprintf("unknown expectation %q", a.What)
-		r.addExpectation(exp, nil)
+		r.judged(exp, nil)
 		return
 	}
-	if a.What == script.ExpectStall {
-		r.expectStall(ctx, st, a, m)
-		return
-	}
-	at, found := r.waitFor(ctx, deadline, measure)
+	deadline := ref.at + a.Duration
+	at, found := r.waitFor(ctx, deadline, m)
 	if found {
-		d := at - m.at
+		d := at - ref.at
 		exp.Measured = &d
 	}
-	switch a.What {
-	case script.ExpectLeaderChange:
-		exp.Passed = found && at <= deadline
-		if exp.Passed {
-			// A quorum must agree on it, too.
-			wctx, cancel := context.WithTimeout(ctx, time.Until(r.start.Add(deadline))+r.c.Profile().Election)
-			_, err := r.c.WaitNewLeader(wctx, m.leader)
-			cancel()
-			if err != nil {
-				exp.Passed = false
-				exp.Detail = "elected but no quorum agreed: " + err.Error()
-			}
+	exp.Passed = found && at <= deadline
+	if exp.Passed && a.What == script.ExpectLeaderChange {
+		// A quorum must agree on it, too.
+		wctx, cancel := context.WithTimeout(ctx, time.Until(r.rec.Start().Add(deadline))+r.c.Profile().Election)
+		_, err := r.c.WaitNewLeader(wctx, ref.leader)
+		cancel()
+		if err != nil {
+			exp.Passed = false
+			exp.Detail = "elected but no quorum agreed: " + err.Error()
 		}
-	default:
-		exp.Passed = found && at <= deadline
 	}
 	if !exp.Passed && exp.Detail == "" {
 		exp.Detail = "not within " + a.Duration.String()
 	}
+	var later func([]record.Event) *time.Duration
 	if !found {
-		r.addExpectation(exp, func(ev []record.Event) *time.Duration {
-			if at, ok := measure(ev); ok {
-				d := at - m.at
+		later = func(ev []record.Event) *time.Duration {
+			if at, ok := m(ev); ok {
+				d := at - ref.at
 				return &d
 			}
 			return nil
-		})
-	} else {
-		r.addExpectation(exp, nil)
+		}
 	}
-	verdict := "pass"
-	if !exp.Passed {
-		verdict = "FAIL"
-	}
-	r.rec.Add(record.KindExpect, "", "line %d: %s: %s, measured %s", st.Line, st.Text, verdict, fmtMeasured(exp.Measured))
+	r.judged(exp, later)
 }
 
-// StallOnset bounds, in election timeouts, how long after the fault step a
-// stall may begin. A BR-style advancer opens a new watch for every wait, and
-// clientv3 places each new stream on the next member round-robin; the stall
-// begins when a watch lands on the broken member and never returns.
+// StallOnset bounds, in election timeouts, how long after the reference
+// point a stall may begin. A BR-style advancer opens a new watch for every
+// wait, and clientv3 places each new stream on the next member round-robin;
+// the stall begins when a watch lands on the broken member and never
+// returns.
 const StallOnset = 10
 
-// expectStall passes when, after the fault step, the advancer observes no
-// advance for the whole duration: a gap of at least D that begins within
-// StallOnset election timeouts of the fault. The measured figure is the time
-// from the fault step to the first advance after the gap began — how long it
-// really stayed stuck — or never.
-func (r *run) expectStall(ctx context.Context, st script.Step, a script.Expect, m faultMark) {
+// expectStall passes when, after the reference point, the advancer observes
+// no advance for the whole duration: a gap of at least D that begins within
+// StallOnset election timeouts of the reference point. The measured figure
+// is the time from the reference point to the first advance after the gap
+// began — how long it really stayed stuck — or never.
+func (r *run) expectStall(ctx context.Context, st script.Step, a script.Expect, ref reference) {
 	exp := Expectation{Line: st.Line, Text: st.Text}
 	onset := time.Duration(StallOnset) * r.c.Profile().Election
-	gapStart := m.at
-	passed := false
+	var gapStart time.Duration
 	for {
 		ch := r.rec.Changed()
-		for _, e := range r.rec.Events() {
-			if e.Kind == record.KindAdvance && e.At > gapStart {
-				gapStart = e.At
-			}
-		}
-		now := r.now()
+		gapStart = check.GapStart(r.rec.Events(), ref.at)
+		now := r.rec.Now()
 		if now-gapStart >= a.Duration {
-			passed = true
+			exp.Passed = true
 			break
 		}
-		if gapStart > m.at+onset {
+		if gapStart > ref.at+onset {
 			break // advancing past the onset window: no stall
 		}
 		if err := waitChange(ctx, ch, gapStart+a.Duration-now); err != nil {
 			exp.Detail = err.Error()
-			r.addExpectation(exp, nil)
+			r.judged(exp, nil)
 			return
 		}
 	}
-	exp.Passed = passed
-	if passed {
-		exp.Detail = fmt.Sprintf("stalled from +%v", (gapStart - m.at).Round(time.Millisecond))
+	if exp.Passed {
+		exp.Detail = fmt.Sprintf("no advance from %v after the reference point (line %d)", (gapStart - ref.at).Round(time.Millisecond), ref.line)
 	} else {
-		exp.Detail = fmt.Sprintf("kept advancing for %v after the fault", onset)
+		exp.Detail = fmt.Sprintf("kept advancing for %v after the reference point (line %d)", onset, ref.line)
 	}
-	start := gapStart
-	r.addExpectation(exp, func(ev []record.Event) *time.Duration {
-		for _, e := range ev {
-			if e.Kind == record.KindAdvance && e.At > start {
-				d := e.At - m.at
-				return &d
-			}
+	r.judged(exp, func(ev []record.Event) *time.Duration {
+		if at, ok := check.AdvanceAfter(ev, gapStart); ok {
+			d := at - ref.at
+			return &d
 		}
 		return nil
 	})
-	verdict := "pass"
-	if !passed {
-		verdict = "FAIL"
-	}
-	r.rec.Add(record.KindExpect, "", "line %d: %s: %s, %s", st.Line, st.Text, verdict, exp.Detail)
 }
 
-// waitFor re-evaluates measure on every new event until it finds its event or
-// the deadline (on the record's clock) passes.
-func (r *run) waitFor(ctx context.Context, deadline time.Duration, measure func([]record.Event) (time.Duration, bool)) (time.Duration, bool) {
+// expectNoStall waits until the window of D after the reference point has
+// passed, then passes when no upload written in it stayed unseen longer
+// than the stall threshold. The measured figure is the longest lag.
+func (r *run) expectNoStall(ctx context.Context, st script.Step, a script.Expect, ref reference) {
+	exp := Expectation{Line: st.Line, Text: st.Text}
+	end := ref.at + a.Duration
+	if err := sleepCtx(ctx, end-r.rec.Now()); err != nil {
+		exp.Detail = err.Error()
+		r.judged(exp, nil)
+		return
+	}
+	threshold := check.StallThreshold(r.c.Profile().Election)
+	lag, ok := check.MaxLag(r.rec.Events(), ref.at, end)
+	switch {
+	case !ok:
+		exp.Detail = "nothing was uploaded in the window: the writer stopped"
+	default:
+		exp.Measured = &lag.For
+		exp.Passed = lag.For <= threshold
+		seen := "seen"
+		if !lag.Seen {
+			seen = "still unseen at the window's end"
+		}
+		exp.Detail = fmt.Sprintf("longest lag: upload of +%v %s after %v (stall threshold %v)",
+			(lag.Write.At - ref.at).Round(time.Millisecond), seen, lag.For.Round(time.Millisecond), threshold)
+	}
+	r.judged(exp, nil)
+}
+
+// waitFor re-evaluates m on every new event until it finds its event or the
+// deadline (on the record's clock) passes.
+func (r *run) waitFor(ctx context.Context, deadline time.Duration, m measure) (time.Duration, bool) {
 	for {
 		ch := r.rec.Changed()
-		if at, ok := measure(r.rec.Events()); ok {
+		if at, ok := m(r.rec.Events()); ok {
 			return at, true
 		}
-		left := deadline - r.now()
+		left := deadline - r.rec.Now()
 		if left <= 0 {
 			return 0, false
 		}
@@ -206,19 +202,23 @@ type pendingMeasure struct {
 	measure func([]record.Event) *time.Duration
 }
 
-func (r *run) addExpectation(e Expectation, later func([]record.Event) *time.Duration) {
+// judged records a judged expectation: in the result, and in the record as
+// a structured event. later, if not nil, measures the figure again from the
+// whole record when the run ends.
+func (r *run) judged(e Expectation, later func([]record.Event) *time.Duration) {
 	r.mu.Lock()
-	defer r.mu.Unlock()
 	r.res.Expectations = append(r.res.Expectations, e)
 	if later != nil {
 		r.pending = append(r.pending, pendingMeasure{idx: len(r.res.Expectations) - 1, measure: later})
 	}
+	r.mu.Unlock()
+	r.rec.Record(record.Event{Kind: record.KindExpect, Line: e.Line, Verb: "expect", Held: e.Passed,
+		Detail: fmt.Sprintf("%s: measured %s%s", e.Text, fmtMeasured(e.Measured), detail(e.Detail))})
 }
 
 // fillMeasured measures, from the whole record, the figures that were not
 // known when their expectation was judged.
-func (r *run) fillMeasured() {
-	ev := r.rec.Events()
+func (r *run) fillMeasured(ev []record.Event) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	for _, p := range r.pending {

@@ -37,6 +37,10 @@ type Result struct {
 	// first advance of a value written after the fault when there was no
 	// stall); nil when it never recovered during the run.
 	Recovery *time.Duration
+	// Resumed is from the last reference point (typically the heal) to the
+	// first advance of a value written after it: the reconnect time that
+	// backoff settings decide; nil when it never resumed.
+	Resumed  *time.Duration
 	Notes    []string
 	Events   []record.Event
 	Duration time.Duration

@@ -4,10 +4,13 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/leaderfault/leaderfault/check"
 	"github.com/leaderfault/leaderfault/record"
 )
 
-// The stalled-watch watchdog runs in every scenario. The writer's
+// The stalled-watch watchdog runs in every scenario. It is the live eye of
+// check's stall definition: package check reads its events back (Stalls)
+// and measures the same lag over a window (MaxLag). The writer's
 // successful uploads are acknowledged by a quorum, so the revision of the
 // newest upload is the cluster's quorum revision for the checkpoint key; the
 // watchdog compares it with the newest revision the advancer observed. When
@@ -15,7 +18,7 @@ import (
 // records "stalled since t", and "caught up at t" when it sees one again.
 
 func (r *run) startWatchdog() {
-	threshold := 2 * r.c.Profile().Election
+	threshold := check.StallThreshold(r.c.Profile().Election)
 	r.bg.Add(1)
 	go func() {
 		defer r.bg.Done()
@@ -54,8 +57,8 @@ func (r *run) startWatchdog() {
 			switch {
 			case !stalled && len(pending) > 0 && now-pending[0].At > threshold:
 				stalled = true
-				r.rec.Record(record.Event{Kind: record.KindStalled, Member: "watchdog",
-					Detail: fmt.Sprintf("since t=%.0fms: advancer at rev %d, quorum at rev %d", ms(pending[0].At), lastAdvRev, pending[len(pending)-1].Revision)})
+				r.rec.Record(record.Event{Kind: record.KindStalled, Member: "watchdog", Since: pending[0].At,
+					Detail: fmt.Sprintf("advancer at rev %d, quorum at rev %d", lastAdvRev, pending[len(pending)-1].Revision)})
 			case stalled && (len(pending) == 0 || now-pending[0].At <= threshold/2):
 				stalled = false
 				r.rec.Record(record.Event{Kind: record.KindCaughtUp, Member: "watchdog",
@@ -67,5 +70,3 @@ func (r *run) startWatchdog() {
 		}
 	}()
 }
-
-func ms(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }

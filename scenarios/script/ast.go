@@ -30,6 +30,22 @@ type Step struct {
 // Verb is the step's verb as written: cluster, fault, crash, expect, ...
 func (s Step) Verb() string { return s.Action.Verb() }
 
+// Reference reports whether the step is a reference point: the expectations
+// after it measure from the moment it begins, until the next one. Every step
+// that changes what the cluster suffers is one: fault, failpoint (arming it
+// and "off", which heals it), move-leader, crash, stop, restart and heal (the
+// moment recovery from a fault nobody can get around, like quorum loss, can
+// start). This is the one definition; the runner marks these steps in the
+// record and package check measures from them. A repeat is not one itself;
+// the steps inside it are, each time they run.
+func (s Step) Reference() bool {
+	switch s.Action.(type) {
+	case Fault, Failpoint, MoveLeader, Lifecycle, Heal:
+		return true
+	}
+	return false
+}
+
 // Action is the typed payload of a step.
 type Action interface {
 	// Verb is the word the step starts with.
@@ -174,6 +190,10 @@ const (
 	// ExpectDetect: the advancer reports an error or restarts its watch
 	// within Duration.
 	ExpectDetect ExpectKind = "detect"
+	// ExpectNoStall: for Duration from the most recent fault step, no
+	// upload stays unseen by the advancer for longer than the stall
+	// threshold (two election timeouts).
+	ExpectNoStall ExpectKind = "no-stall"
 )
 
 // Expect is a judged expectation; the measured figure is always reported.
@@ -182,7 +202,7 @@ const (
 //	expect stall for 3s [legacy]
 type Expect struct {
 	What     ExpectKind
-	Duration time.Duration // the deadline, or for ExpectStall the stall length
+	Duration time.Duration // the deadline; for ExpectStall the stall length, for ExpectNoStall the window
 }
 
 // Repeat runs Steps Count times. With Every, an iteration starts every Every

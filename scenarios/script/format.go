@@ -158,7 +158,7 @@ func (w Wait) args() string {
 
 func (e Expect) args() string {
 	keyword := "within"
-	if e.What == ExpectStall {
+	if e.What == ExpectStall || e.What == ExpectNoStall {
 		keyword = "for"
 	}
 	return words(string(e.What), keyword, e.Duration.String())

@@ -65,6 +65,9 @@ func Parse(file string, src []byte, opts ...Option) (*Script, error) {
 			p.errorf(b.line, `repeat block is never closed; expected "}" on a line of its own`)
 		}
 	}
+	if len(p.errs) == 0 {
+		p.checkRepeatedExpectations()
+	}
 	if len(p.errs) > 0 {
 		slices.SortStableFunc(p.errs, func(a, b *Error) int { return a.Line - b.Line })
 		return nil, p.errs

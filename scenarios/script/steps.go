@@ -228,11 +228,11 @@ func parseExpect(p *parser, a *args) (Action, error) {
 	keyword := "within"
 	switch what {
 	case ExpectAdvance, ExpectLeaderChange, ExpectDetect:
-	case ExpectStall:
+	case ExpectStall, ExpectNoStall:
 		keyword = "for"
 	default:
 		return nil, a.usageErrorf("unknown expectation %s%s", a.ln.quoteTok(a.pos[0]),
-			didYouMean(string(what), []string{"advance", "stall", "leader-change", "detect"}))
+			didYouMean(string(what), []string{"advance", "stall", "no-stall", "leader-change", "detect"}))
 	}
 	if a.pos[0].kind != tokWord {
 		return nil, a.usageErrorf("%s is quoted", a.ln.quoteTok(a.pos[0]))

@@ -34,7 +34,7 @@ func init() {
 		"restart":     lifecycle(OpRestart),
 		"heal":        {"heal [<fault kind or as= name>|all]", true, parseHeal},
 		"wait":        {"wait <duration>, or wait leader-change|advance [within <duration>]", true, parseWait},
-		"expect":      {"expect advance|leader-change|detect within <duration>, or expect stall for <duration>", true, parseExpect},
+		"expect":      {"expect advance|leader-change|detect within <duration>, or expect stall|no-stall for <duration>", true, parseExpect},
 		"repeat":      {"repeat <n> [every=<duration>] { ... }, or repeat <n> [every=<duration>] <step>", false, parseRepeat},
 	}
 }

@@ -1,4 +1,4 @@
-package advancer
+package check
 
 import (
 	"fmt"
@@ -20,7 +20,7 @@ func (e *InvariantError) Error() string {
 		e.Rule, e.Advance.Seq, float64(e.Advance.At.Microseconds())/1000, e.Advance.Member, e.Advance.Value, e.Advance.Revision, e.Msg)
 }
 
-// CheckInvariants judges every advancer's observed checkpoints in a record,
+// Invariants judges every advancer's observed checkpoints in a record,
 // whatever the advancer (presets or plug-ins):
 //   - backwards: an advance never reports a smaller value than an earlier one;
 //   - repeat: a value is reported again only right after itself and at the
@@ -32,7 +32,7 @@ func (e *InvariantError) Error() string {
 //
 // Advances are grouped by Member, so several advancers may share a record.
 // The order is the record's (Seq). It returns nil when all hold.
-func CheckInvariants(events []record.Event) []error {
+func Invariants(events []record.Event) []error {
 	written := map[uint64]int64{}
 	maybe := map[uint64]bool{}
 	for _, e := range events {

@@ -1,4 +1,4 @@
-package advancer
+package check
 
 import (
 	"errors"
@@ -11,11 +11,11 @@ import (
 )
 
 func write(v uint64, rev int64) record.Event {
-	return record.Event{Kind: record.KindWrite, Member: WriterMember, Value: v, Revision: rev}
+	return record.Event{Kind: record.KindWrite, Member: "writer", Value: v, Revision: rev}
 }
 
 func advance(v uint64, rev int64) record.Event {
-	return record.Event{Kind: record.KindAdvance, Member: AdvancerMember, Value: v, Revision: rev}
+	return record.Event{Kind: record.KindAdvance, Member: "advancer", Value: v, Revision: rev}
 }
 
 func numbered(events ...record.Event) []record.Event {
@@ -38,17 +38,17 @@ func rules(errs []error) []string {
 
 func TestInvariantsHoldForAnOrderlyRun(t *testing.T) {
 	ev := numbered(write(1, 5), advance(1, 5), write(2, 6), write(3, 7), advance(3, 7), advance(3, 7))
-	assert.Empty(t, CheckInvariants(ev), "skipping values and repeating the last one in place are fine")
+	assert.Empty(t, Invariants(ev), "skipping values and repeating the last one in place are fine")
 }
 
 func TestInvariantsAcceptAdvanceRecordedBeforeItsWrite(t *testing.T) {
 	// The watch can deliver before the writer's Put returns.
 	ev := numbered(advance(1, 5), write(1, 5))
-	assert.Empty(t, CheckInvariants(ev))
+	assert.Empty(t, Invariants(ev))
 }
 
 func TestInvariantsCatchEachRule(t *testing.T) {
-	maybe := record.Event{Kind: record.KindWriteError, Member: WriterMember, Value: 4, Detail: "may still commit"}
+	maybe := record.Event{Kind: record.KindWriteError, Member: "writer", Value: 4, Detail: "may still commit"}
 	ev := numbered(
 		write(1, 5), write(2, 6), write(3, 7), maybe,
 		advance(2, 6),
@@ -57,7 +57,7 @@ func TestInvariantsCatchEachRule(t *testing.T) {
 		advance(4, 0), // upload in doubt: allowed
 		advance(8, 0), // never written
 	)
-	errs := CheckInvariants(ev)
+	errs := Invariants(ev)
 	assert.Equal(t, []string{"backwards", "repeat", "wrong-revision", "never-written"}, rules(errs))
 	require.Len(t, errs, 4)
 	assert.Contains(t, errs[0].Error(), "advance #5")
@@ -70,5 +70,5 @@ func TestInvariantsPerAdvancer(t *testing.T) {
 	b := advance(1, 5)
 	b.Member = "other-advancer"
 	ev := numbered(write(1, 5), write(2, 6), a, b)
-	assert.Empty(t, CheckInvariants(ev), "different advancers are judged separately")
+	assert.Empty(t, Invariants(ev), "different advancers are judged separately")
 }

@@ -1,0 +1,27 @@
+// Package check is leaderfault's checker: every figure and every judgement
+// of a run is computed here, from the run's record and nothing else.
+//
+// The scenario runner (which judges expectations while a run goes on) and
+// the reports (which read a finished or saved run) both call these
+// functions, so a measurement has one definition. They are pure functions
+// over []record.Event, tested on synthetic event lists.
+//
+// Definitions:
+//
+//   - A reference point is a step event with Reference set (a fault,
+//     failpoint, move-leader, crash, stop, restart or heal step; the script
+//     package decides which steps are). Expectations measure from the latest
+//     one before them.
+//   - An upload is a checkpoint write (record.KindWrite); the advancer has
+//     seen it once it observed an advance to its value or a later one.
+//   - A stall is a time during which an upload stays unseen for longer than
+//     StallThreshold. The watchdog records the stalls it sees live
+//     (record.KindStalled, with Since = when the unseen upload was written);
+//     Stalls reads them back, MaxLag measures the same thing over a window.
+//   - Recovery is from the first reference point until the advancer is
+//     caught up for good; Resumed is from the last reference point to the
+//     first advance of a value written after it.
+//
+// It does not wait for events (the runner does) and does not render
+// anything (package report does).
+package check

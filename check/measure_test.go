@@ -1,0 +1,140 @@
+package check
+
+import (
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+
+	"github.com/leaderfault/leaderfault/record"
+)
+
+const ms = time.Millisecond
+
+// A tiny language for synthetic records: each helper makes one event at a
+// time in milliseconds.
+
+func wr(t int, v uint64) record.Event {
+	return record.Event{At: time.Duration(t) * ms, Kind: record.KindWrite, Member: "writer", Value: v, Revision: int64(v)}
+}
+
+func adv(t int, v uint64) record.Event {
+	return record.Event{At: time.Duration(t) * ms, Kind: record.KindAdvance, Member: "advancer", Value: v, Revision: int64(v)}
+}
+
+func step(t, line int, verb string, ref bool) record.Event {
+	return record.Event{At: time.Duration(t) * ms, Kind: record.KindStep, Line: line, Verb: verb, Reference: ref}
+}
+
+func stalled(t, since int) record.Event {
+	return record.Event{At: time.Duration(t) * ms, Kind: record.KindStalled, Member: "watchdog", Since: time.Duration(since) * ms}
+}
+
+func caughtUp(t int) record.Event {
+	return record.Event{At: time.Duration(t) * ms, Kind: record.KindCaughtUp, Member: "watchdog"}
+}
+
+func leader(t int, member, lead string) record.Event {
+	return record.Event{At: time.Duration(t) * ms, Kind: record.KindLeader, Member: member, Leader: lead}
+}
+
+func seq(ev ...record.Event) []record.Event {
+	for i := range ev {
+		ev[i].Seq = i
+	}
+	return ev
+}
+
+func dur(d time.Duration) *time.Duration { return &d }
+
+func TestFirstAdvanceAfterNeedsAValueWrittenAfter(t *testing.T) {
+	ev := seq(wr(0, 1), step(10, 5, "fault", true), adv(20, 1), wr(30, 2), adv(45, 2))
+	at, ok := FirstAdvanceAfter(ev, 10*ms)
+	assert.True(t, ok)
+	assert.Equal(t, 45*ms, at, "the advance to value 1 was written before the fault: it does not count")
+	_, ok = FirstAdvanceAfter(ev, 50*ms)
+	assert.False(t, ok, "nothing written after 50ms")
+}
+
+func TestLeaderChangeAndDetect(t *testing.T) {
+	ev := seq(leader(5, "m1", "m0"), leader(20, "m1", "m1"), leader(25, "m0", "m1"),
+		record.Event{At: 40 * ms, Kind: record.KindAdvancerError})
+	at, ok := LeaderChangeAfter(ev, 0, "m0")
+	assert.True(t, ok)
+	assert.Equal(t, 20*ms, at, "when the new leader sees itself lead")
+	_, ok = LeaderChangeAfter(ev, 0, "m1")
+	assert.False(t, ok, "m1 leading again is no change from m1")
+	at, ok = DetectAfter(ev, 30*ms)
+	assert.True(t, ok)
+	assert.Equal(t, 40*ms, at)
+}
+
+func TestGapStartAndAdvanceAfter(t *testing.T) {
+	ev := seq(adv(5, 1), adv(15, 2), adv(200, 3))
+	assert.Equal(t, 200*ms, GapStart(ev, 10*ms))
+	assert.Equal(t, 300*ms, GapStart(ev, 300*ms))
+	at, ok := AdvanceAfter(ev, 15*ms)
+	assert.True(t, ok)
+	assert.Equal(t, 200*ms, at)
+}
+
+func TestMaxLag(t *testing.T) {
+	cases := []struct {
+		name     string
+		ev       []record.Event
+		from, to int
+		want     time.Duration
+		seen     bool
+	}{
+		{"steady", seq(wr(0, 1), adv(5, 1), wr(20, 2), adv(24, 2), wr(40, 3), adv(41, 3)), 0, 100, 5 * ms, true},
+		{"a later advance covers earlier uploads", seq(wr(0, 1), wr(20, 2), adv(30, 2)), 0, 100, 30 * ms, true},
+		// The vacuous check of an old follower-disk-stall: advancing at the
+		// fault, stuck from +600ms. A 1s window sees a 400ms lag.
+		{"stall late in the window", seq(wr(0, 1), adv(3, 1), wr(590, 2), adv(595, 2), wr(600, 3), wr(620, 4), wr(990, 5)), 0, 1000, 400 * ms, false},
+		{"nothing written before the window counts", seq(wr(0, 1), wr(100, 2), adv(105, 2)), 50, 200, 5 * ms, true},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			lag, ok := MaxLag(c.ev, time.Duration(c.from)*ms, time.Duration(c.to)*ms)
+			assert.True(t, ok)
+			assert.Equal(t, c.want, lag.For)
+			assert.Equal(t, c.seen, lag.Seen)
+		})
+	}
+	_, ok := MaxLag(seq(wr(0, 1)), 10*ms, 20*ms)
+	assert.False(t, ok, "no upload in the window")
+}
+
+func TestStalls(t *testing.T) {
+	ev := seq(wr(0, 1), stalled(250, 30), stalled(260, 30), caughtUp(400), stalled(600, 500), adv(700, 2))
+	got := Stalls(ev)
+	assert.Equal(t, []Stall{
+		{Start: 30 * ms, Seen: 250 * ms, End: 400 * ms},
+		{Start: 500 * ms, Seen: 600 * ms, End: 700 * ms, Open: true},
+	}, got)
+	assert.Equal(t, 370*ms, got[0].Len())
+}
+
+func TestRecoveryAndResumed(t *testing.T) {
+	cases := []struct {
+		name              string
+		ev                []record.Event
+		recovery, resumed *time.Duration
+	}{
+		{"no reference point", seq(wr(0, 1), adv(1, 1)), nil, nil},
+		{"no stall: the first advance written after the fault",
+			seq(wr(0, 1), step(10, 5, "fault", true), wr(20, 2), adv(30, 2)), dur(20 * ms), dur(20 * ms)},
+		{"caught up for good: the advance before the last caught-up",
+			seq(step(10, 5, "fault", true), wr(20, 2), stalled(300, 20), adv(350, 2), caughtUp(360),
+				stalled(500, 400), step(600, 7, "heal", true), wr(610, 3), adv(700, 3), caughtUp(710)),
+			dur(690 * ms), dur(100 * ms)},
+		{"never caught up", seq(step(10, 5, "fault", true), wr(20, 2), stalled(300, 20)), nil, nil},
+		{"a non-reference step measures nothing", seq(step(5, 3, "wait", false), wr(20, 2), adv(30, 2)), nil, nil},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			assert.Equal(t, c.recovery, Recovery(c.ev), "recovery")
+			assert.Equal(t, c.resumed, Resumed(c.ev), "resumed")
+		})
+	}
+}

@@ -1,0 +1,32 @@
+package scenarios
+
+import (
+	"os"
+	"path/filepath"
+
+	"github.com/leaderfault/leaderfault/advancer"
+	"github.com/leaderfault/leaderfault/harness"
+	"github.com/leaderfault/leaderfault/scenarios/script"
+)
+
+// ParseFile parses a scenario file against the built-in catalog.
+func ParseFile(path string) (*script.Script, error) {
+	src, err := os.ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	return Parse(filepath.Base(path), src)
+}
+
+// Parse parses a scenario against the built-in fault catalog and the
+// advancer's fault points. Preset tags are not restricted: plug-ins have
+// their own names.
+func Parse(file string, src []byte) (*script.Script, error) {
+	var names []string
+	for _, p := range advancer.Points() {
+		names = append(names, p.Name)
+	}
+	names = append(names, harness.PointLeaderTransfer)
+	names = append(names, harness.DiskPoints(script.MaxMembers)...)
+	return script.Parse(file, src, script.WithFaults(faultSpecs()), script.WithFailpoints(names...))
+}

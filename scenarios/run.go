@@ -1,0 +1,293 @@
+package scenarios
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math/rand"
+	"sync"
+	"time"
+
+	"github.com/leaderfault/leaderfault/advancer"
+	"github.com/leaderfault/leaderfault/check"
+	"github.com/leaderfault/leaderfault/failpoints"
+	"github.com/leaderfault/leaderfault/harness"
+	"github.com/leaderfault/leaderfault/record"
+	"github.com/leaderfault/leaderfault/scenarios/script"
+)
+
+// Task is the BR task name scenarios use for the checkpoint key.
+const Task = "leaderfault"
+
+// Options configures one run.
+type Options struct {
+	// Preset is the advancer preset to run (legacy, pr69047, robust), and the
+	// name that selects tagged steps. With Advancer set it is only a label
+	// (and the tag name); it defaults to Advancer.Name().
+	Preset string
+	// Advancer is a plug-in to run instead of a preset.
+	Advancer advancer.Advancer
+	// Seed drives every random choice; 0 means the script's seed, or a new
+	// one (reported in the Result).
+	Seed int64
+	// Scale divides the advancer preset's durations when the script's
+	// advancer line gives none; 0 means production election / profile
+	// election (10 at the fast profile).
+	Scale float64
+	// Knobs are advancer knob overrides applied after the script's (sweeps).
+	Knobs map[string]string
+	// OnStep is called as each step starts (progress display).
+	OnStep func(line int, text string, elapsed time.Duration)
+	// Logf receives etcd's warnings when a run fails; nil discards them.
+	Logf func(format string, args ...any)
+}
+
+// run is the state of one scenario run.
+type run struct {
+	sc     *script.Script
+	opts   Options
+	preset string
+	rec    *record.Recorder
+	fps    *failpoints.Registry
+	c      *harness.Cluster
+	res    *Result
+	start  time.Time
+
+	pinned *harness.Member
+	scale  float64
+
+	bg       sync.WaitGroup // advancer, writer, watchdog, timed heals
+	stopBg   context.CancelFunc
+	bgCtx    context.Context
+	advOn    bool
+	writerOn bool
+
+	mu         sync.Mutex
+	injections []namedInjection
+	ref        reference // the most recent reference point
+	armed      []string  // fault points the script enabled
+	pending    []pendingMeasure
+}
+
+type namedInjection struct {
+	ref string // as= name, else the kind
+	in  *harness.Injection
+}
+
+// reference is the reference point expectations measure from: when the
+// step began (its step event's time) and who led just before it.
+type reference struct {
+	at     time.Duration
+	line   int // 0: no reference step yet, measured from the advancer's start
+	leader *harness.Member
+}
+
+// ErrSkip is wrapped by Result.Skipped reasons.
+var ErrSkip = errors.New("scenario skipped")
+
+// Run runs sc against a fresh cluster with the chosen advancer, judges its
+// expectations and returns the result. An error means the run could not be
+// carried out (bad options, a step that failed to apply); the partial Result
+// still holds the timeline.
+func Run(ctx context.Context, sc *script.Script, opts Options) (*Result, error) {
+	preset := opts.Preset
+	if opts.Advancer != nil && preset == "" {
+		preset = opts.Advancer.Name()
+	}
+	if opts.Advancer == nil {
+		if _, err := advancer.Preset(preset); err != nil {
+			return nil, err
+		}
+	}
+	seed := opts.Seed
+	if seed == 0 && sc.Seed != nil {
+		seed = *sc.Seed
+	}
+	if seed == 0 {
+		seed = time.Now().UnixNano()%1_000_000 + 1
+	}
+	rec := record.New()
+	r := &run{
+		sc: sc, opts: opts, preset: preset, rec: rec, fps: failpoints.New(rec), start: time.Now(),
+		res: &Result{Scenario: sc.Name, Description: sc.Description, Advancer: preset, Seed: seed, Valid: true},
+	}
+	r.bgCtx, r.stopBg = context.WithCancel(context.Background())
+	err := r.exec(ctx, sc.ForPreset(preset))
+	r.finish(err)
+	return r.res, err
+}
+
+func (r *run) now() time.Duration { return r.rec.Now() }
+
+func (r *run) exec(ctx context.Context, steps []script.Step) error {
+	for _, st := range steps {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		if _, ok := st.Action.(script.Cluster); !ok {
+			if err := r.ensureCluster(ctx, nil); err != nil {
+				return err
+			}
+		}
+		if r.opts.OnStep != nil {
+			r.opts.OnStep(st.Line, st.Text, time.Since(r.start))
+		}
+		if r.c != nil {
+			r.recordStep(st)
+		}
+		if err := r.step(ctx, st); err != nil {
+			return fmt.Errorf("%s:%d: %s: %w", r.sc.File, st.Line, st.Text, err)
+		}
+	}
+	return nil
+}
+
+// recordStep records the step as it starts; a reference step (see
+// script.Step.Reference) becomes the point later expectations measure from.
+func (r *run) recordStep(st script.Step) {
+	var lead *harness.Member
+	if st.Reference() {
+		lead = r.c.Leader()
+	}
+	e := r.rec.Record(record.Event{Kind: record.KindStep, Line: st.Line, Verb: st.Verb(), Reference: st.Reference(), Detail: st.Text})
+	if st.Reference() {
+		r.mu.Lock()
+		r.ref = reference{at: e.At, line: st.Line, leader: lead}
+		r.mu.Unlock()
+	}
+}
+
+func (r *run) step(ctx context.Context, st script.Step) error {
+	switch a := st.Action.(type) {
+	case script.Cluster:
+		if r.c != nil {
+			return errors.New("the cluster is already running: the cluster line must come first")
+		}
+		return r.ensureCluster(ctx, &a)
+	case script.Advancer:
+		return r.startAdvancer(a)
+	case script.Writer:
+		return r.startWriter(a)
+	case script.Fault:
+		return r.injectFault(ctx, a)
+	case script.Failpoint:
+		if a.Off {
+			return r.fps.Disable(a.Name)
+		}
+		if err := r.fps.Enable(a.Name, a.Term); err != nil {
+			return err
+		}
+		r.mu.Lock()
+		r.armed = append(r.armed, a.Name)
+		r.mu.Unlock()
+		return nil
+	case script.MoveLeader:
+		to := a.To
+		if to.IsZero() {
+			to = script.Target{Kind: script.TargetFollower}
+		}
+		ms, err := r.c.Resolve(r.target(to))
+		if err != nil {
+			return err
+		}
+		return r.c.MoveLeader(ctx, ms[0])
+	case script.Lifecycle:
+		return r.lifecycle(ctx, a)
+	case script.Heal:
+		return r.heal(ctx, a.Ref)
+	case script.Wait:
+		return r.wait(ctx, a)
+	case script.Expect:
+		r.expect(ctx, st, a)
+		return nil
+	case script.Repeat:
+		for i := 0; i < a.Count; i++ {
+			begin := time.Now()
+			if err := r.exec(ctx, a.Steps); err != nil {
+				return err
+			}
+			if a.Every > 0 && i < a.Count-1 {
+				if err := sleepCtx(ctx, time.Until(begin.Add(a.Every))); err != nil {
+					return err
+				}
+			}
+		}
+		return nil
+	}
+	return fmt.Errorf("unsupported step %T", st.Action)
+}
+
+// finish stops the background work, checks invariants and validity, closes
+// the cluster and fills in the result.
+func (r *run) finish(runErr error) {
+	if r.c != nil {
+		r.checkArmedPoints()
+		for _, ni := range r.activeInjections() {
+			r.checkFired(ni.in)
+		}
+	}
+	r.settle()
+	r.stopBg()
+	r.bg.Wait()
+	if r.c != nil {
+		ev := r.rec.Events()
+		for _, e := range check.Invariants(ev) {
+			r.res.Failures = append(r.res.Failures, "invariant: "+e.Error())
+		}
+		if r.advOn {
+			r.res.Recovery = check.Recovery(ev)
+			r.res.Resumed = check.Resumed(ev)
+			r.fillMeasured(ev)
+		}
+		if err := r.c.Close(); err != nil {
+			r.res.Failures = append(r.res.Failures, "close: "+err.Error())
+		}
+	}
+	if runErr != nil && !errors.Is(runErr, ErrSkip) {
+		r.res.Failures = append(r.res.Failures, runErr.Error())
+	}
+	r.res.Events = r.rec.Events()
+	r.res.Duration = time.Since(r.start)
+	passed := r.res.Valid && len(r.res.Failures) == 0 && r.res.Skipped == ""
+	for _, e := range r.res.Expectations {
+		passed = passed && e.Passed
+	}
+	r.res.Passed = passed
+}
+
+// SettleElections bounds, in election timeouts, how long a finished script
+// waits for an advancer the watchdog sees stalled to catch up, so that the
+// recovery figure is measured rather than cut off by the end of the script.
+const SettleElections = 10
+
+// settle waits, after the last step, until the watchdog has no open stall or
+// SettleElections election timeouts pass.
+func (r *run) settle() {
+	if r.c == nil || !r.advOn || !r.writerOn {
+		return
+	}
+	ev := r.rec.Events()
+	open := false
+	for _, e := range ev {
+		switch e.Kind {
+		case record.KindStalled:
+			open = true
+		case record.KindCaughtUp:
+			open = false
+		}
+	}
+	if !open {
+		return
+	}
+	ctx, cancel := context.WithTimeout(r.bgCtx, SettleElections*r.c.Profile().Election)
+	defer cancel()
+	_, _ = r.rec.WaitKind(ctx, len(ev), record.KindCaughtUp, "")
+}
+
+// recovery measures from the first fault step until the advancer is caught
+// up for good: the advance that ended the last stall the watchdog saw after
+// the fault, or, with no stall, the first advance of a value written after
+// the fault. An advancer that advanced once and then got stuck has not
+
+// seedRand is a random source for choices the runner itself makes.
+func seedRand(seed int64) *rand.Rand { return rand.New(rand.NewSource(seed)) }

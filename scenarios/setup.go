@@ -1,0 +1,212 @@
+package scenarios
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/leaderfault/leaderfault/advancer"
+	"github.com/leaderfault/leaderfault/harness"
+	"github.com/leaderfault/leaderfault/record"
+	"github.com/leaderfault/leaderfault/scenarios/script"
+)
+
+func (r *run) ensureCluster(ctx context.Context, a *script.Cluster) error {
+	if r.c != nil {
+		return nil
+	}
+	opts := harness.Options{Seed: r.res.Seed, Recorder: r.rec, Failpoints: r.fps, Logf: r.opts.Logf}
+	if a != nil {
+		opts.Members = a.Members
+		p, err := harness.ProfileByName(a.Profile)
+		if err != nil {
+			return err
+		}
+		if a.Tick > 0 {
+			p.Tick, p.Name = a.Tick, "custom"
+		}
+		if a.Election > 0 {
+			p.Election, p.Name = a.Election, "custom"
+		}
+		opts.Profile = p
+		opts.Disk = a.Disk
+		if a.Disk {
+			if err := harness.DiskAvailable(); err != nil {
+				r.res.Skipped = err.Error()
+				return fmt.Errorf("%w: %v", ErrSkip, err)
+			}
+		}
+	}
+	c, err := harness.Start(ctx, opts)
+	if err != nil {
+		return err
+	}
+	r.c = c
+	// Who wins the first election is up to timing; move leadership to a
+	// member chosen by the seed so that a replay starts from the same leader
+	// and role targets (follower, follower:N) resolve to the same members.
+	ms := c.Members()
+	first := ms[seedRand(r.res.Seed).Intn(len(ms))]
+	if err := c.MoveLeader(ctx, first); err != nil {
+		return fmt.Errorf("seeded initial leader: %w", err)
+	}
+	r.rec.Add(record.KindNote, first.Name(), "initial leader chosen by seed %d", r.res.Seed)
+	p := c.Profile()
+	r.res.Profile, r.res.Tick, r.res.Elect = p.Name, p.Tick, p.Election
+	if err := advancer.RegisterPoints(r.fps); err != nil {
+		return err
+	}
+	return nil
+}
+
+// target converts a script target to a harness target.
+func (r *run) target(t script.Target) harness.Target {
+	switch t.Kind {
+	case script.TargetLeader:
+		return harness.Leader
+	case script.TargetFollower:
+		return harness.AnyFollower
+	case script.TargetNthFollower:
+		return harness.Follower(t.Index)
+	case script.TargetMember:
+		return harness.Named(fmt.Sprintf("m%d", t.Index))
+	case script.TargetAll:
+		return harness.All
+	case script.TargetQuorum:
+		return harness.Quorum
+	case script.TargetPinned:
+		if r.pinned != nil {
+			return harness.Named(r.pinned.Name())
+		}
+		return harness.Leader
+	}
+	return harness.Leader
+}
+
+func (r *run) startAdvancer(a script.Advancer) error {
+	if r.advOn {
+		return errors.New("the advancer is already running")
+	}
+	watchOn := a.WatchOn
+	if watchOn.IsZero() {
+		watchOn = script.Target{Kind: script.TargetLeader}
+	}
+	if watchOn.Kind == script.TargetPinned {
+		return errors.New("watch-on=pinned: the advancer's own member is what watch-on chooses")
+	}
+	ms, err := r.c.Resolve(r.target(watchOn))
+	if err != nil {
+		return err
+	}
+	r.pinned = ms[0]
+	scale := a.Scale
+	if scale == 0 {
+		scale = r.opts.Scale
+	}
+	if scale == 0 {
+		scale = float64(harness.ProfileProduction.Election) / float64(r.c.Profile().Election)
+	}
+	r.scale = scale
+	r.res.Scale = scale
+	adv := r.opts.Advancer
+	if adv == nil {
+		cfg, err := advancer.Preset(r.preset)
+		if err != nil {
+			return err
+		}
+		for _, k := range a.Knobs {
+			if err := cfg.Set(k.Key, knobText(k.Value)); err != nil {
+				return err
+			}
+		}
+		for k, v := range r.opts.Knobs {
+			if err := cfg.Set(k, v); err != nil {
+				return err
+			}
+		}
+		cfg, notes := cfg.Scale(scale)
+		for _, n := range notes {
+			r.res.Notes = append(r.res.Notes, n)
+			r.rec.Add(record.KindNote, advancer.AdvancerMember, "%s", n)
+		}
+		if err := cfg.Validate(); err != nil {
+			return err
+		}
+		adv = advancer.New(cfg)
+	} else if len(a.Knobs) > 0 || len(r.opts.Knobs) > 0 {
+		return fmt.Errorf("knobs apply to presets only; %s is a plug-in", adv.Name())
+	}
+	env := &advancer.Env{Endpoints: r.c.Endpoints(), Pinned: r.pinned.ClientURL(), Task: Task, Recorder: r.rec, Failpoints: r.fps}
+	if err := env.Validate(); err != nil {
+		return err
+	}
+	r.rec.Add(record.KindAdvancerInfo, advancer.AdvancerMember, "%s starts, watch on %s, scale %g", adv.Name(), r.pinned.Name(), scale)
+	r.advOn = true
+	r.bg.Add(1)
+	go func() {
+		defer r.bg.Done()
+		if err := adv.Run(r.bgCtx, env); err != nil {
+			r.rec.Add(record.KindAdvancerError, advancer.AdvancerMember, "advancer stopped: %v", err)
+		}
+	}()
+	r.startWatchdog()
+	return r.awaitFollowing(r.bgCtx)
+}
+
+// FollowingAdvances is how many advances the advancer must have observed
+// before the step after its start (or the writer's, whichever is later)
+// runs: faults hit an advancer in its steady state — its watch open — and
+// not one still starting, whatever the machine's speed.
+const FollowingAdvances = 3
+
+func (r *run) awaitFollowing(ctx context.Context) error {
+	if !r.advOn || !r.writerOn {
+		return nil
+	}
+	ctx, cancel := context.WithTimeout(ctx, DefaultWait)
+	defer cancel()
+	n := 0
+	_, err := r.rec.Wait(ctx, 0, func(e record.Event) bool {
+		if e.Kind == record.KindAdvance {
+			n++
+		}
+		return n >= FollowingAdvances
+	})
+	if err != nil {
+		return fmt.Errorf("the advancer did not follow the writer (%d advances): %w", n, err)
+	}
+	return nil
+}
+
+func knobText(v script.Value) string {
+	if s, ok := v.AsString(); ok {
+		return s
+	}
+	return v.String()
+}
+
+func (r *run) startWriter(a script.Writer) error {
+	// The writer is the upstream: it uses the members' upstream endpoints,
+	// which client-link faults (aimed at the advancer's links) never touch.
+	eps := r.c.UpstreamEndpoints()
+	if !a.Via.IsZero() {
+		ms, err := r.c.Resolve(r.target(a.Via))
+		if err != nil {
+			return err
+		}
+		eps = nil
+		for _, m := range ms {
+			eps = append(eps, m.UpstreamURL())
+		}
+	}
+	w := &advancer.Writer{Endpoints: eps, Task: Task, Every: a.Every, Recorder: r.rec, Failpoints: r.fps}
+	r.writerOn = true
+	r.bg.Add(1)
+	go func() {
+		defer r.bg.Done()
+		if err := w.Run(r.bgCtx); err != nil {
+			r.rec.Add(record.KindWriteError, "writer", "writer stopped: %v", err)
+		}
+	}()
+	return r.awaitFollowing(r.bgCtx)
+}

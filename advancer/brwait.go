@@ -17,7 +17,7 @@ import (
 var errWatchRestart = errors.New("global checkpoint watch restart")
 
 // brWaiter is BR's MetaDataClient.WaitGlobalCheckpointAdvance
-// (br/pkg/streamhelper, REFERENCE §4) with its version chosen by the knobs:
+// (br/pkg/streamhelper, docs/facts.md §4) with its version chosen by the knobs:
 // legacy is a plain watch; pr69047 adds require-leader, progress notify,
 // RequestProgress and the idle timer; request-timeouts and
 // watch-create-timeouts add the later PRs' retries.

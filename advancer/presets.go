@@ -14,7 +14,7 @@ const (
 )
 
 // gRPC's default reconnect backoff (google.golang.org/grpc/backoff.DefaultConfig)
-// and minimum connect timeout; clientv3 does not change them (REFERENCE §3).
+// and minimum connect timeout; clientv3 does not change them (docs/facts.md §3).
 const (
 	grpcBackoffBase       = time.Second
 	grpcBackoffMultiplier = 1.6
@@ -42,7 +42,7 @@ func Preset(name string) (Config, error) {
 	return Config{}, fmt.Errorf("unknown advancer preset %q; known: %s", name, strings.Join(Presets(), ", "))
 }
 
-// legacy is BR before PR #69047 (REFERENCE §4): a plain watch with no leader
+// legacy is BR before PR #69047 (docs/facts.md §4): a plain watch with no leader
 // requirement, no progress requests and no idle guard, on a client with dial
 // timeout 5 s, auto-sync 30 s, keepalive 10 s / 3 s without pings on idle
 // connections, and gRPC's default 1 s → 120 s reconnect backoff.
@@ -66,12 +66,12 @@ func legacy() Config {
 	}
 }
 
-// pr69047 is exactly what PR #69047 changed on top of legacy (REFERENCE §4):
+// pr69047 is exactly what PR #69047 changed on top of legacy (docs/facts.md §4):
 // gRPC MaxDelay 3 s, PermitWithoutStream, a require-leader watch with
 // progress notify, RequestProgress every 30 s (with a 30 s timeout), and a
 // 90 s idle timer reset by any watch response. The watch-creation and
 // request timeouts of later PRs are not in it (knobs watch-create-timeouts and
-// request-timeouts add them: 5s,10s,15s). REFERENCE pins only MaxDelay of the
+// request-timeouts add them: 5s,10s,15s). The PR (docs/facts.md §4) sets only MaxDelay of the
 // backoff; the rest keeps gRPC's defaults.
 //
 // Measured here: etcd answers RequestProgress only once its revision has
@@ -108,7 +108,7 @@ func robust() Config {
 		// Keepalive off: the guard's per-read deadline finds a dead link within
 		// one guard interval, gRPC would raise any keepalive below 10 s to 10 s
 		// (useless at the fast profile), and pings on idle connections draw
-		// GOAWAY too_many_pings from etcd (REFERENCE §3).
+		// GOAWAY too_many_pings from etcd (docs/facts.md §3).
 		KeepAliveTime:    0,
 		KeepAliveTimeout: 0,
 		// Scenario "pinned member down then back", "leader crash", "client link

@@ -8,7 +8,7 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
-// The constants below are REFERENCE.md §3 and §4, written out again on
+// The constants below are docs/facts.md §3 and §4, written out again on
 // purpose: a preset that drifts from the documented BR behaviour fails here.
 
 func TestPresetLegacyMatchesReference(t *testing.T) {

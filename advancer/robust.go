@@ -24,7 +24,7 @@ import (
 //     key's quorum ModRevision StaleAfter after the guard saw it, the watch is
 //     stale and is rebuilt on the member that answered the read.
 //
-// Each choice below names the fault scenario (and the REFERENCE §3 trap) that
+// Each choice below names the fault scenario (and the docs/facts.md §3 trap) that
 // needs it.
 type robustAdvancer struct{ cfg Config }
 

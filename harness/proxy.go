@@ -24,7 +24,7 @@ import (
 //     must know who dialed each connection. This proxy reads the first HTTP
 //     request's X-Server-From header (set by etcd's rafthttp) to learn it.
 //   - While a member is not serving, its proxy resets new connections at once:
-//     that is what makes a new cluster bootstrap fast (REFERENCE §1).
+//     that is what makes a new cluster bootstrap fast (docs/facts.md §1).
 // The fault semantics (delay with jitter, blackhole, pause, reset) follow
 // pkg/proxy's.
 

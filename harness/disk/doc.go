@@ -7,7 +7,7 @@
 // The FUSE server runs in a child process, never in the caller's process: when a
 // process that serves a FUSE mount exits with files still open on that mount,
 // the kernel waits for answers nobody will give and the process hangs for good
-// (REFERENCE §2). The child is the current executable re-run with an
+// (docs/facts.md §2). The child is the current executable re-run with an
 // environment variable; this package's init recognises it, serves the mount and
 // exits, so any binary that imports disk (a test binary of any package, a CLI)
 // can be its own disk server. The child talks to its parent over two pipes

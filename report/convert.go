@@ -52,9 +52,9 @@ func FromResult(res *scenarios.Result, o Origin) Run {
 	return r
 }
 
-// Records converts a timeline back to the record's events, so that the
+// records converts a timeline back to the record's events, so that the
 // measurements of package check apply to a saved run as to a live one.
-func Records(tl []Event) []record.Event {
+func records(tl []Event) []record.Event {
 	out := make([]record.Event, len(tl))
 	for i, e := range tl {
 		out[i] = record.Event{Seq: i, At: fromMs(e.TMs), Kind: record.Kind(e.Kind), Member: e.Member, Detail: e.Detail,
@@ -67,10 +67,10 @@ func Records(tl []Event) []record.Event {
 	return out
 }
 
-// Resumed is check.Resumed of a timeline, in milliseconds (see
+// resumedMs is check.Resumed of a timeline, in milliseconds (see
 // Run.ResumedMs).
-func Resumed(tl []Event) *float64 {
-	return msPtr(check.Resumed(Records(tl)))
+func resumedMs(tl []Event) *float64 {
+	return msPtr(check.Resumed(records(tl)))
 }
 
 // CountEvents reads the Counts off a timeline.
@@ -92,7 +92,7 @@ func CountEvents(tl []Event) Counts {
 			c.Stalls++
 		}
 	}
-	for _, s := range Stalls(tl) {
+	for _, s := range stallSpans(tl) {
 		d := roundUs(s.EndMs - s.StartMs)
 		c.StalledMs += d
 		c.LongestStallMs = max(c.LongestStallMs, d)
@@ -101,8 +101,8 @@ func CountEvents(tl []Event) Counts {
 	return c
 }
 
-// Span is an interval of a timeline.
-type Span struct {
+// timeSpan is an interval of a timeline.
+type timeSpan struct {
 	StartMs, EndMs float64
 	// SeenMs is, for a stall, when the watchdog saw it (StartMs is when the
 	// upload it stopped seeing was written).
@@ -111,12 +111,12 @@ type Span struct {
 	Label  string
 }
 
-// Stalls are check.Stalls of a timeline: the watchdog's stalled →
+// stallSpans are check.Stalls of a timeline: the watchdog's stalled →
 // caught-up spans, each from the upload the advancer stopped seeing.
-func Stalls(tl []Event) []Span {
-	var out []Span
-	for _, s := range check.Stalls(Records(tl)) {
-		out = append(out, Span{StartMs: ms(s.Start), SeenMs: ms(s.Seen), EndMs: ms(s.End), Open: s.Open, Label: s.Detail})
+func stallSpans(tl []Event) []timeSpan {
+	var out []timeSpan
+	for _, s := range check.Stalls(records(tl)) {
+		out = append(out, timeSpan{StartMs: ms(s.Start), SeenMs: ms(s.Seen), EndMs: ms(s.End), Open: s.Open, Label: s.Detail})
 	}
 	return out
 }

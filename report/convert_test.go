@@ -51,7 +51,7 @@ func TestFromResultCopiesEverythingAndCounts(t *testing.T) {
 	assert.Equal(t, Counts{Writes: 2, Advances: 2, AdvancerErrors: 1, LeaderChanges: 1, Stalls: 1, StalledMs: 470, LongestStallMs: 470}, r.Counts)
 	require.NotNil(t, r.ResumedMs)
 	assert.Equal(t, 470.0, *r.ResumedMs, "the runner's figure")
-	assert.Equal(t, r.ResumedMs, Resumed(r.Timeline), "measured again from the saved timeline: from the heal step to the advance of value 2, the first written after it")
+	assert.Equal(t, r.ResumedMs, resumedMs(r.Timeline), "measured again from the saved timeline: from the heal step to the advance of value 2, the first written after it")
 	assert.Equal(t, Event{TMs: 30, Kind: "step", Line: 8, Verb: "heal", Reference: true, Detail: "heal"}, r.Timeline[4], "structure kept")
 	assert.Equal(t, 40.0, *r.Timeline[7].SinceMs)
 }
@@ -60,8 +60,8 @@ func TestResumedIsNilWithoutAFreshAdvance(t *testing.T) {
 	step := ev(0, "step", "", "fault crash target=leader")
 	step.Line, step.Verb, step.Reference = 5, "fault", true
 	tl := []Event{step, valueEv(10, "checkpoint-write", 3), valueEv(11, "advance", 2)}
-	assert.Nil(t, Resumed(tl))
-	assert.Nil(t, Resumed([]Event{valueEv(10, "checkpoint-write", 3)}), "no fault step")
+	assert.Nil(t, resumedMs(tl))
+	assert.Nil(t, resumedMs([]Event{valueEv(10, "checkpoint-write", 3)}), "no fault step")
 }
 
 func TestStallOpenUntilTheEnd(t *testing.T) {
@@ -69,7 +69,7 @@ func TestStallOpenUntilTheEnd(t *testing.T) {
 	st := ev(100, "stalled", "watchdog", "advancer at rev 2, quorum at rev 9")
 	st.SinceMs = &since
 	tl := []Event{st, ev(900, "note", "", "")}
-	spans := Stalls(tl)
+	spans := stallSpans(tl)
 	require.Len(t, spans, 1)
-	assert.Equal(t, Span{StartMs: 60, SeenMs: 100, EndMs: 900, Open: true, Label: "advancer at rev 2, quorum at rev 9"}, spans[0])
+	assert.Equal(t, timeSpan{StartMs: 60, SeenMs: 100, EndMs: 900, Open: true, Label: "advancer at rev 2, quorum at rev 9"}, spans[0])
 }

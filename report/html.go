@@ -150,8 +150,8 @@ func buildPage(rep *Report) pageView {
 	leaders := map[string]bool{}
 	for i, r := range rep.Runs {
 		anchor := fmt.Sprintf("run-%d", i+1)
-		if _, ok := firstAnchor[GroupKey(r)]; !ok {
-			firstAnchor[GroupKey(r)] = anchor
+		if _, ok := firstAnchor[groupKey(r)]; !ok {
+			firstAnchor[groupKey(r)] = anchor
 		}
 		rv := runView{Run: r, Anchor: anchor, VerdictClass: verdictClass(r.Verdict), Open: len(rep.Runs) <= 6 || !r.Passed && r.Skipped == "",
 			Settings: r.Settings()}

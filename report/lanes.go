@@ -126,7 +126,7 @@ func buildLaneChart(r Run, scaleEnd float64) laneChart {
 	stepY, expectY := script.Y+9, script.Y+script.H-8
 	faults := addLane("faults", "faults", "lane-faults", "faults from armed to healed")
 	members := map[string]laneRow{}
-	for _, m := range Members(r.Timeline) {
+	for _, m := range memberNames(r.Timeline) {
 		members[m] = addLane(m, m, "lane-member", "colored by the leader "+m+" believes in; bold outline: it believes it leads")
 	}
 	adv := addLane("advancer", "advancer", "lane-advancer", "advances the advancer observed (ticks), its errors (red), notes (dots); watchdog stalls shaded")
@@ -134,9 +134,9 @@ func buildLaneChart(r Run, scaleEnd float64) laneChart {
 	lanesBottom := y - laneGap
 
 	// Who each member believes leads.
-	for _, m := range Members(r.Timeline) {
+	for _, m := range memberNames(r.Timeline) {
 		l := members[m]
-		for _, v := range LeaderViews(r.Timeline, m) {
+		for _, v := range leaderViews(r.Timeline, m) {
 			rect := chartRect{X: x(v.StartMs), Y: l.Y + 2, W: math.Max(x(v.EndMs)-x(v.StartMs), 0.5), H: l.H - 4}
 			switch v.Leader {
 			case "down":
@@ -160,7 +160,7 @@ func buildLaneChart(r Run, scaleEnd float64) laneChart {
 
 	// Fault spans: a bar in the faults lane, a hatch over each target's
 	// lane (and the advancer's, for faults on client links).
-	for _, f := range FaultSpans(r.Timeline) {
+	for _, f := range faultSpans(r.Timeline) {
 		x0, x1 := x(f.StartMs), x(f.EndMs)
 		w := math.Max(x1-x0, 1)
 		state := "healed"
@@ -187,7 +187,7 @@ func buildLaneChart(r Run, scaleEnd float64) laneChart {
 	}
 
 	// Watchdog stalls on the advancer lane.
-	for _, s := range Stalls(r.Timeline) {
+	for _, s := range stallSpans(r.Timeline) {
 		what := "stalled"
 		if s.Open {
 			what = "stalled until the end"

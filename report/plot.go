@@ -115,7 +115,7 @@ func buildSweepPlot(rep *Report, title string, figure func(Run) *float64) (sweep
 				title := fmt.Sprintf("%s, %s=%s: %s", name, xKnob.Knob, xv, FormatMs(finite(f)))
 				s.Dots = append(s.Dots, chartDot{X: xOf(i) + off, Y: yOf(f), R: 3.5, Title: title})
 			}
-			m := Percentile(sorted, 50)
+			m := percentile(sorted, 50)
 			med = append(med, fmt.Sprintf("%.1f,%.1f", xOf(i)+off, yOf(m)))
 		}
 		s.Median = strings.Join(med, " ")

@@ -10,20 +10,20 @@ import (
 // Spans of a timeline that the HTML lanes draw: faults, members down, and
 // who each member believes leads.
 
-// FaultSpan is one injected fault from armed to healed.
-type FaultSpan struct {
-	Span
+// faultSpan is one injected fault from armed to healed.
+type faultSpan struct {
+	timeSpan
 	Kind    string   // disk-stall, client-refuse, ... or the fault point's name
 	Members []string // the members it was applied to
 	Fired   bool
 }
 
-// FaultSpans pairs fault-armed with fault-healed events (by the
+// faultSpans pairs fault-armed with fault-healed events (by the
 // injection's number) and failpoint-armed with failpoint-healed (by name,
 // except the disk sites a disk fault arms, which its fault span already
 // shows).
-func FaultSpans(tl []Event) []FaultSpan {
-	var out []FaultSpan
+func faultSpans(tl []Event) []faultSpan {
+	var out []faultSpan
 	faults := map[int]int{}    // injection number → index in out
 	points := map[string]int{} // fault point name → index in out
 	end := endOf(tl)
@@ -31,7 +31,7 @@ func FaultSpans(tl []Event) []FaultSpan {
 		switch record.Kind(e.Kind) {
 		case record.KindFaultArmed:
 			faults[e.Fault] = len(out)
-			out = append(out, FaultSpan{Span: Span{StartMs: e.TMs, EndMs: end, Open: true, Label: e.Detail},
+			out = append(out, faultSpan{timeSpan: timeSpan{StartMs: e.TMs, EndMs: end, Open: true, Label: e.Detail},
 				Kind: e.Name, Members: splitMembers(e.Member)})
 		case record.KindFaultFired:
 			if i, ok := faults[e.Fault]; ok {
@@ -48,7 +48,7 @@ func FaultSpans(tl []Event) []FaultSpan {
 				continue
 			}
 			points[e.Name] = len(out)
-			out = append(out, FaultSpan{Span: Span{StartMs: e.TMs, EndMs: end, Open: true, Label: "failpoint " + e.Detail},
+			out = append(out, faultSpan{timeSpan: timeSpan{StartMs: e.TMs, EndMs: end, Open: true, Label: "failpoint " + e.Detail},
 				Kind: e.Name, Members: splitMembers(e.Member)})
 		case record.KindFailpointHit:
 			if i, ok := points[e.Name]; ok {
@@ -64,20 +64,20 @@ func FaultSpans(tl []Event) []FaultSpan {
 	return out
 }
 
-// LeaderView is who a member believes leads, over a span: a member name,
+// leaderView is who a member believes leads, over a span: a member name,
 // "" (no leader: an election or a lost leader), or "down".
-type LeaderView struct {
-	Span
+type leaderView struct {
+	timeSpan
 	Leader string
 	Term   uint64
 }
 
-// LeaderViews lists, for member, the spans of its belief about the leader,
+// leaderViews lists, for member, the spans of its belief about the leader,
 // from its first leader event on (before, it was starting).
-func LeaderViews(tl []Event, member string) []LeaderView {
-	var out []LeaderView
+func leaderViews(tl []Event, member string) []leaderView {
+	var out []leaderView
 	end := endOf(tl)
-	var cur *LeaderView
+	var cur *leaderView
 	begin := func(t float64, leader string, term uint64) {
 		if cur != nil {
 			if cur.Leader == leader && cur.Term == term {
@@ -86,7 +86,7 @@ func LeaderViews(tl []Event, member string) []LeaderView {
 			cur.EndMs = t
 			out = append(out, *cur)
 		}
-		cur = &LeaderView{Span: Span{StartMs: t}, Leader: leader, Term: term}
+		cur = &leaderView{timeSpan: timeSpan{StartMs: t}, Leader: leader, Term: term}
 	}
 	for _, e := range tl {
 		if e.Member != member {
@@ -111,9 +111,9 @@ func LeaderViews(tl []Event, member string) []LeaderView {
 	return out
 }
 
-// Members lists the member names (m0, m1, ...) that appear in the timeline,
+// memberNames lists the member names (m0, m1, ...) that appear in the timeline,
 // in order.
-func Members(tl []Event) []string {
+func memberNames(tl []Event) []string {
 	seen := map[string]bool{}
 	var out []string
 	for _, e := range tl {

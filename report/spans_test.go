@@ -18,18 +18,18 @@ func TestLeaderViewsFollowEachMembersBelief(t *testing.T) {
 		leaderEv(420, "m0", "m1", 3),
 		ev(500, "note", "", ""),
 	}
-	m0 := LeaderViews(tl, "m0")
+	m0 := leaderViews(tl, "m0")
 	require.Len(t, m0, 4)
 	assert.Equal(t, "m0", m0[0].Leader)
 	assert.Equal(t, "down", m0[1].Leader)
-	assert.Equal(t, Span{StartMs: 100, EndMs: 400}, m0[1].Span)
+	assert.Equal(t, timeSpan{StartMs: 100, EndMs: 400}, m0[1].timeSpan)
 	assert.Equal(t, "", m0[2].Leader, "restarted, no leader heard yet")
-	assert.Equal(t, LeaderView{Span: Span{StartMs: 420, EndMs: 500, Open: true}, Leader: "m1", Term: 3}, m0[3])
+	assert.Equal(t, leaderView{timeSpan: timeSpan{StartMs: 420, EndMs: 500, Open: true}, Leader: "m1", Term: 3}, m0[3])
 
-	m1 := LeaderViews(tl, "m1")
+	m1 := leaderViews(tl, "m1")
 	require.Len(t, m1, 3)
 	assert.Equal(t, []string{"m0", "", "m1"}, []string{m1[0].Leader, m1[1].Leader, m1[2].Leader})
-	assert.Equal(t, []string{"m0", "m1"}, Members(tl))
+	assert.Equal(t, []string{"m0", "m1"}, memberNames(tl))
 }
 
 func TestFaultSpansPairArmedWithHealed(t *testing.T) {
@@ -48,10 +48,10 @@ func TestFaultSpansPairArmedWithHealed(t *testing.T) {
 		healed,
 		ev(150, "note", "", ""),
 	}
-	spans := FaultSpans(tl)
+	spans := faultSpans(tl)
 	require.Len(t, spans, 3, "disk sites belong to their disk fault")
 	assert.Equal(t, "disk-stall", spans[0].Kind)
-	assert.Equal(t, Span{StartMs: 10, EndMs: 100, Label: "#1 disk-stall target=leader→m0"}, spans[0].Span)
+	assert.Equal(t, timeSpan{StartMs: 10, EndMs: 100, Label: "#1 disk-stall target=leader→m0"}, spans[0].timeSpan)
 	assert.True(t, spans[0].Fired)
 	assert.Equal(t, "client-refuse", spans[1].Kind)
 	assert.Equal(t, []string{"m0", "m1", "m2"}, spans[1].Members)

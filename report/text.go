@@ -51,8 +51,8 @@ func (r Run) Settings() string {
 		r.Seed, r.Scale, r.Profile, formatMs(r.TickMs), formatMs(r.ElectionMs), formatMs(r.DurationMs))
 }
 
-// EventLine renders one timeline event as "t(ms)  member  kind  detail".
-func EventLine(e Event) string {
+// eventLine renders one timeline event as "t(ms)  member  kind  detail".
+func eventLine(e Event) string {
 	var b strings.Builder
 	member := e.Member
 	if member == "" {
@@ -65,7 +65,7 @@ func EventLine(e Event) string {
 // eventBody is what an event says besides its time, member and kind, as
 // the record renders it.
 func eventBody(e Event) string {
-	return squeeze(Records([]Event{e})[0].Body())
+	return squeeze(records([]Event{e})[0].Body())
 }
 
 // routine reports whether e is one of the steady checkpoint writes and
@@ -83,7 +83,7 @@ func WriteTimeline(w io.Writer, r Run, condensed bool) {
 	flush := func() {
 		if len(run) <= 2 {
 			for _, e := range run {
-				fmt.Fprintln(w, EventLine(e))
+				fmt.Fprintln(w, eventLine(e))
 			}
 		} else {
 			fmt.Fprintf(w, "%9.1f  %-9s %s\n", run[0].TMs, "…", foldSummary(run))
@@ -96,7 +96,7 @@ func WriteTimeline(w io.Writer, r Run, condensed bool) {
 			continue
 		}
 		flush()
-		fmt.Fprintln(w, EventLine(e))
+		fmt.Fprintln(w, eventLine(e))
 	}
 	flush()
 }

@@ -89,21 +89,21 @@ func (r *run) expect(ctx context.Context, st script.Step, a script.Expect) {
 	r.judged(exp, later)
 }
 
-// StallOnset bounds, in election timeouts, how long after the reference
+// stallOnset bounds, in election timeouts, how long after the reference
 // point a stall may begin. A BR-style advancer opens a new watch for every
 // wait, and clientv3 places each new stream on the next member round-robin;
 // the stall begins when a watch lands on the broken member and never
 // returns.
-const StallOnset = 10
+const stallOnset = 10
 
 // expectStall passes when, after the reference point, the advancer observes
 // no advance for the whole duration: a gap of at least D that begins within
-// StallOnset election timeouts of the reference point. The measured figure
+// stallOnset election timeouts of the reference point. The measured figure
 // is the time from the reference point to the first advance after the gap
 // began — how long it really stayed stuck — or never.
 func (r *run) expectStall(ctx context.Context, st script.Step, a script.Expect, ref reference) {
 	exp := Expectation{Line: st.Line, Text: st.Text}
-	onset := time.Duration(StallOnset) * r.c.Profile().Election
+	onset := time.Duration(stallOnset) * r.c.Profile().Election
 	var gapStart time.Duration
 	for {
 		ch := r.rec.Changed()

@@ -16,8 +16,8 @@ import (
 	"github.com/leaderfault/leaderfault/scenarios/script"
 )
 
-// Task is the BR task name scenarios use for the checkpoint key.
-const Task = "leaderfault"
+// taskName is the BR task name scenarios use for the checkpoint key.
+const taskName = "leaderfault"
 
 // Options configures one run.
 type Options struct {
@@ -255,13 +255,13 @@ func (r *run) finish(runErr error) {
 	r.res.Passed = passed
 }
 
-// SettleElections bounds, in election timeouts, how long a finished script
+// settleElections bounds, in election timeouts, how long a finished script
 // waits for an advancer the watchdog sees stalled to catch up, so that the
 // recovery figure is measured rather than cut off by the end of the script.
-const SettleElections = 10
+const settleElections = 10
 
 // settle waits, after the last step, until the watchdog has no open stall or
-// SettleElections election timeouts pass.
+// settleElections election timeouts pass.
 func (r *run) settle() {
 	if r.c == nil || !r.advOn || !r.writerOn {
 		return
@@ -279,7 +279,7 @@ func (r *run) settle() {
 	if !open {
 		return
 	}
-	ctx, cancel := context.WithTimeout(r.bgCtx, SettleElections*r.c.Profile().Election)
+	ctx, cancel := context.WithTimeout(r.bgCtx, settleElections*r.c.Profile().Election)
 	defer cancel()
 	_, _ = r.rec.WaitKind(ctx, len(ev), record.KindCaughtUp, "")
 }

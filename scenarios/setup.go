@@ -136,7 +136,7 @@ func (r *run) startAdvancer(a script.Advancer) error {
 	} else if len(a.Knobs) > 0 || len(r.opts.Knobs) > 0 {
 		return fmt.Errorf("knobs apply to presets only; %s is a plug-in", adv.Name())
 	}
-	env := &advancer.Env{Endpoints: r.c.Endpoints(), Pinned: r.pinned.ClientURL(), Task: Task, Recorder: r.rec, Failpoints: r.fps}
+	env := &advancer.Env{Endpoints: r.c.Endpoints(), Pinned: r.pinned.ClientURL(), Task: taskName, Recorder: r.rec, Failpoints: r.fps}
 	if err := env.Validate(); err != nil {
 		return err
 	}
@@ -153,24 +153,24 @@ func (r *run) startAdvancer(a script.Advancer) error {
 	return r.awaitFollowing(r.bgCtx)
 }
 
-// FollowingAdvances is how many advances the advancer must have observed
+// followingAdvances is how many advances the advancer must have observed
 // before the step after its start (or the writer's, whichever is later)
 // runs: faults hit an advancer in its steady state — its watch open — and
 // not one still starting, whatever the machine's speed.
-const FollowingAdvances = 3
+const followingAdvances = 3
 
 func (r *run) awaitFollowing(ctx context.Context) error {
 	if !r.advOn || !r.writerOn {
 		return nil
 	}
-	ctx, cancel := context.WithTimeout(ctx, DefaultWait)
+	ctx, cancel := context.WithTimeout(ctx, defaultWait)
 	defer cancel()
 	n := 0
 	_, err := r.rec.Wait(ctx, 0, func(e record.Event) bool {
 		if e.Kind == record.KindAdvance {
 			n++
 		}
-		return n >= FollowingAdvances
+		return n >= followingAdvances
 	})
 	if err != nil {
 		return fmt.Errorf("the advancer did not follow the writer (%d advances): %w", n, err)
@@ -199,7 +199,7 @@ func (r *run) startWriter(a script.Writer) error {
 			eps = append(eps, m.UpstreamURL())
 		}
 	}
-	w := &advancer.Writer{Endpoints: eps, Task: Task, Every: a.Every, Recorder: r.rec, Failpoints: r.fps}
+	w := &advancer.Writer{Endpoints: eps, Task: taskName, Every: a.Every, Recorder: r.rec, Failpoints: r.fps}
 	r.writerOn = true
 	r.bg.Add(1)
 	go func() {

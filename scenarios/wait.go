@@ -9,14 +9,14 @@ import (
 	"github.com/leaderfault/leaderfault/scenarios/script"
 )
 
-// DefaultWait is the deadline of "wait advance" and "wait leader-change"
+// defaultWait is the deadline of "wait advance" and "wait leader-change"
 // without within=.
-const DefaultWait = 10 * time.Second
+const defaultWait = 10 * time.Second
 
 func (r *run) wait(ctx context.Context, a script.Wait) error {
 	within := a.Within
 	if within == 0 {
-		within = DefaultWait
+		within = defaultWait
 	}
 	switch a.Until {
 	case "":

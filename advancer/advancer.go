@@ -31,8 +31,11 @@ const AdvancerMember = "advancer"
 // Env is what the runner gives an advancer: where the cluster is, which key to
 // wait on, and where to report.
 type Env struct {
-	// Endpoints is every member's client URL (each through its own proxy). The
-	// advancer's client must know them all, as BR's PD client does.
+	// Endpoints are the client URLs (each through its own proxy) the
+	// advancer's client may know: every member's, as BR's PD client has, or
+	// only the pinned member's when the scenario says so (endpoints=pinned,
+	// a deployment configured with one PD address). It is part of the
+	// scenario's environment: presets and plug-ins get the same.
 	Endpoints []string
 	// Pinned is the endpoint the watch must start on (the scenario's
 	// watch-on member); one of Endpoints.

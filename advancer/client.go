@@ -60,7 +60,7 @@ func newPinnedClient(cfg Config, env *Env) (*pinnedClient, error) {
 	if err != nil {
 		return nil, fmt.Errorf("advancer %s: client for %s: %w", cfg.Name, env.PinnedOrFirst(), err)
 	}
-	return &pinnedClient{Client: cli, pinned: env.PinnedOrFirst(), all: env.Endpoints, widen: cfg.Endpoints == EndpointsAll}, nil
+	return &pinnedClient{Client: cli, pinned: env.PinnedOrFirst(), all: env.Endpoints, widen: len(env.Endpoints) > 1}, nil
 }
 
 // needsCreatedNotify tells whether the next watch must ask for a created

@@ -17,17 +17,6 @@ const (
 	DesignRobust Design = "robust"
 )
 
-// EndpointMode is which endpoints the advancer's client knows.
-type EndpointMode string
-
-const (
-	// EndpointsAll gives the client every member (as BR's PD client has).
-	EndpointsAll EndpointMode = "all"
-	// EndpointsPinned gives the client only the pinned member (a deployment
-	// configured with a single PD address). Auto-sync may still widen it.
-	EndpointsPinned EndpointMode = "pinned"
-)
-
 // Durations is a list of durations, written "5s,10s,15s" ("" or "none" is
 // empty). BR uses such lists for per-attempt timeouts.
 type Durations []time.Duration
@@ -54,7 +43,6 @@ type Config struct {
 	Design Design
 
 	// Client (clientv3 + gRPC).
-	Endpoints           EndpointMode
 	DialTimeout         time.Duration // clientv3 DialTimeout (token/version calls only since etcd v3.7)
 	AutoSyncInterval    time.Duration // 0: no endpoint auto-sync
 	KeepAliveTime       time.Duration // 0: no keepalive pings
@@ -89,11 +77,6 @@ func (c Config) Validate() error {
 	case DesignBR, DesignRobust:
 	default:
 		errs = append(errs, fmt.Sprintf("design %q: want %s or %s", c.Design, DesignBR, DesignRobust))
-	}
-	switch c.Endpoints {
-	case EndpointsAll, EndpointsPinned:
-	default:
-		errs = append(errs, fmt.Sprintf("endpoints %q: want %s or %s", c.Endpoints, EndpointsAll, EndpointsPinned))
 	}
 	if c.BackoffBase <= 0 || c.BackoffMax < c.BackoffBase {
 		errs = append(errs, fmt.Sprintf("backoff-base %v / backoff-max %v: want 0 < base <= max", c.BackoffBase, c.BackoffMax))

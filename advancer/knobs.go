@@ -52,8 +52,6 @@ func floatKnob(name, doc string, f func(*Config) *float64) knob {
 var knobs = []knob{
 	{name: "design", doc: "waiting algorithm: br (BR's WaitGlobalCheckpointAdvance) or robust", kind: kindString,
 		str: func(c *Config) *string { return (*string)(&c.Design) }, allowed: []string{string(DesignBR), string(DesignRobust)}},
-	{name: "endpoints", doc: "endpoints the client knows: all, or pinned (only the watch member)", kind: kindString,
-		str: func(c *Config) *string { return (*string)(&c.Endpoints) }, allowed: []string{string(EndpointsAll), string(EndpointsPinned)}},
 	durKnob("dial-timeout", "clientv3 DialTimeout", func(c *Config) *time.Duration { return &c.DialTimeout }),
 	durKnob("auto-sync", "clientv3 AutoSyncInterval (0: off)", func(c *Config) *time.Duration { return &c.AutoSyncInterval }),
 	durKnob("keepalive-time", "gRPC keepalive ping interval (0: off; gRPC raises < 10s to 10s)", func(c *Config) *time.Duration { return &c.KeepAliveTime }),

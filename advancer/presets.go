@@ -50,7 +50,6 @@ func legacy() Config {
 	return Config{
 		Name:                PresetLegacy,
 		Design:              DesignBR,
-		Endpoints:           EndpointsAll,
 		DialTimeout:         5 * time.Second,
 		AutoSyncInterval:    30 * time.Second,
 		KeepAliveTime:       10 * time.Second,
@@ -97,9 +96,8 @@ func pr69047() Config {
 // inside 5 election timeouts (500 ms) of the fast profile.
 func robust() Config {
 	return Config{
-		Name:      PresetRobust,
-		Design:    DesignRobust,
-		Endpoints: EndpointsAll,
+		Name:   PresetRobust,
+		Design: DesignRobust,
 		// Only clientv3's token/version calls use it.
 		DialTimeout: 5 * time.Second,
 		// The robust advancer keeps one client per member and picks members

@@ -16,7 +16,6 @@ func TestPresetLegacyMatchesReference(t *testing.T) {
 	require.NoError(t, err)
 	require.NoError(t, c.Validate())
 	assert.Equal(t, DesignBR, c.Design)
-	assert.Equal(t, EndpointsAll, c.Endpoints)
 	// §4: dial timeout 5 s, auto-sync 30 s, keepalive 10 s / 3 s, PermitWithoutStream false.
 	assert.Equal(t, 5*time.Second, c.DialTimeout)
 	assert.Equal(t, 30*time.Second, c.AutoSyncInterval)

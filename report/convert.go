@@ -25,7 +25,7 @@ func FromResult(res *scenarios.Result, o Origin) Run {
 		Advancer: res.Advancer, Knobs: copyKnobs(o.Knobs), Repeat: max(o.Repeat, 1),
 		Seed: res.Seed, Scale: res.Scale, Profile: res.Profile,
 		TickMs: ms(res.Tick), ElectionMs: ms(res.Elect),
-		Verdict: res.Verdict(), Passed: res.Passed, Valid: res.Valid, Skipped: res.Skipped,
+		Verdict: string(res.Verdict()), Why: res.Outcome.Why, Passed: res.Passed, Valid: res.Valid, Skipped: res.Skipped,
 		Invalid: res.Invalid, Failures: res.Failures, Notes: res.Notes,
 		Expectations: make([]Expectation, 0, len(res.Expectations)),
 		RecoveryMs:   msPtr(res.Recovery), ResumedMs: msPtr(res.Resumed), DurationMs: ms(res.Duration),

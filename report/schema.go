@@ -5,7 +5,8 @@ package report
 // only for a change an old reader would misread.
 
 // SchemaVersion is the version of the JSON document this package writes.
-const SchemaVersion = 1
+// Version 2: verdicts known-bug and not-reproduced, and "why".
+const SchemaVersion = 2
 
 // Report is one JSON document: every run, and for a sweep its settings.
 type Report struct {
@@ -45,8 +46,15 @@ type Run struct {
 	TickMs     float64 `json:"tick_ms"`
 	ElectionMs float64 `json:"election_ms"`
 
-	// Verdict is pass, FAIL, INVALID or skipped.
+	// Verdict is pass (every requirement met), FAIL (a requirement missed,
+	// not in a known way), known-bug (a preset's known bug reproduced:
+	// requirements missed exactly as its known lines say), not-reproduced
+	// (a preset met requirements it is known to miss), INVALID (a fault
+	// never fired, the writer stopped) or skipped.
 	Verdict string `json:"verdict"`
+	// Why says what decided the verdict: the requirement missed and its
+	// figure, or the known bug reproduced or not.
+	Why string `json:"why,omitempty"`
 	Passed  bool   `json:"passed"` // every expectation held and the run is valid
 	Valid   bool   `json:"valid"`  // every fault fired, the writer kept writing
 	// Skipped is why the run could not run here (e.g. no FUSE).

@@ -10,9 +10,10 @@ import (
 	"github.com/leaderfault/leaderfault/scenarios/script"
 )
 
-// Every expectation is measured from the most recent reference point
-// (script.Step.Reference says which steps are), or from the advancer's start
-// before the first one. The runner's part is the waiting: it re-evaluates a
+// Every expectation (a requirement, or a preset's known deviation) is
+// measured from the most recent reference point (script.Step.Reference says
+// which steps are), or from the advancer's start before the first one. The
+// runner's part is the waiting, in the background: it re-evaluates a
 // measurement of package check on every new event until the deadline. Where
 // the event it waits for has not happened when the expectation fails, the
 // run keeps recording, and the figure is measured again from the full record
@@ -30,9 +31,23 @@ func (r *run) reference() reference {
 // measure finds, in a record, the moment an expectation waits for.
 type measure func(ev []record.Event) (time.Duration, bool)
 
-func (r *run) expect(ctx context.Context, st script.Step, a script.Expect) {
+// judge starts judging an expect or known step in the background: the
+// script goes on at once, so that how long a fault lasts never depends on
+// how fast the advancer is. The reference point is the one in force now.
+func (r *run) judge(ctx context.Context, st script.Step, a script.Expect, known *script.Known) {
 	ref := r.reference()
-	exp := Expectation{Line: st.Line, Text: st.Text}
+	exp := Expectation{Line: st.Line, Text: st.Text, What: a.What, Ref: ref.line}
+	if known != nil {
+		exp.Known, exp.Bug = true, known.Bug
+	}
+	r.judging.Add(1)
+	go func() {
+		defer r.judging.Done()
+		r.expect(ctx, exp, a, ref)
+	}()
+}
+
+func (r *run) expect(ctx context.Context, exp Expectation, a script.Expect, ref reference) {
 	var m measure
 	switch a.What {
 	case script.ExpectAdvance:
@@ -46,10 +61,10 @@ func (r *run) expect(ctx context.Context, st script.Step, a script.Expect) {
 		}
 		m = func(ev []record.Event) (time.Duration, bool) { return check.LeaderChangeAfter(ev, ref.at, old) }
 	case script.ExpectStall:
-		r.expectStall(ctx, st, a, ref)
+		r.expectStall(ctx, exp, a, ref)
 		return
 	case script.ExpectNoStall:
-		r.expectNoStall(ctx, st, a, ref)
+		r.expectNoStall(ctx, exp, a, ref)
 		return
 	default:
 		exp.Detail = fmt.Sprintf("unknown expectation %q", a.What)
@@ -101,8 +116,7 @@ const stallOnset = 10
 // stallOnset election timeouts of the reference point. The measured figure
 // is the time from the reference point to the first advance after the gap
 // began — how long it really stayed stuck — or never.
-func (r *run) expectStall(ctx context.Context, st script.Step, a script.Expect, ref reference) {
-	exp := Expectation{Line: st.Line, Text: st.Text}
+func (r *run) expectStall(ctx context.Context, exp Expectation, a script.Expect, ref reference) {
 	onset := time.Duration(stallOnset) * r.c.Profile().Election
 	var gapStart time.Duration
 	for {
@@ -139,16 +153,16 @@ func (r *run) expectStall(ctx context.Context, st script.Step, a script.Expect, 
 // expectNoStall waits until the window of D after the reference point has
 // passed, then passes when no upload written in it stayed unseen longer
 // than the stall threshold. The measured figure is the longest lag.
-func (r *run) expectNoStall(ctx context.Context, st script.Step, a script.Expect, ref reference) {
-	exp := Expectation{Line: st.Line, Text: st.Text}
-	end := ref.at + a.Duration
+func (r *run) expectNoStall(ctx context.Context, exp Expectation, a script.Expect, ref reference) {
+	start := ref.at + a.From
+	end := start + a.Duration
 	if err := sleepCtx(ctx, end-r.rec.Now()); err != nil {
 		exp.Detail = err.Error()
 		r.judged(exp, nil)
 		return
 	}
 	threshold := check.StallThreshold(r.c.Profile().Election)
-	lag, ok := check.MaxLag(r.rec.Events(), ref.at, end)
+	lag, ok := check.MaxLag(r.rec.Events(), start, end)
 	switch {
 	case !ok:
 		exp.Detail = "nothing was uploaded in the window: the writer stopped"
@@ -212,7 +226,11 @@ func (r *run) judged(e Expectation, later func([]record.Event) *time.Duration) {
 		r.pending = append(r.pending, pendingMeasure{idx: len(r.res.Expectations) - 1, measure: later})
 	}
 	r.mu.Unlock()
-	r.rec.Record(record.Event{Kind: record.KindExpect, Line: e.Line, Verb: "expect", Held: e.Passed,
+	verb := "expect"
+	if e.Known {
+		verb = "known"
+	}
+	r.rec.Record(record.Event{Kind: record.KindExpect, Line: e.Line, Verb: verb, Held: e.Passed,
 		Detail: fmt.Sprintf("%s: measured %s%s", e.Text, fmtMeasured(e.Measured), detail(e.Detail))})
 }
 

@@ -59,9 +59,10 @@ var (
 // Faults is the built-in fault catalog, by kind.
 var Faults = map[string]FaultEntry{
 	"disk-stall": {Kind: "disk-stall", Description: "every write and fsync of the member's data dir hangs until healed (needs cluster disk=true)",
+		Spec:  script.FaultSpec{NeedsDisk: true},
 		Build: func(params) (harness.Fault, error) { return harness.DiskStall{}, nil }},
 	"disk-delay": {Kind: "disk-delay", Description: "every fsync (writes=true: and write) of the member's data dir takes delay longer (needs disk=true)",
-		Spec: script.FaultSpec{Params: map[string]script.ValueKind{"delay": script.KindDuration, "writes": script.KindWord}, Required: []string{"delay"}},
+		Spec: script.FaultSpec{Params: map[string]script.ValueKind{"delay": script.KindDuration, "writes": script.KindWord}, Required: []string{"delay"}, NeedsDisk: true},
 		Build: func(p params) (harness.Fault, error) {
 			return harness.DiskDelay{Delay: p.duration("delay"), Writes: p.bool("writes")}, nil
 		}},

@@ -18,9 +18,10 @@ func ParseFile(path string) (*script.Script, error) {
 	return Parse(filepath.Base(path), src)
 }
 
-// Parse parses a scenario against the built-in fault catalog and the
-// advancer's fault points. Preset tags are not restricted: plug-ins have
-// their own names.
+// Parse parses a scenario against the built-in fault catalog, the
+// advancer's fault points, knobs and presets: a known line names presets (a
+// plug-in is held to the requirements), and a typo in any name is a script
+// error with its file and line.
 func Parse(file string, src []byte) (*script.Script, error) {
 	var names []string
 	for _, p := range advancer.Points() {
@@ -28,5 +29,6 @@ func Parse(file string, src []byte) (*script.Script, error) {
 	}
 	names = append(names, harness.PointLeaderTransfer)
 	names = append(names, harness.DiskPoints(script.MaxMembers)...)
-	return script.Parse(file, src, script.WithFaults(faultSpecs()), script.WithFailpoints(names...))
+	return script.Parse(file, src, script.WithFaults(faultSpecs()), script.WithFailpoints(names...),
+		script.WithPresets(advancer.Presets()...), script.WithKnobs(advancer.KnobNames()...))
 }

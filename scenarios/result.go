@@ -5,7 +5,9 @@ import (
 	"strings"
 	"time"
 
+	"github.com/leaderfault/leaderfault/check"
 	"github.com/leaderfault/leaderfault/record"
+	"github.com/leaderfault/leaderfault/scenarios/script"
 )
 
 // Result is the outcome of one scenario run with one advancer.
@@ -22,8 +24,11 @@ type Result struct {
 	Tick    time.Duration
 	Elect   time.Duration
 
-	Passed bool // every expectation held and the run is valid
-	Valid  bool // every fault fired, the writer kept writing
+	// Outcome is the verdict on the requirements and known deviations (see
+	// check.Judge); Verdict() adds skipped and INVALID.
+	Outcome check.Outcome
+	Passed  bool // the verdict is pass: valid, and every requirement met
+	Valid   bool // every fault fired, the writer kept writing
 	// Skipped is set (with the reason) when the scenario cannot run here,
 	// e.g. disk faults without FUSE. A skipped run is neither passed nor failed.
 	Skipped string
@@ -46,18 +51,34 @@ type Result struct {
 	Duration time.Duration
 }
 
-// Expectation is one judged expectation with its measured figure.
+// Expectation is one judged expectation with its measured figure: a
+// requirement (an expect line, or the implicit end-of-run one at Line 0), or
+// a preset's known deviation (a known line).
 type Expectation struct {
 	Line     int
 	Text     string
-	Passed   bool
+	What     script.ExpectKind
+	Ref      int // line of the reference point it measures from (0: the run's start)
+	Known    bool
+	Bug      string         // known lines: the bug or reason
+	Passed   bool           // it held
 	Measured *time.Duration // nil: the event never happened during the run
 	Detail   string
 }
 
+func (e Expectation) judgement() check.Judgement {
+	return check.Judgement{Line: e.Line, Text: e.Text, Ref: e.Ref, Known: e.Known, Bug: e.Bug,
+		Cluster: e.What == script.ExpectLeaderChange, Held: e.Passed, Figure: fmtMeasured(e.Measured)}
+}
+
 func (e Expectation) String() string {
 	verdict := "PASS"
-	if !e.Passed {
+	switch {
+	case e.Known && e.Passed:
+		verdict = "known"
+	case e.Known:
+		verdict = "unlike"
+	case !e.Passed:
 		verdict = "FAIL"
 	}
 	return fmt.Sprintf("%s line %d: %s — measured %s%s", verdict, e.Line, e.Text, fmtMeasured(e.Measured), detail(e.Detail))
@@ -77,17 +98,18 @@ func fmtMeasured(d *time.Duration) string {
 	return d.Round(time.Millisecond).String()
 }
 
-// Verdict is a one-word summary: pass, FAIL, INVALID or skipped.
-func (r *Result) Verdict() string {
+// Verdict is the run's verdict: skipped, INVALID, or the judged outcome
+// (pass, FAIL, known-bug, not-reproduced).
+func (r *Result) Verdict() check.Verdict {
 	switch {
 	case r.Skipped != "":
-		return "skipped"
+		return check.Skipped
 	case !r.Valid:
-		return "INVALID"
-	case !r.Passed:
-		return "FAIL"
+		return check.Invalid
+	case r.Outcome.Verdict == "":
+		return check.Fail // not judged: the run did not finish
 	}
-	return "pass"
+	return r.Outcome.Verdict
 }
 
 // Summary renders the result's expectations and problems, one per line.
@@ -105,6 +127,9 @@ func (r *Result) Summary() string {
 	}
 	for _, s := range r.Failures {
 		fmt.Fprintf(&b, "  FAIL: %s\n", s)
+	}
+	if r.Outcome.Why != "" {
+		fmt.Fprintf(&b, "  verdict: %s\n", r.Outcome.Why)
 	}
 	fmt.Fprintf(&b, "  recovery: %s\n", fmtMeasured(r.Recovery))
 	return b.String()

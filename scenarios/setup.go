@@ -136,11 +136,17 @@ func (r *run) startAdvancer(a script.Advancer) error {
 	} else if len(a.Knobs) > 0 || len(r.opts.Knobs) > 0 {
 		return fmt.Errorf("knobs apply to presets only; %s is a plug-in", adv.Name())
 	}
-	env := &advancer.Env{Endpoints: r.c.Endpoints(), Pinned: r.pinned.ClientURL(), Task: taskName, Recorder: r.rec, Failpoints: r.fps}
+	// What the advancer's client may know is the scenario's environment, the
+	// same for presets and plug-ins.
+	endpoints := r.c.Endpoints()
+	if a.Endpoints == script.EndpointsPinned {
+		endpoints = []string{r.pinned.ClientURL()}
+	}
+	env := &advancer.Env{Endpoints: endpoints, Pinned: r.pinned.ClientURL(), Task: taskName, Recorder: r.rec, Failpoints: r.fps}
 	if err := env.Validate(); err != nil {
 		return err
 	}
-	r.rec.Add(record.KindAdvancerInfo, advancer.AdvancerMember, "%s starts, watch on %s, scale %g", adv.Name(), r.pinned.Name(), scale)
+	r.rec.Add(record.KindAdvancerInfo, advancer.AdvancerMember, "%s starts, watch on %s, knows %d endpoint(s), scale %g", adv.Name(), r.pinned.Name(), len(endpoints), scale)
 	r.advOn = true
 	r.bg.Add(1)
 	go func() {

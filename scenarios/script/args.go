@@ -128,6 +128,17 @@ func (a *args) word(t token, what string) (string, error) {
 	return t.text, nil
 }
 
+// text reads a bare word or a quoted string.
+func (a *args) text(t token, what string) (string, error) {
+	if t.kind == tokKeyValue {
+		t = *t.val
+	}
+	if t.text == "" {
+		return "", a.errorf("empty %s; expected some text", what)
+	}
+	return t.text, nil
+}
+
 // name reads an identifier: a letter, then letters, digits, '-', '_', '.'.
 func (a *args) name(t token, what string) (string, error) {
 	w, err := a.word(t, what)

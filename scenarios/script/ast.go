@@ -22,7 +22,7 @@ type Step struct {
 	ExceptPresets bool
 
 	// Action is what the step does: one of Cluster, Advancer, Writer, Fault,
-	// Failpoint, MoveLeader, Lifecycle, Heal, Wait, Expect or Repeat. A type
+	// Failpoint, MoveLeader, Lifecycle, Heal, Wait, Expect, Known or Repeat. A type
 	// switch over these is exhaustive: no other type implements Action.
 	Action Action
 }
@@ -71,10 +71,23 @@ type Cluster struct {
 //
 //	advancer watch-on=leader scale=10 backoff-max=3s
 type Advancer struct {
-	WatchOn Target  // member its watch starts on; zero: the runner's default
-	Scale   float64 // divides the preset's durations (10: production constants at the fast profile); 0: not given
-	Knobs   []Param // every other key=value, for the runner to validate
+	WatchOn Target // member its watch starts on; zero: the runner's default
+	// Endpoints is what the advancer's client may know: EndpointsAll (the
+	// default) or EndpointsPinned (only the WatchOn member). It is part of
+	// the scenario's environment, the same for every advancer.
+	Endpoints EndpointMode
+	Scale     float64 // divides the preset's durations (10: production constants at the fast profile); 0: not given
+	Knobs     []Param // every other key=value, for the runner to validate
 }
+
+// EndpointMode is which members' endpoints the advancer is given.
+type EndpointMode string
+
+// Endpoint modes, spelled as in scripts.
+const (
+	EndpointsAll    EndpointMode = "all"
+	EndpointsPinned EndpointMode = "pinned"
+)
 
 // Writer starts the checkpoint writer the advancer follows.
 //
@@ -203,6 +216,20 @@ const (
 type Expect struct {
 	What     ExpectKind
 	Duration time.Duration // the deadline; for ExpectStall the stall length, for ExpectNoStall the window
+	From     time.Duration // ExpectNoStall only: the window starts this long after the reference point
+}
+
+// Known states a known deviation of some presets (the step's tags) from the
+// requirements measured from the same reference point: what they do
+// instead, and why (Bug: an issue, a PR, a reason). A preset that misses a
+// requirement and behaves as its known line says reproduces a known bug; one
+// that meets every requirement does not reproduce it (a fix, or a broken
+// reproduction); one that misses a requirement otherwise fails.
+//
+//	known stall for 1s bug="pingcap/tidb#69048" [legacy,pr69047]
+type Known struct {
+	Expect
+	Bug string
 }
 
 // Repeat runs Steps Count times. With Every, an iteration starts every Every
@@ -247,3 +274,6 @@ func (Expect) Verb() string { return "expect" }
 
 // Verb implements Action.
 func (Repeat) Verb() string { return "repeat" }
+
+// Verb implements Action.
+func (Known) Verb() string { return "known" }

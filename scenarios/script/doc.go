@@ -38,18 +38,29 @@
 //	quorum        a majority: the running followers in member order, then the leader
 //	pinned        the member the advancer's watch is on
 //
-// # Tags
+// # Requirements and known deviations
 //
-// A step may end with tags restricting it to some advancer presets, so one
-// script states what each preset is expected to do. Tags work on every step,
-// and are mostly used on expectations:
+// Every step runs the same for every advancer: the faults, their timing and
+// the requirements. An expect line is a requirement every advancer must
+// meet; expectations are judged in the background while the script goes
+// on, so they never change how long a fault lasts.
 //
-//	expect advance within 500ms  [robust]           only for robust
-//	expect stall for 3s          [legacy,pr69047]   only for these two
-//	expect detect within 1s      [!legacy]          for every preset but legacy
+// A known line states how some presets (its tags, the only tags a script
+// may carry) are known to deviate from the requirements measured from the
+// same reference point, and why:
 //
-// Preset names are not fixed: the runner can plug in its own advancers
-// (WithPresets checks tag names against the runner's list).
+//	fault disk-stall target=leader
+//	expect advance within 500ms
+//	known stall for 1s bug="pingcap/tidb#69048"   [legacy,pr69047]
+//	wait 1s
+//	heal
+//
+// For a preset with a known line, a missed requirement of that phase
+// (other than leader-change, which is the cluster's doing) is a known bug
+// reproduced when the known line holds, and a failure when it does not; a
+// preset that meets every requirement of the phase has not reproduced its
+// known bug, which the verdict says. Tags name presets ([legacy,pr69047])
+// or every preset but some ([!legacy]); WithPresets checks the names.
 //
 // # Header
 //
@@ -62,7 +73,7 @@
 //
 // # Setup: cluster, advancer, writer
 //
-// At most one of each per preset; the cluster line comes before any other
+// At most one of each; the cluster line comes before any other
 // step. Keys left out keep the runner's defaults (3 members, fast profile).
 //
 //	cluster members=3 profile=fast tick=10ms election=100ms disk=true
@@ -72,12 +83,14 @@
 // milliseconds, election at least 5 ticks); disk=true puts the members' data
 // on the fault-injecting filesystem, which disk faults need.
 //
-//	advancer watch-on=leader scale=10 backoff-max=3s
+//	advancer watch-on=leader endpoints=all scale=10 backoff-max=3s
 //
-// watch-on is the member the advancer's watch starts on (its client knows
-// every endpoint); scale divides the preset's production timings (scale=10
-// runs them against the fast profile); any other key is a
-// knob override passed to the runner, which validates it.
+// watch-on is the member the advancer's watch starts on; endpoints is what
+// its client may know: all members (the default) or only the pinned
+// watch-on member — the same for presets and plug-ins; scale divides the
+// preset's production timings (scale=10 runs them against the fast
+// profile); any other key is a preset knob override (WithKnobs checks the
+// names).
 //
 //	writer every=20ms via=leader
 //
@@ -121,15 +134,26 @@
 //
 // # Expectations
 //
-// Each is judged and its measured figure reported, pass or fail:
+// Each measures from the latest reference point — a fault, failpoint
+// (arming it or "off"), move-leader, crash, stop, restart or heal step
+// (Step.Reference) — and is judged and its measured figure reported, pass or
+// fail:
 //
-//	expect advance within 500ms      recovery: from the latest fault step to the
-//	                                 first advance whose value was written after it
-//	expect stall for 3s              no advance for 3s (a known bug reproduces)
-//	expect leader-change within 1s   a new leader
+//	expect advance within 500ms      from the reference point to the first advance
+//	                                 whose value was written after it
+//	expect stall for 3s              no advance for 3s, starting within 10 election
+//	                                 timeouts of the reference point (a bug's shape;
+//	                                 mostly used on known lines)
+//	expect no-stall for 1s           for 1s, no upload stays unseen longer than two
+//	                                 election timeouts (from=D: the window starts D
+//	                                 after the reference point)
+//	expect leader-change within 1s   a new leader, agreed by a quorum
 //	expect detect within 1s          the advancer reports an error or restarts its watch
 //
-// "within=D" and "for=D" are accepted as well.
+// "within=D" and "for=D" are accepted as well. Two expectations of the same
+// kind from the same reference point are an error: the second could only
+// repeat the first's result (a wait between them does not move the
+// reference point).
 //
 // # Repeat
 //
@@ -144,7 +168,7 @@
 //
 // With every=D an iteration starts every D; without it iterations run back to
 // back. Blocks do not nest, and setup lines (cluster, advancer, writer) cannot
-// be repeated. Tags at the end of a one-line repeat tag the whole repeat.
+// be repeated.
 //
 // # Go API
 //

@@ -33,7 +33,14 @@ type FaultSpec struct {
 	// also accepts integers, KindString also accepts bare words.
 	Params   map[string]ValueKind
 	Required []string // parameters that must be given
+	// NeedsDisk is set for faults on the members' disks, which need the
+	// cluster line's disk=true (data directories on the fault-injecting
+	// filesystem).
+	NeedsDisk bool
 }
+
+// NeedsDisk reports whether faults of kind need disk=true.
+func (c FaultSpecs) NeedsDisk(kind string) bool { return c[kind].NeedsDisk }
 
 // CheckFault implements FaultCatalog with messages that list what is known
 // and suggest the closest name.

@@ -80,14 +80,11 @@ func TestWithFailpoints(t *testing.T) {
 }
 
 func TestWithPresets(t *testing.T) {
-	parse(t, "crash leader [legacy,robust]\ncrash leader [!pr69047]", testOptions...)
+	parse(t, "crash leader\nknown stall for 1s bug=x [legacy,robust]\nknown detect within 1s bug=x [legacy]", testOptions...)
 	assert.Equal(t, `t.scn:1: unknown preset "robsut" in [robsut] (did you mean robust?); known: legacy, pr69047, robust`,
-		parseErr(t, "crash leader [robsut]", testOptions...))
+		parseErr(t, "known stall for 1s bug=x [robsut]", testOptions...))
 
-	// With the presets known, [!legacy] and [!pr69047,robust] share no preset...
-	parse(t, "cluster members=3 [!legacy]\ncluster members=5 [!pr69047,robust]", testOptions...)
-	// ...but without, some unnamed preset would run both.
-	assert.Contains(t, parseErr(t, "cluster members=3 [!legacy]\ncluster members=5 [!pr69047,robust]"), "cluster given twice")
+	assert.Contains(t, parseErr(t, "known stall for 1s bug=x [!legacy]"), "known with [!legacy]; expected the presets it describes by name")
 }
 
 func TestDidYouMean(t *testing.T) {

@@ -122,7 +122,7 @@ func (a Advancer) args() string {
 	if a.Scale != 0 {
 		scale = strconv.FormatFloat(a.Scale, 'g', -1, 64)
 	}
-	return words(kv("watch-on", a.WatchOn.String()), kv("scale", scale), params(a.Knobs))
+	return words(kv("watch-on", a.WatchOn.String()), kv("endpoints", string(a.Endpoints)), kv("scale", scale), params(a.Knobs))
 }
 
 func (w Writer) args() string {
@@ -161,7 +161,11 @@ func (e Expect) args() string {
 	if e.What == ExpectStall || e.What == ExpectNoStall {
 		keyword = "for"
 	}
-	return words(string(e.What), keyword, e.Duration.String())
+	return words(string(e.What), keyword, e.Duration.String(), kv("from", dur(e.From)))
+}
+
+func (k Known) args() string {
+	return words(k.Expect.args(), kv("bug", bareOrQuoted(k.Bug)))
 }
 
 func (r Repeat) args() string {

@@ -55,8 +55,8 @@ func TestFormatRoundTrip(t *testing.T) {
 		`failpoint fp 'return("x")'`,
 		`failpoint fp "50%return(true)->sleep(\"1s\")"`,
 		"fault x target=follower:0 p=1 for=1h as=a\nheal a\nheal x\nheal",
-		"repeat 2 wait 1s [a]\nrepeat 2 {\n wait 1s [b]\n}\nrepeat 3 every=2s {\n crash m1\n restart m1\n}",
-		"wait leader-change within=3s\nexpect stall for=1s [!a,b]",
+		"repeat 2 wait 1s\nrepeat 2 {\n known stall for 1s bug=x [b]\n}\nrepeat 3 every=2s {\n crash m1\n restart m1\n}",
+		"wait leader-change within=3s\nknown no-stall for=1s from=5ms bug=\"a b\" [a,b]\nadvancer endpoints=pinned",
 	}
 	for _, src := range sources {
 		t.Run(src, func(t *testing.T) {
@@ -83,15 +83,15 @@ func TestFormatGolden(t *testing.T) {
 
 func TestStepString(t *testing.T) {
 	cases := map[string]string{
-		"expect   stall for=3000ms   [legacy, pr69047]  # comment": "expect stall for 3s [legacy,pr69047]",
-		"failpoint fp term='pause'":                                "failpoint fp pause",
-		"failpoint fp \"sleep(\\\"2s\\\")\"":                       `failpoint fp 'sleep("2s")'`,
-		"heal all":                                                 "heal",
-		"move-leader":                                              "move-leader to=follower",
-		"wait advance within=1500ms":                               "wait advance within 1.5s",
-		"advancer scale=2":                                         "advancer scale=2",
-		"repeat 2 every=1s crash m0 [a]":                           "repeat 2 every=1s crash m0 [a]",
-		"repeat 2 {\ncrash m0 [a]\n}":                              "repeat 2 {\n    crash m0 [a]\n}",
+		"known   stall for=3000ms  bug=x [legacy, pr69047]  # comment": "known stall for 3s bug=x [legacy,pr69047]",
+		"failpoint fp term='pause'":                                    "failpoint fp pause",
+		"failpoint fp \"sleep(\\\"2s\\\")\"":                           `failpoint fp 'sleep("2s")'`,
+		"heal all":                                                     "heal",
+		"move-leader":                                                  "move-leader to=follower",
+		"wait advance within=1500ms":                                   "wait advance within 1.5s",
+		"advancer scale=2":                                             "advancer scale=2",
+		"repeat 2 every=1s crash m0":                                   "repeat 2 every=1s crash m0",
+		"repeat 2 {\nknown stall for 1s bug=x [a]\n}":                  "repeat 2 {\n    known stall for 1s bug=x [a]\n}",
 	}
 	for src, want := range cases {
 		s := parse(t, src)

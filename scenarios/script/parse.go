@@ -18,6 +18,13 @@ type config struct {
 	faults     FaultCatalog
 	failpoints []string // nil: any
 	presets    []string // nil: any
+	knobs      []string // nil: any
+}
+
+// WithKnobs checks the advancer line's knob keys (besides watch-on,
+// endpoints and scale) against names.
+func WithKnobs(names ...string) Option {
+	return func(cfg *config) { cfg.knobs = append([]string{}, names...) }
 }
 
 // WithFaults checks fault kinds and parameters against c.
@@ -94,6 +101,7 @@ type parser struct {
 	header    map[string]int    // scenario/seed → line seen
 	setup     map[string][]Step // cluster/advancer/writer steps seen, for the once-per-preset rule
 	members   int               // largest cluster declared; 0: none
+	disk      bool              // a cluster line set disk=true
 	faults    []faultSeen       // fault steps so far, for heal to refer to
 }
 

@@ -58,15 +58,17 @@ func TestParseSteps(t *testing.T) {
 		{"expect stall for=3s", Step{Action: Expect{What: ExpectStall, Duration: 3 * time.Second}}},
 		{"expect leader-change within 1s", Step{Action: Expect{What: ExpectLeaderChange, Duration: time.Second}}},
 		{"expect detect within=1m", Step{Action: Expect{What: ExpectDetect, Duration: time.Minute}}},
-		{"expect advance within 1s [robust]",
-			Step{Presets: []string{"robust"}, Action: Expect{What: ExpectAdvance, Duration: time.Second}}},
-		{"expect advance within 1s[ pr69047 , robust ]  # spaces are fine",
-			Step{Presets: []string{"pr69047", "robust"}, Action: Expect{What: ExpectAdvance, Duration: time.Second}}},
-		{"crash leader [!legacy]", Step{Presets: []string{"legacy"}, ExceptPresets: true, Action: Lifecycle{Op: OpCrash, Target: leader}}},
+		{"expect no-stall for 1s from=200ms", Step{Action: Expect{What: ExpectNoStall, Duration: time.Second, From: 200 * ms}}},
+		{"known advance within 1s bug=x [robust]",
+			Step{Presets: []string{"robust"}, Action: Known{Expect: Expect{What: ExpectAdvance, Duration: time.Second}, Bug: "x"}}},
+		{"known advance within 1s bug='a#1'[ pr69047 , robust ]  # spaces are fine",
+			Step{Presets: []string{"pr69047", "robust"}, Action: Known{Expect: Expect{What: ExpectAdvance, Duration: time.Second}, Bug: "a#1"}}},
+		{"known stall for 2s bug=x [legacy]", Step{Presets: []string{"legacy"}, Action: Known{Expect: Expect{What: ExpectStall, Duration: 2 * time.Second}, Bug: "x"}}},
+		{"advancer watch-on=m1 endpoints=pinned", Step{Action: Advancer{WatchOn: Target{Kind: TargetMember, Index: 1}, Endpoints: EndpointsPinned}}},
 		{"repeat 5 every=300ms move-leader to=m1",
 			Step{Action: Repeat{Count: 5, Every: 300 * ms, Steps: []Step{{Action: MoveLeader{To: Target{Kind: TargetMember, Index: 1}}}}}}},
-		{"repeat 2 fault x target=leader every=5ms [legacy]",
-			Step{Presets: []string{"legacy"}, Action: Repeat{Count: 2, Steps: []Step{
+		{"repeat 2 fault x target=leader every=5ms",
+			Step{Action: Repeat{Count: 2, Steps: []Step{
 				{Action: Fault{Kind: "x", Target: leader, Params: []Param{{"every", dur(5 * ms)}}}}}}}},
 	}
 	for _, c := range cases {
@@ -79,7 +81,7 @@ func TestParseSteps(t *testing.T) {
 }
 
 func TestParseKeepsPositionsAndText(t *testing.T) {
-	src := "# header comment\n\n  crash leader   # why\r\nrepeat 2 every=1s wait 1s [a]\nrepeat 3 {\n\twait 2s\n}\n"
+	src := "# header comment\n\n  crash leader   # why\r\nrepeat 2 every=1s wait 1s\nrepeat 3 {\n\twait 2s\n}\n"
 	s := parse(t, src)
 	require.Len(t, s.Steps, 3)
 	assert.Equal(t, 3, s.Steps[0].Line)
@@ -87,7 +89,7 @@ func TestParseKeepsPositionsAndText(t *testing.T) {
 	assert.Equal(t, "crash", s.Steps[0].Verb())
 
 	inline := s.Steps[1].Action.(Repeat)
-	assert.Equal(t, "repeat 2 every=1s wait 1s [a]", s.Steps[1].Text)
+	assert.Equal(t, "repeat 2 every=1s wait 1s", s.Steps[1].Text)
 	assert.Equal(t, Step{Line: 4, Text: "wait 1s", Action: Wait{For: time.Second}}, inline.Steps[0])
 
 	block := s.Steps[2]
@@ -116,14 +118,12 @@ func TestParseHeader(t *testing.T) {
 
 func TestParseRepeatBlockWithTags(t *testing.T) {
 	s := parse(t, `
-repeat 3 every=1s [!legacy] {
+repeat 3 every=1s {
     fault client-reset target=pinned   # comment inside
-    wait 200ms [robust]
+    known no-stall for 200ms bug=x [robust]
 }`)
 	require.Len(t, s.Steps, 1)
 	st := s.Steps[0]
-	assert.Equal(t, []string{"legacy"}, st.Presets)
-	assert.True(t, st.ExceptPresets)
 	r := st.Action.(Repeat)
 	assert.Equal(t, 3, r.Count)
 	assert.Equal(t, time.Second, r.Every)

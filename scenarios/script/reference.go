@@ -13,8 +13,9 @@ func (p *parser) checkRepeatedExpectations() {
 	reported := map[int]bool{}
 	for _, preset := range presets {
 		type key struct {
-			ref  int // line of the reference point; 0: the start of the run
-			what ExpectKind
+			ref   int // line of the reference point; 0: the start of the run
+			what  ExpectKind
+			known bool
 		}
 		ref, refText := 0, "the start of the run"
 		seen := map[key]int{}
@@ -24,8 +25,13 @@ func (p *parser) checkRepeatedExpectations() {
 				switch a := st.Action.(type) {
 				case Repeat:
 					walk(a.Steps)
-				case Expect:
-					k := key{ref, a.What}
+				case Expect, Known:
+					var k key
+					if e, ok := a.(Expect); ok {
+						k = key{ref, e.What, false}
+					} else {
+						k = key{ref, a.(Known).What, true}
+					}
 					prev, dup := seen[k]
 					if !dup {
 						seen[k] = st.Line
@@ -39,9 +45,9 @@ func (p *parser) checkRepeatedExpectations() {
 					if ref > 0 {
 						from = fmt.Sprintf("line %d (%s)", ref, refText)
 					}
-					p.errorf(st.Line, "expect %s repeats line %d: both measure from %s, so this one can only repeat that result; "+
+					p.errorf(st.Line, "%s %s repeats line %d: both measure from %s, so this one can only repeat that result; "+
 						"expected a reference step (fault, failpoint, move-leader, crash, stop, restart or heal) between them, or one expectation (expect no-stall for D judges a whole window)",
-						a.What, prev, from)
+						st.Verb(), k.what, prev, from)
 				default:
 					if st.Reference() {
 						ref, refText = st.Line, st.Text

@@ -39,8 +39,8 @@ func TestRepeatedExpectationIsRejected(t *testing.T) {
 		{"before any fault",
 			"expect advance within 1s\nexpect advance within 2s",
 			"t.scn:2: expect advance repeats line 1: both measure from the start of the run, so this one"},
-		{"a tag shared by both", "crash leader\nexpect stall for 1s [legacy,pr69047]\nexpect stall for 2s [pr69047]",
-			"t.scn:3: expect stall repeats line 2"},
+		{"a tag shared by both", "crash leader\nknown stall for 1s bug=x [legacy,pr69047]\nknown stall for 2s bug=y [pr69047]",
+			"t.scn:3: known stall repeats line 2"},
 		{"inside a repeat block", "crash leader\nexpect detect within 1s\nrepeat 2 {\n  wait 1s\n  expect detect within 1s\n}",
 			"t.scn:5: expect detect repeats line 2"},
 	}
@@ -56,9 +56,10 @@ func TestDistinctExpectationsAreAccepted(t *testing.T) {
 	parse(t, `
 fault disk-stall target=leader
 expect leader-change within 1s
-expect advance within 500ms   [robust]
-expect stall for 1s           [legacy,pr69047]
-expect no-stall for 1s        [robust]
+expect advance within 500ms
+known stall for 1s bug=x      [legacy,pr69047]
+known advance within 1s bug=x [legacy]
+expect no-stall for 1s
 failpoint leader-transfer off
 expect advance within 500ms
 heal

@@ -1,6 +1,10 @@
 package script
 
-import "time"
+import (
+	"slices"
+	"strings"
+	"time"
+)
 
 // Parsers of the lines that set the scene: header, cluster, advancer, writer.
 
@@ -131,7 +135,21 @@ func parseAdvancer(p *parser, a *args) (Action, error) {
 				return nil, a.errorf("%s; expected a number above zero, like scale=0.5 or scale=10", a.ln.quoteTok(t))
 			}
 			adv.Scale = f
+		case "endpoints":
+			w, err := a.word(t, "endpoint mode")
+			if err != nil {
+				return nil, err
+			}
+			switch m := EndpointMode(w); m {
+			case EndpointsAll, EndpointsPinned:
+				adv.Endpoints = m
+			default:
+				return nil, a.errorf("endpoints=%s; expected endpoints=all (the advancer's client knows every member) or endpoints=pinned (only the watch-on member)", w)
+			}
 		default:
+			if p.cfg.knobs != nil && !slices.Contains(p.cfg.knobs, t.text) {
+				return nil, a.errorf("unknown advancer knob %q%s; known: %s", t.text, didYouMean(t.text, p.cfg.knobs), strings.Join(p.cfg.knobs, ", "))
+			}
 			v, err := a.value(t)
 			if err != nil {
 				return nil, err

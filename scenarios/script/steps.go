@@ -45,6 +45,9 @@ func parseFault(p *parser, a *args) (Action, error) {
 		if err := p.cfg.faults.CheckFault(f.Kind, f.Params); err != nil {
 			return nil, err
 		}
+		if d, ok := p.cfg.faults.(interface{ NeedsDisk(string) bool }); ok && d.NeedsDisk(f.Kind) && !p.disk {
+			return nil, a.errorf("fault %s without disk=true on the cluster line; expected cluster ... disk=true (the members' data on the fault-injecting filesystem) before a disk fault", f.Kind)
+		}
 	}
 	if f.As != "" {
 		for _, prev := range p.faults {
@@ -221,8 +224,14 @@ func parseWait(p *parser, a *args) (Action, error) {
 }
 
 func parseExpect(p *parser, a *args) (Action, error) {
+	return parseJudgement(a, "from")
+}
+
+// parseJudgement parses what expect and known share: the expectation, its
+// duration, and the keys given (beyond within/for).
+func parseJudgement(a *args, keys ...string) (Expect, error) {
 	if err := a.positional(1, 3); err != nil {
-		return nil, err
+		return Expect{}, err
 	}
 	what := ExpectKind(a.pos[0].text)
 	keyword := "within"
@@ -231,20 +240,48 @@ func parseExpect(p *parser, a *args) (Action, error) {
 	case ExpectStall, ExpectNoStall:
 		keyword = "for"
 	default:
-		return nil, a.usageErrorf("unknown expectation %s%s", a.ln.quoteTok(a.pos[0]),
+		return Expect{}, a.usageErrorf("unknown expectation %s%s", a.ln.quoteTok(a.pos[0]),
 			didYouMean(string(what), []string{"advance", "stall", "no-stall", "leader-change", "detect"}))
 	}
 	if a.pos[0].kind != tokWord {
-		return nil, a.usageErrorf("%s is quoted", a.ln.quoteTok(a.pos[0]))
+		return Expect{}, a.usageErrorf("%s is quoted", a.ln.quoteTok(a.pos[0]))
 	}
-	if err := a.onlyKeys(keyword); err != nil {
-		return nil, err
+	if err := a.onlyKeys(append([]string{keyword}, keys...)...); err != nil {
+		return Expect{}, err
 	}
 	d, err := a.deadline(keyword, a.pos[1:], true)
 	if err != nil {
+		return Expect{}, err
+	}
+	e := Expect{What: what, Duration: d}
+	if t, ok := a.key("from"); ok {
+		if what != ExpectNoStall {
+			return Expect{}, a.errorf("from= on expect %s; expected from= only on no-stall (where the window starts)", what)
+		}
+		if e.From, err = a.duration(t); err != nil {
+			return Expect{}, err
+		}
+	}
+	return e, nil
+}
+
+func parseKnown(p *parser, a *args) (Action, error) {
+	e, err := parseJudgement(a, "from", "bug")
+	if err != nil {
 		return nil, err
 	}
-	return Expect{What: what, Duration: d}, nil
+	if e.What == ExpectLeaderChange {
+		return nil, a.errorf("known leader-change; expected a known deviation of the advancer (advance, stall, no-stall or detect): the leader is the cluster's doing")
+	}
+	t, ok := a.key("bug")
+	if !ok {
+		return nil, a.usageErrorf("missing bug=; expected the issue or reason the deviation stands for, e.g. bug=\"pingcap/tidb#69048\"")
+	}
+	bug, err := a.text(t, "bug reference")
+	if err != nil {
+		return nil, err
+	}
+	return Known{Expect: e, Bug: bug}, nil
 }
 
 // maxRepeat bounds repeat counts: a storm, not a soak.

@@ -24,7 +24,7 @@ func init() {
 	}
 	verbs = map[string]verbDef{
 		"cluster":     {"cluster [members=1|3|5] [profile=fast|production] [tick=<duration>] [election=<duration>] [disk=true|false]", false, parseCluster},
-		"advancer":    {"advancer [watch-on=<target>] [scale=<number>] [<knob>=<value> ...]", false, parseAdvancer},
+		"advancer":    {"advancer [watch-on=<target>] [endpoints=all|pinned] [scale=<number>] [<knob>=<value> ...]", false, parseAdvancer},
 		"writer":      {"writer every=<duration> [via=<target>]", false, parseWriter},
 		"fault":       {"fault <kind> target=<target> [<param>=<value> ...] [for=<duration>] [as=<name>]", true, parseFault},
 		"failpoint":   {"failpoint <name> <term>, or failpoint <name> off", true, parseFailpoint},
@@ -34,7 +34,8 @@ func init() {
 		"restart":     lifecycle(OpRestart),
 		"heal":        {"heal [<fault kind or as= name>|all]", true, parseHeal},
 		"wait":        {"wait <duration>, or wait leader-change|advance [within <duration>]", true, parseWait},
-		"expect":      {"expect advance|leader-change|detect within <duration>, or expect stall|no-stall for <duration>", true, parseExpect},
+		"expect":      {"expect advance|leader-change|detect within <duration>, or expect stall|no-stall for <duration> [from=<duration>]", true, parseExpect},
+		"known":       {"known advance|detect within <duration> bug=<reference> [preset,...], or known stall|no-stall for <duration> bug=<reference> [preset,...]", true, parseKnown},
 		"repeat":      {"repeat <n> [every=<duration>] { ... }, or repeat <n> [every=<duration>] <step>", false, parseRepeat},
 	}
 }
@@ -93,6 +94,17 @@ func (p *parser) step(ln *srcLine, toks []token, tg *tags, opens, inline bool) (
 	if inline {
 		step.Text = ln.text[toks[0].start:toks[len(toks)-1].end]
 	}
+	_, known := act.(Known)
+	switch {
+	case known && tg == nil:
+		return Step{}, fmt.Errorf("known without presets; expected the presets whose known deviation it states, last on the line: %s", def.usage)
+	case known && tg.except:
+		return Step{}, fmt.Errorf("known with %s; expected the presets it describes by name: a known deviation excuses only presets it names, never an advancer nobody here has seen", tg)
+	case !known && tg != nil:
+		return Step{}, fmt.Errorf("tags %s on %s; expected no tags: only known lines take them. Every other step is the same for every advancer, "+
+			"so a fault lasts as long whichever advancer runs and every advancer meets the same requirements (state a preset's known deviation with known ... %s)",
+			tg, verb, tg)
+	}
 	if tg != nil {
 		if err := p.checkPresets(*tg); err != nil {
 			return Step{}, err
@@ -145,12 +157,13 @@ func (p *parser) checkPlacement(step Step) error {
 	}
 	for _, prev := range p.setup[verb] {
 		if prev.tags().overlaps(step.tags(), p.cfg.presets) {
-			return fmt.Errorf("%s given twice for some preset (first at line %d); expected one %s line, or lines tagged for different presets", verb, prev.Line, verb)
+			return fmt.Errorf("%s given twice (first at line %d); expected one %s line", verb, prev.Line, verb)
 		}
 	}
 	p.setup[verb] = append(p.setup[verb], step)
 	if c, ok := step.Action.(Cluster); ok {
 		p.members = max(p.members, c.Members)
+		p.disk = p.disk || c.Disk
 	}
 	return nil
 }

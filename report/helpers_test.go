@@ -1,7 +1,6 @@
 package report
 
 import (
-	"fmt"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -76,10 +75,4 @@ func writesAndAdvances(t0, t1 float64, firstValue uint64, stallFrom, stallTo flo
 		v++
 	}
 	return out
-}
-
-func must[T any](t *testing.T, v T, err error) T {
-	t.Helper()
-	require.NoError(t, err, fmt.Sprintf("%T", v))
-	return v
 }

@@ -42,6 +42,9 @@ type Judgement struct {
 	// reason.
 	Known bool
 	Bug   string
+	// Rate is, for a known line that does not show in every run, the
+	// stated share of runs it shows in (percent); 0: every run.
+	Rate int
 	// Cluster marks a requirement on the cluster rather than the advancer
 	// (leader-change): no known line excuses it.
 	Cluster bool
@@ -60,6 +63,10 @@ type Outcome struct {
 	// Why says it in one line: which requirement was missed and what was
 	// measured, or which bug reproduced.
 	Why string
+	// Sometimes is set on NotReproduced when every known line that did not
+	// reproduce states a rate below 100%: a run like this one is expected
+	// now and then, and only the rate over many runs says more.
+	Sometimes bool
 }
 
 // Judge turns a run's judgements into its verdict. Requirements are judged
@@ -86,6 +93,7 @@ func Judge(js []Judgement, failures []string) Outcome {
 	slices.Sort(order)
 	var out Outcome
 	var fails, notRepro, repro []string
+	always := true // every not-reproduced known line states a rate
 	for _, ref := range order {
 		var known, missedCluster, missed []Judgement
 		for _, j := range phases[ref] {
@@ -112,7 +120,13 @@ func Judge(js []Judgement, failures []string) Outcome {
 		out.Bugs = append(out.Bugs, known...)
 		if len(missed) == 0 {
 			for _, k := range known {
-				notRepro = append(notRepro, fmt.Sprintf("%s: met every requirement; known: %s", k.Bug, k.Text))
+				rate := ""
+				if k.Rate > 0 {
+					rate = fmt.Sprintf(" (it shows in about %d%% of runs)", k.Rate)
+				} else {
+					always = false
+				}
+				notRepro = append(notRepro, fmt.Sprintf("%s%s: met every requirement; known: %s", k.Bug, rate, k.Text))
 			}
 			continue
 		}
@@ -137,6 +151,7 @@ func Judge(js []Judgement, failures []string) Outcome {
 		out.Verdict, out.Why = Fail, strings.Join(fails, "; ")
 	case len(notRepro) > 0:
 		out.Verdict, out.Why = NotReproduced, "known bug not reproduced: "+strings.Join(notRepro, "; ")
+		out.Sometimes = always
 	case len(repro) > 0:
 		out.Verdict, out.Why = KnownBug, "known bug reproduced: "+strings.Join(repro, "; ")
 	default:

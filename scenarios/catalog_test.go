@@ -51,7 +51,13 @@ func TestCatalog(t *testing.T) {
 					}
 					// A preset meets the requirements, or misses them
 					// exactly as its known lines say.
+					// A known line with a stated rate may not show in a
+					// given run; the rate is checked over many runs.
 					v := res.Verdict()
+					if v == check.NotReproduced && res.Outcome.Sometimes {
+						t.Logf("expected now and then: %s", res.Outcome.Why)
+						return
+					}
 					assert.Contains(t, []check.Verdict{check.Pass, check.KnownBug}, v, "%s", res.Outcome.Why)
 				})
 			}

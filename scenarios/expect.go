@@ -38,7 +38,7 @@ func (r *run) judge(ctx context.Context, st script.Step, a script.Expect, known 
 	ref := r.reference()
 	exp := Expectation{Line: st.Line, Text: st.Text, What: a.What, Ref: ref.line}
 	if known != nil {
-		exp.Known, exp.Bug = true, known.Bug
+		exp.Known, exp.Bug, exp.Rate = true, known.Bug, known.Rate
 	}
 	r.judging.Add(1)
 	go func() {

@@ -61,13 +61,14 @@ type Expectation struct {
 	Ref      int // line of the reference point it measures from (0: the run's start)
 	Known    bool
 	Bug      string         // known lines: the bug or reason
+	Rate     int            // known lines: the share of runs it shows in, when not every run (percent)
 	Passed   bool           // it held
 	Measured *time.Duration // nil: the event never happened during the run
 	Detail   string
 }
 
 func (e Expectation) judgement() check.Judgement {
-	return check.Judgement{Line: e.Line, Text: e.Text, Ref: e.Ref, Known: e.Known, Bug: e.Bug,
+	return check.Judgement{Line: e.Line, Text: e.Text, Ref: e.Ref, Known: e.Known, Bug: e.Bug, Rate: e.Rate,
 		Cluster: e.What == script.ExpectLeaderChange, Held: e.Passed, Figure: fmtMeasured(e.Measured)}
 }
 

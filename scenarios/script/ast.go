@@ -227,9 +227,14 @@ type Expect struct {
 // reproduction); one that misses a requirement otherwise fails.
 //
 //	known stall for 1s bug="pingcap/tidb#69048" [legacy,pr69047]
+//	known stall for 1s bug="a read hangs on the isolated member" rate=90% [pr69047]
 type Known struct {
 	Expect
 	Bug string
+	// Rate is how often the deviation shows, in percent of runs, when it is
+	// not every time (measured, and stated so that a run where it does not
+	// show is expected now and then); 0 means every run.
+	Rate int
 }
 
 // Repeat runs Steps Count times. With Every, an iteration starts every Every

@@ -144,6 +144,7 @@ func TestRequirementAndKnownErrors(t *testing.T) {
 		{"expect advance within 1s from=1s", `t.scn:1: expect: from= on expect advance; expected from= only on no-stall (where the window starts)`},
 		{"cluster members=3\nfault disk-stall target=leader", "t.scn:2: fault: fault disk-stall without disk=true on the cluster line; expected cluster ... disk=true"},
 		{"advancer backof-max=3s", `t.scn:1: advancer: unknown advancer knob "backof-max" (did you mean backoff-max?); known: backoff-max, scale-x`},
+		{"known stall for 1s bug=x rate=100% [legacy]", "t.scn:1: known: rate=100%; expected the share of runs the deviation shows in, from 1% to 99% (leave rate out for every run)"},
 		{"advancer endpoints=some", "t.scn:1: advancer: endpoints=some; expected endpoints=all (the advancer's client knows every member) or endpoints=pinned (only the watch-on member)"},
 		{"known stall for 1s bug=x [robsut]", `t.scn:1: unknown preset "robsut" in [robsut] (did you mean robust?); known: legacy, robust`},
 	}

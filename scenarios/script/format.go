@@ -165,7 +165,11 @@ func (e Expect) args() string {
 }
 
 func (k Known) args() string {
-	return words(k.Expect.args(), kv("bug", bareOrQuoted(k.Bug)))
+	rate := ""
+	if k.Rate > 0 {
+		rate = strconv.Itoa(k.Rate) + "%"
+	}
+	return words(k.Expect.args(), kv("bug", bareOrQuoted(k.Bug)), kv("rate", rate))
 }
 
 func (r Repeat) args() string {

@@ -56,7 +56,7 @@ func TestFormatRoundTrip(t *testing.T) {
 		`failpoint fp "50%return(true)->sleep(\"1s\")"`,
 		"fault x target=follower:0 p=1 for=1h as=a\nheal a\nheal x\nheal",
 		"repeat 2 wait 1s\nrepeat 2 {\n known stall for 1s bug=x [b]\n}\nrepeat 3 every=2s {\n crash m1\n restart m1\n}",
-		"wait leader-change within=3s\nknown no-stall for=1s from=5ms bug=\"a b\" [a,b]\nadvancer endpoints=pinned",
+		"wait leader-change within=3s\nknown no-stall for=1s from=5ms bug=\"a b\" rate=40% [a,b]\nadvancer endpoints=pinned",
 	}
 	for _, src := range sources {
 		t.Run(src, func(t *testing.T) {

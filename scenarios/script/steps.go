@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -266,7 +267,7 @@ func parseJudgement(a *args, keys ...string) (Expect, error) {
 }
 
 func parseKnown(p *parser, a *args) (Action, error) {
-	e, err := parseJudgement(a, "from", "bug")
+	e, err := parseJudgement(a, "from", "bug", "rate")
 	if err != nil {
 		return nil, err
 	}
@@ -281,7 +282,19 @@ func parseKnown(p *parser, a *args) (Action, error) {
 	if err != nil {
 		return nil, err
 	}
-	return Known{Expect: e, Bug: bug}, nil
+	k := Known{Expect: e, Bug: bug}
+	if t, ok := a.key("rate"); ok {
+		w, err := a.word(t, "rate")
+		if err != nil {
+			return nil, err
+		}
+		n, err := strconv.Atoi(strings.TrimSuffix(w, "%"))
+		if err != nil || !strings.HasSuffix(w, "%") || n < 1 || n > 99 {
+			return nil, a.errorf("rate=%s; expected the share of runs the deviation shows in, from 1%% to 99%% (leave rate out for every run)", w)
+		}
+		k.Rate = n
+	}
+	return k, nil
 }
 
 // maxRepeat bounds repeat counts: a storm, not a soak.

@@ -35,7 +35,7 @@ func init() {
 		"heal":        {"heal [<fault kind or as= name>|all]", true, parseHeal},
 		"wait":        {"wait <duration>, or wait leader-change|advance [within <duration>]", true, parseWait},
 		"expect":      {"expect advance|leader-change|detect within <duration>, or expect stall|no-stall for <duration> [from=<duration>]", true, parseExpect},
-		"known":       {"known advance|detect within <duration> bug=<reference> [preset,...], or known stall|no-stall for <duration> bug=<reference> [preset,...]", true, parseKnown},
+		"known":       {"known advance|detect within <duration> bug=<reference> [rate=<n>%] [preset,...], or known stall|no-stall for <duration> bug=<reference> [rate=<n>%] [preset,...]", true, parseKnown},
 		"repeat":      {"repeat <n> [every=<duration>] { ... }, or repeat <n> [every=<duration>] <step>", false, parseRepeat},
 	}
 }

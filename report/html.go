@@ -38,15 +38,15 @@ var pageTmpl = template.Must(template.New("page").Funcs(template.FuncMap{
 
 // pageView is what the template renders.
 type pageView struct {
-	Title   string
-	Report  *Report
-	CSS     template.CSS
-	JS      template.JS
-	Totals  totals
-	Rows    []aggRow
-	Sweep   *sweepView
-	Runs    []runView
-	Leaders []legendItem
+	Title  string
+	Report *Report
+	CSS    template.CSS
+	JS     template.JS
+	Totals totals
+	Rows   []aggRow
+	Sweep  *sweepView
+	Runs   []runView
+	Legend []legendGroup
 }
 
 type totals struct{ Runs, Passed, Failed, Invalid, Skipped int }
@@ -91,8 +91,110 @@ type timelineRow struct {
 	Class                 string
 }
 
+// The legend explains every mark the lane charts draw, grouped by lane;
+// it lists only the marks some chart on the page uses.
+
+type legendKey string
+
+const (
+	keyStep         legendKey = "step"
+	keyRefStep      legendKey = "ref-step"
+	keyHeld         legendKey = "held"
+	keyFailed       legendKey = "failed"
+	keyFault        legendKey = "fault"
+	keyFaultUnfired legendKey = "fault-unfired"
+	keyFired        legendKey = "fired"
+	keyHatch        legendKey = "hatch"
+	keySelf         legendKey = "self"
+	keyNone         legendKey = "none"
+	keyDown         legendKey = "down"
+	keyMove         legendKey = "move"
+	keyAdvance      legendKey = "advance"
+	keyError        legendKey = "error"
+	keyInfo         legendKey = "info"
+	keyStallLag     legendKey = "stall-lag"
+	keyStall        legendKey = "stall"
+	keyWrite        legendKey = "write"
+	keyWritten      legendKey = "written"
+	keySeen         legendKey = "seen"
+)
+
+type legendGroup struct {
+	Lane  string
+	Items []legendItem
+}
+
+// legendItem is one legend entry: a sample of the mark (Shape, drawn with
+// the chart's own CSS Class) and what it means.
 type legendItem struct {
-	Label, Color string
+	Key   legendKey
+	Shape string // bar, hatch, tick, dot, glyph, ref, line, label
+	Class string
+	Glyph string
+	Fill  string
+	Label string
+}
+
+// legendCatalog is every legend entry, in the order shown, by lane;
+// "members" also gets an entry per leader seen.
+var legendCatalog = []struct {
+	lane  string
+	items []legendItem
+}{
+	{"script", []legendItem{
+		{Key: keyStep, Shape: "label", Class: "step", Label: "step, with its script line and verb (full text in the step list under the chart)"},
+		{Key: keyRefStep, Shape: "ref", Class: "step step-ref", Label: "reference step (fault, heal, crash, …): expectations after it measure from the latest one"},
+		{Key: keyHeld, Shape: "glyph", Class: "expect-held", Glyph: "✓", Label: "expectation held (its line)"},
+		{Key: keyFailed, Shape: "glyph", Class: "expect-failed", Glyph: "✗", Label: "expectation failed (its line)"},
+	}},
+	{"faults", []legendItem{
+		{Key: keyFault, Shape: "bar", Class: "fault-bar", Label: "fault, armed → healed (one row each)"},
+		{Key: keyFaultUnfired, Shape: "bar", Class: "fault-bar fault-unfired", Label: "fault that never took effect"},
+		{Key: keyFired, Shape: "glyph", Class: "fired", Glyph: "⚡", Label: "fault took effect on a member"},
+		{Key: keyHatch, Shape: "hatch", Class: "fault-hatch", Label: "lane of a fault's target"},
+	}},
+	{"members", []legendItem{
+		{Key: keySelf, Shape: "bar", Class: "seg-leader seg-self", Fill: "#bbb", Label: "believes it leads"},
+		{Key: keyNone, Shape: "bar", Class: "seg-none", Label: "knows no leader"},
+		{Key: keyDown, Shape: "bar", Class: "seg-down", Label: "down"},
+		{Key: keyMove, Shape: "dot", Class: "move", Label: "leadership moved to it (move-leader)"},
+	}},
+	{"advancer", []legendItem{
+		{Key: keyAdvance, Shape: "tick", Class: "tick-advance", Label: "advance observed"},
+		{Key: keyInfo, Shape: "dot", Class: "info", Label: "advancer note (hover for text)"},
+		{Key: keyStallLag, Shape: "bar", Class: "stall-lag", Label: "oldest upload unseen, before the watchdog noticed (threshold 2 election timeouts)"},
+		{Key: keyStall, Shape: "bar", Class: "stall", Label: "stall: watchdog noticed → caught up"},
+	}},
+	{"writer", []legendItem{
+		{Key: keyWrite, Shape: "tick", Class: "tick-write", Label: "checkpoint upload"},
+		{Key: keyError, Shape: "tick", Class: "tick-error", Label: "error: failed upload, or advancer error"},
+	}},
+	{"checkpoint value", []legendItem{
+		{Key: keyWritten, Shape: "line", Class: "value-written", Label: "newest value written"},
+		{Key: keySeen, Shape: "line", Class: "value-seen", Label: "newest value the advancer observed"},
+	}},
+}
+
+// buildLegend lists the entries for the keys used and the leaders seen.
+func buildLegend(used map[legendKey]bool, leaders []string) []legendGroup {
+	var out []legendGroup
+	for _, g := range legendCatalog {
+		lg := legendGroup{Lane: g.lane}
+		if g.lane == "members" {
+			for _, m := range leaders {
+				lg.Items = append(lg.Items, legendItem{Key: legendKey("leader-" + m), Shape: "bar", Class: "seg-leader", Fill: leaderColor(m), Label: "believes " + m + " leads"})
+			}
+		}
+		for _, it := range g.items {
+			if used[it.Key] {
+				lg.Items = append(lg.Items, it)
+			}
+		}
+		if len(lg.Items) > 0 {
+			out = append(out, lg)
+		}
+	}
+	return out
 }
 
 // WriteHTML renders rep as one self-contained HTML page.
@@ -148,6 +250,7 @@ func buildPage(rep *Report) pageView {
 	}
 	firstAnchor := map[string]string{}
 	leaders := map[string]bool{}
+	used := map[legendKey]bool{}
 	for i, r := range rep.Runs {
 		anchor := fmt.Sprintf("run-%d", i+1)
 		if _, ok := firstAnchor[groupKey(r)]; !ok {
@@ -157,6 +260,9 @@ func buildPage(rep *Report) pageView {
 			Settings: r.Settings()}
 		if r.Skipped == "" {
 			rv.Chart = buildLaneChart(r, scaleEnd[r.Scenario])
+			for k := range rv.Chart.Keys {
+				used[k] = true
+			}
 		}
 		for _, e := range r.Timeline {
 			rv.Timeline = append(rv.Timeline, timelineRow{T: fmt.Sprintf("%.1f", e.TMs), Member: orDash(e.Member), Kind: e.Kind,
@@ -178,9 +284,7 @@ func buildPage(rep *Report) pageView {
 			v.Totals.Failed++
 		}
 	}
-	for _, m := range sortedMembers(leaders) {
-		v.Leaders = append(v.Leaders, legendItem{Label: "leader " + m, Color: leaderColor(m)})
-	}
+	v.Legend = buildLegend(used, sortedMembers(leaders))
 	for _, a := range aggs {
 		row := aggRow{Aggregate: a, Anchor: firstAnchor[a.Scenario+"\x00"+a.Advancer+"\x00"+KnobsString(a.Knobs)],
 			VerdictClass: verdictClass(a.Verdict()), Recovery: statsCell(a.Recovery), Resumed: statsCell(a.Resumed),

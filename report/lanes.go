@@ -5,6 +5,7 @@ import (
 	"math"
 	"strings"
 
+	"github.com/leaderfault/leaderfault/check"
 	"github.com/leaderfault/leaderfault/record"
 )
 
@@ -14,15 +15,19 @@ import (
 
 const (
 	chartW    = 1200.0 // viewBox width
-	labelW    = 104.0  // lane labels on the left
+	labelW    = 116.0  // lane labels (and the value axis) on the left
 	plotX0    = labelW
 	plotW     = chartW - labelW - 16
 	laneH     = 24.0
-	scriptH   = 32.0
 	laneGap   = 5.0
-	valueH    = 64.0 // the checkpoint value chart
+	faultRowH = 20.0 // one row of the faults lane
+	labelRowH = 13.0 // one row of step labels on the script lane
+	dotRowH   = 12.0 // the step dots
+	expRowH   = 15.0 // one row of expectation marks
+	valueH    = 84.0 // the checkpoint value chart
 	axisH     = 22.0
 	chartTopY = 4.0
+	fontPx    = 11.0 // labels in the chart
 )
 
 // laneChart is everything the template draws for one run.
@@ -35,18 +40,25 @@ type laneChart struct {
 	Ticks  []chartMark // thin vertical marks: writes, advances, errors
 	Dots   []chartDot
 	Lines  []chartLine // step and fault guides across every lane
-	Texts  []chartText // step verbs on the script lane
+	Stems  []chartLine // from a step dot up to its label
+	Texts  []chartText // step and expectation labels on the script lane
 	Axis   []axisTick
 	AxisY  float64
 	// The checkpoint value chart: written and observed values over time.
 	ValueY, ValueH    float64
 	Written, Seen     string // SVG polyline points
 	ValueMax          uint64
+	ValueTicks        []yTick
 	EndMs, ScaleEndMs float64
+	// Steps lists the script's steps under the chart, by line.
+	Steps []stepItem
+	// Keys are the legend entries for what this chart draws.
+	Keys map[legendKey]bool
 }
 
 type laneRow struct {
 	Name, Label, Class string
+	Label2             string // a second line under Label
 	Y, H               float64
 	Title              string
 }
@@ -55,10 +67,12 @@ type chartRect struct {
 	X, Y, W, H float64
 	Class      string
 	Fill       string // explicit color (leader views), else by class
-	Label      string // drawn inside when it fits
+	Label      string // drawn inside (or, for fault bars, beside) it
+	LabelClass string
 	Title      string // tooltip
 	TextX      float64
 	TextY      float64
+	Anchor     string // SVG text-anchor of the label
 }
 
 type chartMark struct {
@@ -83,14 +97,26 @@ type chartLine struct {
 
 type chartText struct {
 	X, Y   float64
-	Text   string
+	Parts  []textPart // the text, in spans that may be styled apart
 	Class  string
 	Anchor string // SVG text-anchor: start or end
+	Title  string
 }
+
+type textPart struct{ Text, Class string }
 
 type axisTick struct {
 	X     float64
 	Label string
+}
+
+// stepItem is one script step in the list under a chart.
+type stepItem struct {
+	Line      int
+	T         string
+	Verb      string
+	Text      string
+	Reference bool
 }
 
 // leaderColors are the fills for "leader is m0", "m1", ... (Tableau 10).
@@ -104,34 +130,98 @@ func leaderColor(member string) string {
 	return leaderColors[n%len(leaderColors)]
 }
 
+// textW estimates the width of a chart label (DejaVu Sans, the widest
+// font a headless Linux substitutes for system-ui, errs on the wide side).
+func textW(s string, bold bool) float64 {
+	per := 0.62 * fontPx
+	if bold {
+		per = 0.68 * fontPx
+	}
+	return float64(len([]rune(s))) * per
+}
+
+// rows places horizontal extents in rows so that none overlap within a
+// row: each goes to the first row where it fits, or a new one.
+type rows struct {
+	ends [][][2]float64 // per row, the extents placed
+	gap  float64
+}
+
+// fit returns the first row (below max, when max > 0) where [x0, x1]
+// fits, and false when none does.
+func (r *rows) fit(x0, x1 float64, max int) (int, bool) {
+	for i, row := range r.ends {
+		if max > 0 && i >= max {
+			return 0, false
+		}
+		free := true
+		for _, e := range row {
+			if x0 < e[1]+r.gap && e[0] < x1+r.gap {
+				free = false
+				break
+			}
+		}
+		if free {
+			return i, true
+		}
+	}
+	if max > 0 && len(r.ends) >= max {
+		return 0, false
+	}
+	return len(r.ends), true
+}
+
+func (r *rows) put(i int, x0, x1 float64) {
+	for len(r.ends) <= i {
+		r.ends = append(r.ends, nil)
+	}
+	r.ends[i] = append(r.ends[i], [2]float64{x0, x1})
+}
+
+// place fits [x0, x1] into the first free row (no more than max rows
+// when max > 0) and takes it.
+func (r *rows) place(x0, x1 float64, max int) (int, bool) {
+	i, ok := r.fit(x0, x1, max)
+	if ok {
+		r.put(i, x0, x1)
+	}
+	return i, ok
+}
+
+func (r *rows) n() int { return max(len(r.ends), 1) }
+
 // buildLaneChart lays out run r on a time axis from 0 to scaleEnd (shared
 // by the runs of one scenario so they compare at a glance).
 func buildLaneChart(r Run, scaleEnd float64) laneChart {
 	end := endOf(r.Timeline)
 	scaleEnd = math.Max(math.Max(scaleEnd, end), 1)
-	c := laneChart{W: chartW, PlotX0: plotX0, PlotX1: plotX0 + plotW, EndMs: end, ScaleEndMs: scaleEnd}
+	c := laneChart{W: chartW, PlotX0: plotX0, PlotX1: plotX0 + plotW, EndMs: end, ScaleEndMs: scaleEnd, Keys: map[legendKey]bool{}}
 	x := func(t float64) float64 { return plotX0 + plotW*t/scaleEnd }
 
+	script := scriptLayout(r.Timeline, x, c.PlotX1)
+	faults := faultLayout(faultSpans(r.Timeline), x, c.PlotX1)
+
 	y := chartTopY
-	addLane := func(name, label, class, title string) laneRow {
-		l := laneRow{Name: name, Label: label, Class: class, Y: y, H: laneH, Title: title}
-		if name == "script" {
-			l.H = scriptH // step names above, expectation marks below
-		}
+	addLane := func(name, label, class, title string, h float64) laneRow {
+		l := laneRow{Name: name, Label: label, Class: class, Y: y, H: h, Title: title}
 		c.Lanes = append(c.Lanes, l)
 		y += l.H + laneGap
 		return l
 	}
-	script := addLane("script", "script", "lane-script", "steps (dots) and expectations (✓ held, ✗ failed)")
-	stepY, expectY := script.Y+9, script.Y+script.H-8
-	faults := addLane("faults", "faults", "lane-faults", "faults from armed to healed")
+	scriptLane := addLane("script", "script", "lane-script",
+		"script steps (dots, labelled with their line and verb; red: reference steps, which expectations measure from) and expectations (✓ held, ✗ failed, with their line)",
+		script.height())
+	faultsLane := addLane("faults", "faults", "lane-faults", "faults from armed to healed, one row each; ⚡ where a fault took effect", faults.height())
 	members := map[string]laneRow{}
 	for _, m := range memberNames(r.Timeline) {
-		members[m] = addLane(m, m, "lane-member", "colored by the leader "+m+" believes in; bold outline: it believes it leads")
+		members[m] = addLane(m, m, "lane-member", "colored by the leader "+m+" believes in; bold outline: it believes it leads", laneH)
 	}
-	adv := addLane("advancer", "advancer", "lane-advancer", "advances the advancer observed (ticks), its errors (red), notes (dots); watchdog stalls shaded")
-	writer := addLane("writer", "writer", "lane-writer", "checkpoint uploads (ticks) and failed uploads (red)")
+	adv := addLane("advancer", "advancer", "lane-advancer", "advances the advancer observed (ticks), its errors (red), its notes (blue dots); watchdog stalls shaded", laneH)
+	writer := addLane("writer", "writer", "lane-writer", "checkpoint uploads (ticks) and failed uploads (red)", laneH)
 	lanesBottom := y - laneGap
+
+	script.draw(&c, scriptLane.Y, lanesBottom)
+	faults.draw(&c, faultsLane.Y)
 
 	// Who each member believes leads.
 	for _, m := range memberNames(r.Timeline) {
@@ -142,92 +232,61 @@ func buildLaneChart(r Run, scaleEnd float64) laneChart {
 			case "down":
 				rect.Class, rect.Label = "seg-down", "down"
 				rect.Title = fmt.Sprintf("%s down %s–%s", m, formatMs(v.StartMs), formatMs(v.EndMs))
+				c.Keys[keyDown] = true
 			case "":
 				rect.Class, rect.Label = "seg-none", "no leader"
 				rect.Title = fmt.Sprintf("%s has no leader %s–%s", m, formatMs(v.StartMs), formatMs(v.EndMs))
+				c.Keys[keyNone] = true
 			default:
 				rect.Class, rect.Fill = "seg-leader", leaderColor(v.Leader)
 				rect.Label = fmt.Sprintf("%s · term %d", v.Leader, v.Term)
 				if v.Leader == m {
 					rect.Class += " seg-self"
 					rect.Label = fmt.Sprintf("leads · term %d", v.Term)
+					c.Keys[keySelf] = true
 				}
 				rect.Title = fmt.Sprintf("%s believes %s leads (term %d), %s–%s", m, v.Leader, v.Term, formatMs(v.StartMs), formatMs(v.EndMs))
 			}
+			rect.LabelClass = strings.Fields(rect.Class)[len(strings.Fields(rect.Class))-1] + "-label"
 			c.Rects = append(c.Rects, labelled(rect))
 		}
 	}
 
-	// Fault spans: a bar in the faults lane, a hatch over each target's
-	// lane (and the advancer's, for faults on client links).
-	for _, f := range faultSpans(r.Timeline) {
-		x0, x1 := x(f.StartMs), x(f.EndMs)
-		w := math.Max(x1-x0, 1)
-		state := "healed"
-		if f.Open {
-			state = "never healed"
-		}
-		if !f.Fired {
-			state += ", NEVER FIRED"
-		}
-		title := fmt.Sprintf("%s %s–%s (%s, %s)", f.Label, formatMs(f.StartMs), formatMs(f.EndMs), formatMs(f.EndMs-f.StartMs), state)
-		label := f.Kind
-		if len(f.Members) > 0 {
-			label += " → " + strings.Join(f.Members, ",")
-		}
-		c.Rects = append(c.Rects, labelled(chartRect{X: x0, Y: faults.Y + 2, W: w, H: faults.H - 4, Class: "fault-bar", Label: label, Title: title}))
+	// A hatch over each fault's target lanes (and the advancer's, for faults
+	// on client links).
+	for _, f := range faults.spans {
+		x0 := x(f.StartMs)
+		w := math.Max(x(f.EndMs)-x0, 1)
 		for _, m := range f.Members {
 			if l, ok := members[m]; ok {
-				c.Rects = append(c.Rects, chartRect{X: x0, Y: l.Y, W: w, H: l.H, Class: "fault-hatch", Title: title})
+				c.Rects = append(c.Rects, chartRect{X: x0, Y: l.Y, W: w, H: l.H, Class: "fault-hatch", Title: faultTitle(f)})
+				c.Keys[keyHatch] = true
 			}
 		}
 		if strings.HasPrefix(f.Kind, "client-") || strings.HasPrefix(f.Kind, "advancer/") {
-			c.Rects = append(c.Rects, chartRect{X: x0, Y: adv.Y, W: w, H: adv.H, Class: "fault-hatch", Title: title})
+			c.Rects = append(c.Rects, chartRect{X: x0, Y: adv.Y, W: w, H: adv.H, Class: "fault-hatch", Title: faultTitle(f)})
+			c.Keys[keyHatch] = true
 		}
 	}
 
-	// Watchdog stalls on the advancer lane.
+	// Watchdog stalls on the advancer lane: from when the watchdog saw the
+	// stall to when the advancer caught up, and, lighter, the time before
+	// that when the oldest unseen upload was already waiting.
 	for _, s := range stallSpans(r.Timeline) {
-		what := "stalled"
+		title := stallTitle(s, r.ElectionMs)
+		if s.SeenMs > s.StartMs {
+			lag := chartRect{X: x(s.StartMs), Y: adv.Y + 1, W: math.Max(x(s.SeenMs)-x(s.StartMs), 1), H: adv.H - 2,
+				Class: "stall-lag", LabelClass: "stall-lag-label", Label: "unseen", Title: title}
+			c.Rects = append(c.Rects, labelled(lag))
+			c.Keys[keyStallLag] = true
+		}
+		label := "stalled " + formatMs(s.EndMs-s.StartMs)
 		if s.Open {
-			what = "stalled until the end"
+			label += ", never caught up"
 		}
-		c.Rects = append(c.Rects, labelled(chartRect{X: x(s.StartMs), Y: adv.Y + 1, W: math.Max(x(s.EndMs)-x(s.StartMs), 1), H: adv.H - 2,
-			Class: "stall", Label: fmt.Sprintf("%s %s", what, formatMs(s.EndMs-s.StartMs)),
-			Title: fmt.Sprintf("watchdog: %s, %s–%s", s.Label, formatMs(s.StartMs), formatMs(s.EndMs))}))
-	}
-
-	// Steps and expectations on the script lane; fault steps as guides.
-	textEnd := 0.0
-	for _, e := range r.Timeline {
-		switch record.Kind(e.Kind) {
-		case record.KindStep:
-			verb := e.Verb
-			d := chartDot{X: x(e.TMs), Y: stepY, R: 3, Class: "step", Title: fmt.Sprintf("t=%s %s", formatMs(e.TMs), squeeze(e.Detail))}
-			if e.Reference {
-				d.Class, d.R = "step step-fault", 4
-				c.Lines = append(c.Lines, chartLine{X: x(e.TMs), Y1: stepY, Y2: lanesBottom, Class: "guide", Title: d.Title})
-				// Name the step right of its dot (left of it near the end),
-				// unless it would run into the previous name.
-				width := float64(len(verb))*6.5 + 4
-				tx, anchor := x(e.TMs)+6, "start"
-				if tx+width > c.PlotX1 {
-					tx, anchor = x(e.TMs)-6, "end"
-				}
-				if left := tx - map[string]float64{"start": 0, "end": width}[anchor]; left > textEnd {
-					c.Texts = append(c.Texts, chartText{X: tx, Y: stepY + 4, Text: verb, Class: "step-label", Anchor: anchor})
-					textEnd = left + width
-				}
-			}
-			c.Dots = append(c.Dots, d)
-		case record.KindExpect:
-			held := e.Held
-			d := chartDot{X: x(e.TMs), Y: expectY, Glyph: "✓", Class: "expect-held", Title: fmt.Sprintf("t=%s %s", formatMs(e.TMs), squeeze(e.Detail))}
-			if !held {
-				d.Glyph, d.Class = "✗", "expect-failed"
-			}
-			c.Dots = append(c.Dots, d)
-		}
+		c.Rects = append(c.Rects, labelled(chartRect{X: x(s.SeenMs), Y: adv.Y + 1, W: math.Max(x(s.EndMs)-x(s.SeenMs), 1), H: adv.H - 2,
+			Class: "stall", LabelClass: "stall-label", Label: label, Title: title}))
+		c.Keys[keyStall] = true
 	}
 
 	// Writes, advances, errors and notes.
@@ -237,32 +296,48 @@ func buildLaneChart(r Run, scaleEnd float64) laneChart {
 		switch record.Kind(e.Kind) {
 		case record.KindWrite:
 			c.Ticks = append(c.Ticks, chartMark{X: t, Y1: writer.Y + 5, Y2: writer.Y + writer.H - 5, Class: "tick-write", Title: title})
+			c.Keys[keyWrite] = true
 		case record.KindWriteError:
 			c.Ticks = append(c.Ticks, chartMark{X: t, Y1: writer.Y + 2, Y2: writer.Y + writer.H - 2, Class: "tick-error", Title: title})
+			c.Keys[keyError] = true
 		case record.KindAdvance:
 			c.Ticks = append(c.Ticks, chartMark{X: t, Y1: adv.Y + 5, Y2: adv.Y + adv.H - 5, Class: "tick-advance", Title: title})
+			c.Keys[keyAdvance] = true
 		case record.KindAdvancerError:
 			c.Ticks = append(c.Ticks, chartMark{X: t, Y1: adv.Y + 2, Y2: adv.Y + adv.H - 2, Class: "tick-error", Title: title})
+			c.Keys[keyError] = true
 		case record.KindAdvancerInfo, record.KindNote:
 			if e.Member == "advancer" {
 				c.Dots = append(c.Dots, chartDot{X: t, Y: adv.Y + 4, R: 2.5, Class: "info", Title: title})
-			}
-		case record.KindFaultFired:
-			if l, ok := members[e.Member]; ok {
-				c.Dots = append(c.Dots, chartDot{X: t, Y: l.Y + 4, Glyph: "⚡", Class: "fired", Title: title})
+				c.Keys[keyInfo] = true
 			}
 		case record.KindLeaderMove:
 			if l, ok := members[e.Member]; ok {
 				c.Dots = append(c.Dots, chartDot{X: t, Y: l.Y + l.H - 4, R: 2.5, Class: "move", Title: title})
+				c.Keys[keyMove] = true
 			}
 		}
 	}
 
-	// The checkpoint value chart under the lanes.
+	// The checkpoint value chart under the lanes, with a value axis.
 	c.ValueY = y + 4
 	c.ValueH = valueH
 	c.Written, c.Seen, c.ValueMax = valuePolylines(r.Timeline, x, c.ValueY, valueH, end)
-	c.Lanes = append(c.Lanes, laneRow{Name: "value", Label: "checkpoint", Class: "lane-value", Y: c.ValueY, H: valueH,
+	if c.ValueMax > 0 {
+		for _, v := range niceTicks(float64(c.ValueMax), 4) {
+			if v != math.Trunc(v) {
+				continue // values are whole numbers
+			}
+			c.ValueTicks = append(c.ValueTicks, yTick{Y: valueY(uint64(v), c.ValueMax, c.ValueY, valueH), Label: fmt.Sprintf("%.0f", v)})
+		}
+	}
+	if c.Written != "" {
+		c.Keys[keyWritten] = true
+	}
+	if c.Seen != "" {
+		c.Keys[keySeen] = true
+	}
+	c.Lanes = append(c.Lanes, laneRow{Name: "value", Label: "checkpoint", Label2: "value", Class: "lane-value", Y: c.ValueY, H: valueH,
 		Title: "checkpoint value written (grey) and observed by the advancer (green): a flat green line under a rising grey one is a stall"})
 	y = c.ValueY + valueH + 6
 
@@ -274,14 +349,339 @@ func buildLaneChart(r Run, scaleEnd float64) laneChart {
 	return c
 }
 
-// labelled places a rect's label inside it.
+// labelled places a rect's label inside it, or drops it when it does not
+// fit.
 func labelled(r chartRect) chartRect {
 	r.TextX = r.X + 4
 	r.TextY = r.Y + r.H/2 + 4
-	if float64(len([]rune(r.Label)))*6.2+8 > r.W {
+	r.Anchor = "start"
+	if textW(r.Label, true)+8 > r.W {
 		r.Label = ""
 	}
 	return r
+}
+
+// stallTitle explains a stall in words: when the upload the advancer
+// stopped seeing was written, when the watchdog noticed, when it ended.
+func stallTitle(s timeSpan, electionMs float64) string {
+	threshold := fmt.Sprintf("threshold %d election timeouts", check.StallThresholdElections)
+	if electionMs > 0 {
+		threshold += " = " + formatMs(float64(check.StallThresholdElections)*electionMs)
+	}
+	var b strings.Builder
+	fmt.Fprintf(&b, "watchdog stall: upload of t=%s unseen since then; watchdog noticed at t=%s, %s later (%s); ",
+		formatMs(s.StartMs), formatMs(s.SeenMs), formatMs(s.SeenMs-s.StartMs), threshold)
+	if s.Open {
+		fmt.Fprintf(&b, "never caught up (still behind at the end, t=%s, %s after the upload)", formatMs(s.EndMs), formatMs(s.EndMs-s.StartMs))
+	} else {
+		fmt.Fprintf(&b, "caught up at t=%s, %s after the upload", formatMs(s.EndMs), formatMs(s.EndMs-s.StartMs))
+	}
+	if s.Label != "" {
+		fmt.Fprintf(&b, " (when noticed: %s)", s.Label)
+	}
+	return b.String()
+}
+
+// The script lane: step dots in one row with their labels staggered in
+// rows above, expectation marks in rows below.
+type scriptLane struct {
+	steps   []placedText
+	expects []placedText
+	labels  rows
+	exps    rows
+	items   []stepItem
+	dots    []chartDot
+	refs    []float64 // x of reference steps, for guides
+	titles  []string
+}
+
+type placedText struct {
+	chartText
+	row  int
+	dotX float64
+}
+
+// stepCluster is the steps whose dots (nearly) coincide: one label.
+type stepCluster struct {
+	x     float64
+	steps []Event
+}
+
+// label renders a cluster's label at a level of detail: 0 names every
+// step's line and verb ("9 fault, 10 wait"), 1 only the reference steps'
+// verbs ("9 fault, 10"), 2 only lines ("9,10").
+func (c stepCluster) label(detail int) []textPart {
+	var parts []textPart
+	for i, e := range c.steps {
+		sep := ", "
+		if detail == 2 {
+			sep = ","
+		}
+		if i > 0 {
+			parts = append(parts, textPart{Text: sep})
+		}
+		text := fmt.Sprint(e.Line)
+		if detail == 0 || detail == 1 && e.Reference {
+			text += " " + e.Verb
+		}
+		class := ""
+		if e.Reference {
+			class = "step-label-ref"
+		}
+		parts = append(parts, textPart{Text: text, Class: class})
+	}
+	return parts
+}
+
+func partsW(parts []textPart) float64 {
+	w := 0.0
+	for _, p := range parts {
+		w += textW(p.Text, p.Class != "")
+	}
+	return w
+}
+
+func scriptLayout(tl []Event, x func(float64) float64, plotX1 float64) *scriptLane {
+	s := &scriptLane{labels: rows{gap: 8}, exps: rows{gap: 4}}
+	var clusters []stepCluster
+	var refDots []chartDot
+	for _, e := range tl {
+		switch record.Kind(e.Kind) {
+		case record.KindStep:
+			dx := x(e.TMs)
+			d := chartDot{X: dx, R: 3, Class: "step", Title: fmt.Sprintf("t=%s line %d: %s", formatMs(e.TMs), e.Line, squeeze(e.Detail))}
+			if e.Reference {
+				d.Class, d.R = "step step-ref", 4
+				d.Title += " (reference step: expectations after it measure from here)"
+				refDots = append(refDots, d) // drawn over the others
+				s.refs = append(s.refs, dx)
+				s.titles = append(s.titles, d.Title)
+			} else {
+				s.dots = append(s.dots, d)
+			}
+			s.items = append(s.items, stepItem{Line: e.Line, T: formatMs(e.TMs), Verb: e.Verb, Text: squeeze(e.Detail), Reference: e.Reference})
+			if n := len(clusters); n > 0 && dx-clusters[n-1].x < 4 {
+				clusters[n-1].steps = append(clusters[n-1].steps, e)
+			} else {
+				clusters = append(clusters, stepCluster{x: dx, steps: []Event{e}})
+			}
+		case record.KindExpect:
+			g, class := "✓", "expect-held"
+			if !e.Held {
+				g, class = "✗", "expect-failed"
+			}
+			text := fmt.Sprintf("%s%d", g, e.Line)
+			dx := x(e.TMs)
+			w := textW(text, true)
+			x0, x1 := dx-5, dx-5+w
+			if x1 > plotX1+8 {
+				x0, x1 = dx+5-w, dx+5
+			}
+			row, _ := s.exps.place(x0, x1, 0)
+			t := chartText{X: x0, Parts: []textPart{{Text: text}}, Class: "expect-label " + class, Anchor: "start",
+				Title: fmt.Sprintf("t=%s line %d: %s", formatMs(e.TMs), e.Line, squeeze(e.Detail))}
+			s.expects = append(s.expects, placedText{chartText: t, row: row, dotX: dx})
+		}
+	}
+	s.dots = append(s.dots, refDots...)
+
+	// Each cluster's label starts at its dot (ends at it near the right
+	// edge), in the first row where it fits: with every verb in the first
+	// two rows, else with reference verbs only, else lines only in as many
+	// rows as it takes. The step list under the chart names every line.
+	for _, cl := range clusters {
+		for detail := 0; detail <= 2; detail++ {
+			parts := cl.label(detail)
+			w := partsW(parts)
+			x0, x1, tx, anchor := cl.x-2, cl.x-2+w, cl.x-2, "start"
+			if x1 > plotX1 {
+				x0, x1, tx, anchor = cl.x+2-w, cl.x+2, cl.x+2, "end"
+			}
+			limit := 2
+			if detail == 2 {
+				limit = 0
+			}
+			row, ok := s.labels.place(x0, x1, limit)
+			if !ok {
+				continue
+			}
+			var title []string
+			for _, e := range cl.steps {
+				title = append(title, fmt.Sprintf("line %d: %s", e.Line, squeeze(e.Detail)))
+			}
+			t := chartText{X: tx, Parts: parts, Anchor: anchor, Class: "step-label",
+				Title: fmt.Sprintf("t=%s %s", formatMs(cl.steps[0].TMs), strings.Join(title, "; "))}
+			s.steps = append(s.steps, placedText{chartText: t, row: row, dotX: cl.x})
+			break
+		}
+	}
+	return s
+}
+
+func (s *scriptLane) height() float64 {
+	h := 3 + float64(s.labels.n())*labelRowH + dotRowH + 3
+	if len(s.expects) > 0 {
+		h += float64(s.exps.n()) * expRowH
+	}
+	return h
+}
+
+// draw puts the script lane, whose top is y, into c; reference steps get a
+// guide down to lanesBottom.
+func (s *scriptLane) draw(c *laneChart, y, lanesBottom float64) {
+	n := s.labels.n()
+	dotY := y + 3 + float64(n)*labelRowH + dotRowH/2
+	// Row 0 sits just above the dots, further rows above it.
+	rowBase := func(row int) float64 { return y + 3 + float64(n-row)*labelRowH - 3 }
+	for _, p := range s.steps {
+		t := p.chartText
+		t.Y = rowBase(p.row)
+		if p.row > 0 {
+			c.Stems = append(c.Stems, chartLine{X: p.dotX, Y1: t.Y + 2, Y2: dotY - 3, Class: "step-stem"})
+		}
+		c.Texts = append(c.Texts, t)
+	}
+	for i, x := range s.refs {
+		c.Lines = append(c.Lines, chartLine{X: x, Y1: dotY, Y2: lanesBottom, Class: "guide", Title: s.titles[i]})
+	}
+	for _, d := range s.dots {
+		d.Y = dotY
+		c.Dots = append(c.Dots, d)
+		if strings.Contains(d.Class, "step-ref") {
+			c.Keys[keyRefStep] = true
+		} else {
+			c.Keys[keyStep] = true
+		}
+	}
+	expTop := y + 3 + float64(n)*labelRowH + dotRowH
+	for _, p := range s.expects {
+		t := p.chartText
+		t.Y = expTop + float64(p.row)*expRowH + 12
+		c.Texts = append(c.Texts, t)
+		if strings.Contains(t.Class, "expect-held") {
+			c.Keys[keyHeld] = true
+		} else {
+			c.Keys[keyFailed] = true
+		}
+	}
+	c.Steps = s.items
+}
+
+// The faults lane: a bar per fault from armed to healed, labelled with its
+// kind and targets, stacked in rows so that overlapping faults (and their
+// labels) do not hide each other.
+type faultLane struct {
+	spans  []faultSpan
+	placed []chartRect
+	row    []int
+	fired  [][]chartDot
+	rows   rows
+}
+
+func faultBarLabel(f faultSpan) string {
+	label := f.Kind
+	if f.Point {
+		label = "failpoint " + f.Kind
+	}
+	if len(f.Members) > 0 {
+		label += " → " + strings.Join(f.Members, ",")
+	}
+	if !f.Fired {
+		label += " · never fired"
+	}
+	return label
+}
+
+func faultTitle(f faultSpan) string {
+	state := "healed"
+	if f.Open {
+		state = "never healed"
+	}
+	if f.Fired {
+		var on []string
+		for _, fa := range f.FiredAt {
+			on = append(on, fmt.Sprintf("%s at %s", orDash(fa.Member), formatMs(fa.TMs)))
+		}
+		if len(on) > 0 {
+			state += ", took effect " + strings.Join(on, ", ")
+		}
+	} else {
+		state += ", NEVER FIRED"
+	}
+	return fmt.Sprintf("%s: armed %s, until %s (%s; %s)", f.Label, formatMs(f.StartMs), formatMs(f.EndMs), formatMs(f.EndMs-f.StartMs), state)
+}
+
+func faultLayout(spans []faultSpan, x func(float64) float64, plotX1 float64) *faultLane {
+	fl := &faultLane{spans: spans, rows: rows{gap: 4}}
+	for _, f := range spans {
+		x0 := x(f.StartMs)
+		x1 := math.Max(x(f.EndMs), x0+1)
+		label := faultBarLabel(f)
+		lw := textW(label, true)
+		rect := chartRect{X: x0, W: x1 - x0, Class: "fault-bar", LabelClass: "fault-bar-label", Label: label, Title: faultTitle(f), Anchor: "start"}
+		if !f.Fired {
+			rect.Class += " fault-unfired"
+		}
+		// The label starts inside the bar, after any mark of its firing
+		// that it would run into; a bar too short for it has it beside.
+		textX := x0 + 4
+		var fired []chartDot
+		for _, fa := range f.FiredAt {
+			what := fmt.Sprintf("fault #%d %s", f.Number, f.Kind)
+			if f.Point {
+				what = "failpoint " + f.Kind
+			}
+			fired = append(fired, chartDot{X: x(fa.TMs), Glyph: "⚡", Class: "fired",
+				Title: fmt.Sprintf("t=%s %s took effect on %s", formatMs(fa.TMs), what, orDash(fa.Member))})
+		}
+		for _, d := range fired { // in time order
+			if d.X+6 > textX-2 && d.X-6 < textX+lw {
+				textX = d.X + 7
+			}
+		}
+		lo, hi := x0, x1
+		switch {
+		case textX+lw+4 <= x1:
+			rect.TextX = textX
+		case math.Max(x1, textX)+4+lw <= plotX1+12:
+			rect.TextX = math.Max(x1, textX-2) + 4
+			hi = rect.TextX + lw
+		default:
+			rect.TextX, rect.Anchor = x0-4, "end"
+			lo = x0 - 4 - lw
+		}
+		row, _ := fl.rows.place(lo, hi, 0)
+		fl.placed = append(fl.placed, rect)
+		fl.row = append(fl.row, row)
+		fl.fired = append(fl.fired, fired)
+	}
+	return fl
+}
+
+func (fl *faultLane) height() float64 { return float64(fl.rows.n())*faultRowH + 4 }
+
+func (fl *faultLane) draw(c *laneChart, y float64) {
+	for i, rect := range fl.placed {
+		rowY := y + 2 + float64(fl.row[i])*faultRowH
+		rect.Y, rect.H = rowY+2, faultRowH-4
+		rect.TextY = rect.Y + rect.H/2 + 4
+		c.Rects = append(c.Rects, rect)
+		if strings.Contains(rect.Class, "fault-unfired") {
+			c.Keys[keyFaultUnfired] = true
+		} else {
+			c.Keys[keyFault] = true
+		}
+		for _, d := range fl.fired[i] {
+			d.Y = rect.Y + rect.H/2
+			c.Dots = append(c.Dots, d)
+			c.Keys[keyFired] = true
+		}
+	}
+}
+
+// valueY is where value v sits on the value chart of height h at top.
+func valueY(v, maxV uint64, top, h float64) float64 {
+	return top + h - 2 - (h-4)*float64(v)/float64(maxV)
 }
 
 // valuePolylines draws the written and observed checkpoint values as step
@@ -295,7 +695,7 @@ func valuePolylines(tl []Event, x func(float64) float64, top, h, end float64) (w
 	if maxV == 0 {
 		return "", "", 0
 	}
-	yv := func(v uint64) float64 { return top + h - 2 - (h-4)*float64(v)/float64(maxV) }
+	yv := func(v uint64) float64 { return valueY(v, maxV, top, h) }
 	line := func(kind record.Kind) string {
 		var b strings.Builder
 		var cur uint64

@@ -16,6 +16,17 @@ type faultSpan struct {
 	Kind    string   // disk-stall, client-refuse, ... or the fault point's name
 	Members []string // the members it was applied to
 	Fired   bool
+	// FiredAt lists when it took effect (fault-fired; failpoint-hit for a
+	// fault point), one entry per member.
+	FiredAt []firedAt
+	Point   bool // a fault point (failpoint step), not a fault
+	Number  int  // the injection's number (faults only)
+}
+
+// firedAt is when a fault took effect, on which member.
+type firedAt struct {
+	TMs    float64
+	Member string
 }
 
 // faultSpans pairs fault-armed with fault-healed events (by the
@@ -32,10 +43,11 @@ func faultSpans(tl []Event) []faultSpan {
 		case record.KindFaultArmed:
 			faults[e.Fault] = len(out)
 			out = append(out, faultSpan{timeSpan: timeSpan{StartMs: e.TMs, EndMs: end, Open: true, Label: e.Detail},
-				Kind: e.Name, Members: splitMembers(e.Member)})
+				Kind: e.Name, Members: splitMembers(e.Member), Number: e.Fault})
 		case record.KindFaultFired:
 			if i, ok := faults[e.Fault]; ok {
 				out[i].Fired = true
+				out[i].FiredAt = append(out[i].FiredAt, firedAt{TMs: e.TMs, Member: e.Member})
 			}
 		case record.KindFaultHealed:
 			if i, ok := faults[e.Fault]; ok {
@@ -49,10 +61,11 @@ func faultSpans(tl []Event) []faultSpan {
 			}
 			points[e.Name] = len(out)
 			out = append(out, faultSpan{timeSpan: timeSpan{StartMs: e.TMs, EndMs: end, Open: true, Label: "failpoint " + e.Detail},
-				Kind: e.Name, Members: splitMembers(e.Member)})
+				Kind: e.Name, Members: splitMembers(e.Member), Point: true})
 		case record.KindFailpointHit:
 			if i, ok := points[e.Name]; ok {
 				out[i].Fired = true
+				out[i].FiredAt = append(out[i].FiredAt, firedAt{TMs: e.TMs, Member: e.Member})
 			}
 		case record.KindFailpointHeal:
 			if i, ok := points[e.Name]; ok {

@@ -170,6 +170,9 @@ func Stalls(ev []record.Event) []Stall {
 	return out
 }
 
+// End is the time of the record's last event.
+func End(ev []record.Event) time.Duration { return end(ev) }
+
 func end(ev []record.Event) time.Duration {
 	var t time.Duration
 	for _, e := range ev {

@@ -2,6 +2,7 @@ package report
 
 import (
 	"math"
+	"slices"
 	"time"
 
 	"github.com/leaderfault/leaderfault/check"
@@ -25,7 +26,8 @@ func FromResult(res *scenarios.Result, o Origin) Run {
 		Advancer: res.Advancer, Knobs: copyKnobs(o.Knobs), Repeat: max(o.Repeat, 1),
 		Seed: res.Seed, Scale: res.Scale, Profile: res.Profile,
 		TickMs: ms(res.Tick), ElectionMs: ms(res.Elect),
-		Verdict: string(res.Verdict()), Why: res.Outcome.Why, Passed: res.Passed, Valid: res.Valid, Skipped: res.Skipped,
+		Verdict: string(res.Verdict()), Why: res.Outcome.Why, Sometimes: res.Outcome.Sometimes,
+		Passed: res.Passed, Valid: res.Valid, Skipped: res.Skipped,
 		Invalid: res.Invalid, Failures: res.Failures, Notes: res.Notes,
 		Expectations: make([]Expectation, 0, len(res.Expectations)),
 		RecoveryMs:   msPtr(res.Recovery), ResumedMs: msPtr(res.Resumed), DurationMs: ms(res.Duration),
@@ -34,7 +36,15 @@ func FromResult(res *scenarios.Result, o Origin) Run {
 	for _, e := range res.Expectations {
 		r.Expectations = append(r.Expectations, Expectation{
 			Line: e.Line, Text: squeeze(e.Text), Passed: e.Passed, MeasuredMs: msPtr(e.Measured), Detail: e.Detail,
+			Ref: e.Ref, Known: e.Known, Bug: e.Bug, Rate: e.Rate,
 		})
+	}
+	if v := res.Verdict(); v == check.KnownBug || v == check.NotReproduced {
+		for _, b := range res.Outcome.Bugs {
+			if !slices.Contains(r.Bugs, b.Bug) {
+				r.Bugs = append(r.Bugs, b.Bug)
+			}
+		}
 	}
 	for _, e := range res.Events {
 		te := Event{

@@ -55,8 +55,14 @@ type Run struct {
 	// Why says what decided the verdict: the requirement missed and its
 	// figure, or the known bug reproduced or not.
 	Why string `json:"why,omitempty"`
-	Passed  bool   `json:"passed"` // every expectation held and the run is valid
-	Valid   bool   `json:"valid"`  // every fault fired, the writer kept writing
+	// Bugs are the bugs (known lines' bug=) a known-bug or not-reproduced
+	// verdict is about.
+	Bugs []string `json:"bugs,omitempty"`
+	// Sometimes is set on not-reproduced when every known line that did not
+	// show states a rate below 100%: such a run is expected now and then.
+	Sometimes bool `json:"sometimes,omitempty"`
+	Passed    bool `json:"passed"` // the verdict is pass: valid, and every requirement met
+	Valid     bool `json:"valid"`  // every fault and fault point the script armed took effect
 	// Skipped is why the run could not run here (e.g. no FUSE).
 	Skipped  string   `json:"skipped,omitempty"`
 	Invalid  []string `json:"invalid,omitempty"`
@@ -79,11 +85,19 @@ type Run struct {
 	Timeline   []Event  `json:"timeline"`
 }
 
-// Expectation is one judged expectation of a run.
+// Expectation is one judged expectation of a run: a requirement (an expect
+// line; line 0 is the implicit "caught up by the end of the run"), or a
+// preset's known deviation (known).
 type Expectation struct {
 	Line   int    `json:"line"`
 	Text   string `json:"text"`
-	Passed bool   `json:"passed"`
+	Passed bool   `json:"passed"` // it held
+	// Ref is the line of the reference point it measures from (0: the start
+	// of the run).
+	Ref   int    `json:"ref"`
+	Known bool   `json:"known,omitempty"`
+	Bug   string `json:"bug,omitempty"`  // known lines: the bug or reason
+	Rate  int    `json:"rate,omitempty"` // known lines: percent of runs it shows in, when not every run
 	// MeasuredMs is the measured figure; null when the awaited event never
 	// happened during the run.
 	MeasuredMs *float64 `json:"measured_ms"`

@@ -7,7 +7,7 @@
 // measured figure (always reported: a figure not reached in time is measured
 // again from the full record at the end), the timeline, the seed, the
 // advancer scale and the cluster profile, validity (every fault fired, the
-// writer kept writing) and the advancer invariants. In every run a
+// writer stored checkpoints to judge by) and the advancer invariants. In every run a
 // stalled-watch watchdog compares the advancer's newest observed revision with
 // the writer's newest quorum-acknowledged one and records "stalled" and
 // "caught-up" events.

@@ -166,6 +166,7 @@ func (r *run) expectNoStall(ctx context.Context, exp Expectation, a script.Expec
 	switch {
 	case !ok:
 		exp.Detail = "nothing was uploaded in the window: the writer stopped"
+		r.invalid(fmt.Sprintf("line %d: the writer stored nothing in the window, so the advancer cannot be judged", exp.Line))
 	default:
 		exp.Measured = &lag.For
 		exp.Passed = lag.For <= threshold

@@ -28,7 +28,7 @@ type Result struct {
 	// check.Judge); Verdict() adds skipped and INVALID.
 	Outcome check.Outcome
 	Passed  bool // the verdict is pass: valid, and every requirement met
-	Valid   bool // every fault fired, the writer kept writing
+	Valid   bool // every fault fired, and the writer stored checkpoints to judge by
 	// Skipped is set (with the reason) when the scenario cannot run here,
 	// e.g. disk faults without FUSE. A skipped run is neither passed nor failed.
 	Skipped string

@@ -24,8 +24,8 @@ const taskName = "leaderfault"
 // Options configures one run.
 type Options struct {
 	// Preset is the advancer preset to run (legacy, pr69047, robust), and the
-	// name that selects tagged steps. With Advancer set it is only a label
-	// (and the tag name); it defaults to Advancer.Name().
+	// name that selects its known lines. With Advancer set it is only a
+	// label; it defaults to Advancer.Name().
 	Preset string
 	// Advancer is a plug-in to run instead of a preset.
 	Advancer advancer.Advancer
@@ -38,6 +38,10 @@ type Options struct {
 	Scale float64
 	// Knobs are advancer knob overrides applied after the script's (sweeps).
 	Knobs map[string]string
+	// RequirementsOnly judges a preset on the requirements alone, as a
+	// plug-in always is: its known lines are ignored, so a known bug is a
+	// FAIL. Sweeps set it: a setting either meets the requirements or not.
+	RequirementsOnly bool
 	// OnStep is called as each step starts (progress display).
 	OnStep func(line int, text string, elapsed time.Duration)
 	// Logf receives etcd's warnings when a run fails; nil discards them.
@@ -115,7 +119,13 @@ func Run(ctx context.Context, sc *script.Script, opts Options) (*Result, error) 
 		res: &Result{Scenario: sc.Name, Description: sc.Description, Advancer: preset, Seed: seed, Valid: true},
 	}
 	r.bgCtx, r.stopBg = context.WithCancel(context.Background())
-	err := r.exec(ctx, sc.ForPreset(preset))
+	// Known lines name presets. A plug-in (whatever it calls itself) and a
+	// run judged on the requirements alone get none of them.
+	steps := sc.ForPreset(preset)
+	if opts.Advancer != nil || opts.RequirementsOnly {
+		steps = sc.ForPreset("")
+	}
+	err := r.exec(ctx, steps)
 	r.finish(err)
 	return r.res, err
 }

@@ -42,6 +42,8 @@ func execute(ctx context.Context, io IO, jobs []job, o runOptions) executeResult
 		p.start(n+1, j.String())
 		opts := scenarios.Options{
 			Preset: j.preset, Seed: o.seed, Scale: o.scale, Knobs: j.knobs,
+			// A sweep setting is held to the requirements, known bugs or not.
+			RequirementsOnly: len(j.knobs) > 0,
 			OnStep: func(line int, text string, elapsed time.Duration) { p.step(line, text) },
 		}
 		if o.verbose {

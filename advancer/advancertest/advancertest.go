@@ -1,0 +1,149 @@
+// Package advancertest runs leaderfault's scenario catalog against your own
+// advancer from go test, one subtest per scenario, and judges it on the
+// requirements every advancer must meet — the same requirements as the
+// built-in presets, with none of their known deviations excused:
+//
+//	func TestMyAdvancerRecovers(t *testing.T) {
+//		advancertest.RunCatalog(t, func() advancer.Advancer { return mine.New() })
+//	}
+//
+// A subtest passes when the advancer met every requirement of the scenario;
+// it fails with the requirement it missed and the measured figure, or when
+// the run could not judge it (INVALID: a fault that never took effect). It
+// also keeps a set of known-bad advancers (Mutants) that the catalog must
+// catch: proof that a pass means something.
+//
+// It is not a place for presets' known bugs (the catalog states those) and
+// does not start anything outside the test process: every scenario runs on
+// an embedded etcd cluster on 127.0.0.1.
+package advancertest
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/leaderfault/leaderfault/advancer"
+	"github.com/leaderfault/leaderfault/check"
+	"github.com/leaderfault/leaderfault/report"
+	"github.com/leaderfault/leaderfault/scenarios"
+	"github.com/leaderfault/leaderfault/scenarios/catalog"
+)
+
+// Option adjusts RunCatalog.
+type Option func(*config)
+
+type config struct {
+	only     []string
+	repeat   int
+	json     string
+	parallel bool
+	timeout  time.Duration
+}
+
+// Only runs the named built-in scenarios instead of the whole catalog.
+func Only(names ...string) Option { return func(c *config) { c.only = append(c.only, names...) } }
+
+// Repeat runs each scenario n times (each a subtest of its own).
+func Repeat(n int) Option { return func(c *config) { c.repeat = n } }
+
+// JSON writes the JSON report of every run to path when the test ends (the
+// same schema as "leaderfault run --json"). The environment variable
+// LEADERFAULT_JSON does the same without changing the test.
+func JSON(path string) Option { return func(c *config) { c.json = path } }
+
+// Parallel runs the scenarios side by side (t.Parallel), as many as go
+// test's -parallel allows. Runs wait far more than they compute; on a busy
+// machine, leave it off.
+func Parallel() Option { return func(c *config) { c.parallel = true } }
+
+// Timeout bounds each run (default 2 minutes).
+func Timeout(d time.Duration) Option { return func(c *config) { c.timeout = d } }
+
+// RunCatalog runs each built-in scenario (t.Run(name)) against a fresh
+// advancer from newAdvancer, and fails the subtests whose run missed a
+// requirement or could not be judged. Figures go to the test log.
+func RunCatalog(t *testing.T, newAdvancer func() advancer.Advancer, opts ...Option) {
+	t.Helper()
+	cfg := config{repeat: 1, json: os.Getenv("LEADERFAULT_JSON"), timeout: 2 * time.Minute}
+	for _, o := range opts {
+		o(&cfg)
+	}
+	names := cfg.only
+	if len(names) == 0 {
+		names = catalog.Names()
+	}
+	var (
+		mu   sync.Mutex
+		runs []report.Run
+	)
+	if cfg.json != "" {
+		t.Cleanup(func() {
+			mu.Lock()
+			defer mu.Unlock()
+			rep := &report.Report{Command: "go test (advancertest.RunCatalog)", Runs: runs, Aggregates: report.Summarize(runs)}
+			if err := report.WriteFile(cfg.json, rep); err != nil {
+				t.Errorf("advancertest: JSON report: %v", err)
+			}
+		})
+	}
+	for job, name := range names {
+		t.Run(name, func(t *testing.T) {
+			if cfg.parallel {
+				t.Parallel()
+			}
+			for i := range cfg.repeat {
+				ctx, cancel := context.WithTimeout(context.Background(), cfg.timeout)
+				res, err := Check(ctx, name, newAdvancer(), t.Logf)
+				cancel()
+				if res != nil {
+					mu.Lock()
+					runs = append(runs, report.FromResult(res, report.Origin{Job: job, Repeat: i + 1}))
+					mu.Unlock()
+				}
+				if err != nil {
+					t.Fatalf("%s: %v", name, err)
+				}
+				if res.Skipped != "" {
+					t.Skip(res.Skipped)
+				}
+				t.Log(res.Summary())
+				if msg := Failure(res); msg != "" {
+					t.Error(msg)
+				}
+			}
+		})
+	}
+}
+
+// Check runs one built-in scenario against adv, judged on the requirements
+// alone. logf, if not nil, receives etcd's warnings of a failed run.
+func Check(ctx context.Context, scenario string, adv advancer.Advancer, logf func(string, ...any)) (*scenarios.Result, error) {
+	file, src, err := catalog.Source(scenario)
+	if err != nil {
+		return nil, err
+	}
+	sc, err := scenarios.Parse(file, src)
+	if err != nil {
+		return nil, err
+	}
+	return scenarios.Run(ctx, sc, scenarios.Options{Advancer: adv, Logf: logf})
+}
+
+// Failure is why a run does not count as a pass for a user's advancer: the
+// requirement it missed with the measured figure, a broken invariant, or
+// why the run could not judge it; "" when it passed (or was skipped).
+func Failure(res *scenarios.Result) string {
+	switch v := res.Verdict(); v {
+	case check.Pass, check.Skipped:
+		return ""
+	case check.Invalid:
+		return fmt.Sprintf("%s / %s: INVALID, the run cannot judge the advancer: %s", res.Scenario, res.Advancer, strings.Join(res.Invalid, "; "))
+	default:
+		return fmt.Sprintf("%s / %s: %s: %s", res.Scenario, res.Advancer, v, res.Outcome.Why)
+	}
+}

@@ -1,0 +1,169 @@
+package advancertest
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/leaderfault/leaderfault/advancer"
+	"github.com/leaderfault/leaderfault/check"
+	"github.com/leaderfault/leaderfault/scenarios/catalog"
+)
+
+// robustAs is leaderfault's robust design under a name the catalog has never
+// seen: it gets no known line, so it is judged as any user's advancer is.
+func robustAs(name string) func() advancer.Advancer {
+	return func() advancer.Advancer {
+		cfg, err := advancer.Preset(advancer.PresetRobust)
+		if err != nil {
+			panic(err)
+		}
+		cfg.Name = name
+		return advancer.New(cfg)
+	}
+}
+
+// The whole catalog, as a user runs it: the robust design under another
+// name meets every requirement.
+func TestRobustUnderAnotherNameMeetsEveryRequirement(t *testing.T) {
+	RunCatalog(t, robustAs("my-advancer"), Parallel())
+}
+
+// A new user's bad advancer — reads without deadline on a client that knows
+// only the pinned member — fails the headline scenario, and the message says
+// which requirement it missed and what was measured.
+func TestBadAdvancerFailsWithTheRequirementAndTheFigure(t *testing.T) {
+	var bad Mutant
+	for _, m := range Mutants() {
+		if m.Name == "read-no-deadline-pinned" {
+			bad = m
+		}
+	}
+	require.NotNil(t, bad.New)
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	res, err := Check(ctx, "leader-disk-stall", bad.New(), t.Logf)
+	require.NoError(t, err)
+	if res.Skipped != "" {
+		t.Skip(res.Skipped)
+	}
+	t.Log(res.Summary())
+	require.Equal(t, check.Fail, res.Verdict(), "%s", res.Outcome.Why)
+	msg := Failure(res)
+	assert.Contains(t, msg, "leader-disk-stall / read-no-deadline-pinned: FAIL: missed line")
+	assert.Contains(t, msg, `"expect no-stall for 1s from=500ms": measured `, "the requirement and the measured stall")
+}
+
+// killOrder is the order the mutation test tries scenarios in: the ones
+// that catch most flaws first, so each mutant is usually caught by the
+// first or second run.
+var killOrder = []string{"leader-disk-stall", "leader-crash", "leader-isolated", "pinned-member-down", "leader-transfer"}
+
+// Every known-bad advancer FAILS (not INVALID) at least one catalog
+// scenario. make mutants prints the whole kill matrix.
+func TestMutantsAreCaught(t *testing.T) {
+	order := append([]string(nil), killOrder...)
+	for _, n := range catalog.Names() {
+		if !contains(order, n) {
+			order = append(order, n)
+		}
+	}
+	for _, m := range Mutants() {
+		t.Run(m.Name, func(t *testing.T) {
+			t.Parallel()
+			var tried []string
+			for _, sc := range order {
+				ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+				res, err := Check(ctx, sc, m.New(), nil)
+				cancel()
+				require.NoError(t, err)
+				v := res.Verdict()
+				tried = append(tried, fmt.Sprintf("%s: %s", sc, v))
+				if v == check.Fail {
+					t.Logf("%s (%s) caught by %s: %s", m.Name, m.Flaw, sc, res.Outcome.Why)
+					return
+				}
+			}
+			t.Errorf("%s (%s) was not caught by any scenario: %v", m.Name, m.Flaw, tried)
+		})
+	}
+}
+
+func contains(xs []string, x string) bool {
+	for _, y := range xs {
+		if y == x {
+			return true
+		}
+	}
+	return false
+}
+
+// TestKillMatrix runs every mutant against every scenario and prints the
+// matrix (make mutants; make stress includes it). It is long, so it runs
+// only when LEADERFAULT_KILL_MATRIX is set.
+func TestKillMatrix(t *testing.T) {
+	if os.Getenv("LEADERFAULT_KILL_MATRIX") == "" {
+		t.Skip("set LEADERFAULT_KILL_MATRIX=1 (make mutants) to run every mutant on every scenario")
+	}
+	names := catalog.Names()
+	ms := Mutants()
+	cells := make([][]check.Verdict, len(ms))
+	var wg sync.WaitGroup
+	sem := make(chan struct{}, 3)
+	for i, m := range ms {
+		cells[i] = make([]check.Verdict, len(names))
+		for j, sc := range names {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				sem <- struct{}{}
+				defer func() { <-sem }()
+				ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+				defer cancel()
+				res, err := Check(ctx, sc, m.New(), nil)
+				if err != nil {
+					cells[i][j] = check.Verdict("error")
+					return
+				}
+				cells[i][j] = res.Verdict()
+			}()
+		}
+	}
+	wg.Wait()
+	var b strings.Builder
+	fmt.Fprintf(&b, "| mutant | killed by |")
+	for _, n := range names {
+		fmt.Fprintf(&b, " %s |", n)
+	}
+	b.WriteString("\n|---|---|" + strings.Repeat("---|", len(names)) + "\n")
+	for i, m := range ms {
+		killed := 0
+		var row strings.Builder
+		for j := range names {
+			mark := "·"
+			switch cells[i][j] {
+			case check.Fail:
+				mark, killed = "✗", killed+1
+			case check.Pass:
+				mark = "pass"
+			case check.Skipped:
+				mark = "skip"
+			default:
+				mark = string(cells[i][j])
+			}
+			fmt.Fprintf(&row, " %s |", mark)
+		}
+		fmt.Fprintf(&b, "| %s | %d/%d |%s\n", m.Name, killed, len(names), row.String())
+		if killed == 0 {
+			t.Errorf("mutant %s (%s) survived every scenario", m.Name, m.Flaw)
+		}
+	}
+	t.Logf("kill matrix (✗: the scenario FAILS the mutant):\n%s", b.String())
+}

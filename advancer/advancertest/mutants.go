@@ -1,0 +1,192 @@
+package advancertest
+
+import (
+	"context"
+	"time"
+
+	clientv3 "go.etcd.io/etcd/client/v3"
+	"go.uber.org/zap"
+
+	"github.com/leaderfault/leaderfault/advancer"
+	"github.com/leaderfault/leaderfault/record"
+)
+
+// Mutant is a known-bad advancer: one way a checkpoint waiter fails to
+// recover, or lies about what it saw. The catalog must fail every one of
+// them on at least one scenario (TestMutantsAreCaught); run your own
+// scenario files against them to see what your scenarios catch.
+type Mutant struct {
+	Name string
+	Flaw string // what is wrong with it, in one line
+	New  func() advancer.Advancer
+}
+
+// Mutants lists the known-bad advancers.
+func Mutants() []Mutant {
+	preset := func(name, preset string) func() advancer.Advancer {
+		return func() advancer.Advancer {
+			cfg, err := advancer.Preset(preset)
+			if err != nil {
+				panic(err) // the presets are the package's own
+			}
+			cfg.Name = name
+			return advancer.New(cfg)
+		}
+	}
+	return []Mutant{
+		{"progress-resets-idle", "BR after PR #69047 under another name: progress responses reset the idle timer, and their revisions are never compared with the cluster's",
+			preset("progress-resets-idle", advancer.PresetPR69047)},
+		{"plain-watch", "BR before PR #69047 under another name: a plain watch, no require-leader, no progress, no idle guard",
+			preset("plain-watch", advancer.PresetLegacy)},
+		{"read-no-deadline-pinned", "polls with a linearizable read without deadline, on a client that knows only the pinned member",
+			func() advancer.Advancer { return &poller{name: "read-no-deadline-pinned", every: 10 * time.Millisecond, pinnedOnly: true}}},
+		{"watch-pinned", "a plain watch on a client that knows only the pinned member, re-opened there after an error",
+			func() advancer.Advancer { return &watcher{name: "watch-pinned"} }},
+		{"gives-up", "a require-leader watch that stops for good at its first error",
+			func() advancer.Advancer { return &watcher{name: "gives-up", requireLeader: true, giveUp: true} }},
+		{"slow-poll", "polls with a deadline, but only every 800ms at the fast profile (8s in production)",
+			func() advancer.Advancer { return &poller{name: "slow-poll", every: 800 * time.Millisecond, deadline: 100 * time.Millisecond}}},
+		{"stuck-after-fault", "recovers from the first fault, reports one advance, then never again",
+			func() advancer.Advancer {
+				return &poller{name: "stuck-after-fault", every: 10 * time.Millisecond, deadline: 100 * time.Millisecond, stuckAfterFault: true}
+			}},
+		{"goes-backwards", "a good poller that now and then reports an older value again",
+			func() advancer.Advancer {
+				return &poller{name: "goes-backwards", every: 10 * time.Millisecond, deadline: 100 * time.Millisecond, backwardsEvery: 20}
+			}},
+		{"reports-unwritten", "a good poller that now and then reports a value ahead of any upload",
+			func() advancer.Advancer {
+				return &poller{name: "reports-unwritten", every: 10 * time.Millisecond, deadline: 100 * time.Millisecond, aheadEvery: 20}
+			}},
+	}
+}
+
+// poller reads the checkpoint key every so often and reports each larger
+// value; its flaws are switched on by its fields.
+type poller struct {
+	name            string
+	every           time.Duration
+	deadline        time.Duration // 0: reads without deadline
+	pinnedOnly      bool          // the client knows only env.Pinned
+	stuckAfterFault bool          // one advance after the first fault step, then none
+	backwardsEvery  int           // every n-th advance, report the one before again
+	aheadEvery      int           // every n-th advance, report a value never written
+}
+
+func (p *poller) Name() string { return p.name }
+
+func (p *poller) Run(ctx context.Context, env *advancer.Env) error {
+	endpoints := env.Endpoints
+	if p.pinnedOnly {
+		endpoints = []string{env.PinnedOrFirst()}
+	}
+	cli, err := clientv3.New(clientv3.Config{Endpoints: endpoints, Logger: zap.NewNop(), DialTimeout: time.Second})
+	if err != nil {
+		return err
+	}
+	defer cli.Close()
+	var current, previous uint64
+	var prevRev int64
+	n := 0
+	tick := time.NewTicker(p.every)
+	defer tick.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-tick.C:
+		}
+		rctx, cancel := ctx, context.CancelFunc(func() {})
+		if p.deadline > 0 {
+			rctx, cancel = context.WithTimeout(ctx, p.deadline)
+		}
+		resp, err := cli.Get(rctx, env.Key())
+		cancel()
+		switch {
+		case ctx.Err() != nil:
+			return nil
+		case err != nil:
+			env.ObserveError(err)
+			continue
+		case len(resp.Kvs) != 1:
+			continue
+		}
+		v, err := advancer.DecodeCheckpoint(resp.Kvs[0].Value)
+		if err != nil || v <= current {
+			continue
+		}
+		if p.stuckAfterFault && stuckSeen(env) {
+			continue
+		}
+		n++
+		switch {
+		case p.backwardsEvery > 0 && n%p.backwardsEvery == 0 && previous > 0:
+			env.ObserveAdvance(previous, prevRev)
+		case p.aheadEvery > 0 && n%p.aheadEvery == 0:
+			env.ObserveAdvance(v+1000, 0)
+		}
+		previous, prevRev, current = current, resp.Kvs[0].ModRevision, v
+		env.ObserveAdvance(v, resp.Kvs[0].ModRevision)
+	}
+}
+
+// stuckSeen reports whether the advancer has reported an advance since the
+// first reference step: after that one, the stuck mutant reports nothing.
+func stuckSeen(env *advancer.Env) bool {
+	if env.Recorder == nil {
+		return false
+	}
+	ref := false
+	for _, e := range env.Recorder.Events() {
+		switch {
+		case e.Kind == record.KindStep && e.Reference:
+			ref = true
+		case ref && e.Kind == record.KindAdvance && e.Member == advancer.AdvancerMember:
+			return true
+		}
+	}
+	return false
+}
+
+// watcher watches the checkpoint key from the pinned member only.
+type watcher struct {
+	name          string
+	requireLeader bool
+	giveUp        bool // stop for good at the first error
+}
+
+func (w *watcher) Name() string { return w.name }
+
+func (w *watcher) Run(ctx context.Context, env *advancer.Env) error {
+	cli, err := clientv3.New(clientv3.Config{Endpoints: []string{env.PinnedOrFirst()}, Logger: zap.NewNop(), DialTimeout: time.Second})
+	if err != nil {
+		return err
+	}
+	defer cli.Close()
+	var current uint64
+	for ctx.Err() == nil {
+		wctx := ctx
+		if w.requireLeader {
+			wctx = clientv3.WithRequireLeader(ctx)
+		}
+		wctx, cancel := context.WithCancel(wctx)
+		for resp := range cli.Watch(wctx, env.Key()) {
+			if err := resp.Err(); err != nil {
+				env.ObserveError(err)
+				break
+			}
+			for _, ev := range resp.Events {
+				if v, err := advancer.DecodeCheckpoint(ev.Kv.Value); err == nil && v > current {
+					current = v
+					env.ObserveAdvance(v, ev.Kv.ModRevision)
+				}
+			}
+		}
+		cancel()
+		if w.giveUp {
+			<-ctx.Done()
+			return nil
+		}
+	}
+	return nil
+}

@@ -6,7 +6,7 @@ FUZZTIME ?= 10m
 # out of go.mod (not a dependency of the library); the module proxy serves it.
 STATICCHECK ?= $(GO) run honnef.co/go/tools/cmd/staticcheck@v0.8.2
 
-.PHONY: test vet race bench repro fuzz stress build
+.PHONY: test vet race bench repro fuzz stress build mutants
 STRESS_N ?= 20
 
 ## test: vet + the whole test suite (what CI runs)
@@ -50,6 +50,11 @@ stress:
 	fails=$$(grep -E -- '--- FAIL: TestCatalog/[^/]+/[^ ]+ ' /tmp/leaderfault-stress.log | sed -E 's/.*--- FAIL: TestCatalog\/([^ ]+) .*/\1/' | sort | uniq -c); \
 	echo "stress: $(STRESS_N) suite runs, $$runs scenario runs, $$(( $$(date +%s) - start ))s, CPU hog on the other core"; \
 	if [ -n "$$fails" ]; then echo "failures per scenario/preset:"; echo "$$fails"; exit 1; else echo "failures: 0"; fi
+
+## mutants: every known-bad advancer on every catalog scenario; prints the
+## kill matrix (each mutant must FAIL at least one scenario)
+mutants:
+	LEADERFAULT_KILL_MATRIX=1 $(GO) test -count=1 -timeout 30m -run '^TestKillMatrix$$' -v ./advancer/advancertest/ | grep -v '^=== '
 
 build:
 	$(GO) build -o leaderfault ./cmd/leaderfault

@@ -174,12 +174,3 @@ func splitMembers(s string) []string {
 	}
 	return strings.Split(s, ",")
 }
-
-func contains(xs []string, x string) bool {
-	for _, y := range xs {
-		if y == x {
-			return true
-		}
-	}
-	return false
-}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -71,7 +72,7 @@ var killOrder = []string{"leader-disk-stall", "leader-crash", "leader-isolated",
 func TestMutantsAreCaught(t *testing.T) {
 	order := append([]string(nil), killOrder...)
 	for _, n := range catalog.Names() {
-		if !contains(order, n) {
+		if !slices.Contains(order, n) {
 			order = append(order, n)
 		}
 	}
@@ -94,15 +95,6 @@ func TestMutantsAreCaught(t *testing.T) {
 			t.Errorf("%s (%s) was not caught by any scenario: %v", m.Name, m.Flaw, tried)
 		})
 	}
-}
-
-func contains(xs []string, x string) bool {
-	for _, y := range xs {
-		if y == x {
-			return true
-		}
-	}
-	return false
 }
 
 // TestKillMatrix runs every mutant against every scenario and prints the

@@ -31,12 +31,6 @@ func robustAs(name string) func() advancer.Advancer {
 	}
 }
 
-// The whole catalog, as a user runs it: the robust design under another
-// name meets every requirement.
-func TestRobustUnderAnotherNameMeetsEveryRequirement(t *testing.T) {
-	RunCatalog(t, robustAs("my-advancer"), Parallel())
-}
-
 // A new user's bad advancer — reads without deadline on a client that knows
 // only the pinned member — fails the headline scenario, and the message says
 // which requirement it missed and what was measured.

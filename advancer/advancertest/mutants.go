@@ -39,13 +39,17 @@ func Mutants() []Mutant {
 		{"plain-watch", "BR before PR #69047 under another name: a plain watch, no require-leader, no progress, no idle guard",
 			preset("plain-watch", advancer.PresetLegacy)},
 		{"read-no-deadline-pinned", "polls with a linearizable read without deadline, on a client that knows only the pinned member",
-			func() advancer.Advancer { return &poller{name: "read-no-deadline-pinned", every: 10 * time.Millisecond, pinnedOnly: true}}},
+			func() advancer.Advancer {
+				return &poller{name: "read-no-deadline-pinned", every: 10 * time.Millisecond, pinnedOnly: true}
+			}},
 		{"watch-pinned", "a plain watch on a client that knows only the pinned member, re-opened there after an error",
 			func() advancer.Advancer { return &watcher{name: "watch-pinned"} }},
 		{"gives-up", "a require-leader watch that stops for good at its first error",
 			func() advancer.Advancer { return &watcher{name: "gives-up", requireLeader: true, giveUp: true} }},
 		{"slow-poll", "polls with a deadline, but only every 800ms at the fast profile (8s in production)",
-			func() advancer.Advancer { return &poller{name: "slow-poll", every: 800 * time.Millisecond, deadline: 100 * time.Millisecond}}},
+			func() advancer.Advancer {
+				return &poller{name: "slow-poll", every: 800 * time.Millisecond, deadline: 100 * time.Millisecond}
+			}},
 		{"stuck-after-fault", "recovers from the first fault, reports one advance, then never again",
 			func() advancer.Advancer {
 				return &poller{name: "stuck-after-fault", every: 10 * time.Millisecond, deadline: 100 * time.Millisecond, stuckAfterFault: true}

@@ -1,0 +1,25 @@
+package advancertest_test
+
+import (
+	"testing"
+
+	"github.com/leaderfault/leaderfault/advancer"
+	"github.com/leaderfault/leaderfault/advancer/advancertest"
+)
+
+// newMine makes the advancer under test. Here it is leaderfault's robust
+// design under a name the catalog has never seen (so no known line excuses
+// anything); put your own advancer.Advancer here.
+func newMine() advancer.Advancer {
+	cfg, err := advancer.Preset(advancer.PresetRobust)
+	if err != nil {
+		panic(err)
+	}
+	cfg.Name = "my-advancer"
+	return advancer.New(cfg)
+}
+
+// Every catalog scenario, one subtest each, judged on the requirements.
+func TestMyAdvancerRecovers(t *testing.T) {
+	advancertest.RunCatalog(t, newMine, advancertest.Parallel())
+}

@@ -64,6 +64,9 @@ func (f freezer) Run(ctx context.Context, env *advancer.Env) error {
 // replacement, "expect no-stall for 1s", fails such an advancer; the old
 // form no longer parses.
 func TestNoStallCatchesAStallLateInTheFault(t *testing.T) {
+	if raceEnabled {
+		t.Skip("timing is not judged under -race")
+	}
 	_, err := Parse("old.scn", []byte("cluster members=3\nwriter every=20ms\nadvancer\nfault peer-isolate target=follower:1\n"+
 		"expect advance within 500ms\nwait 1s\nexpect advance within 500ms\nheal"))
 	require.ErrorContains(t, err, "old.scn:7: expect advance repeats line 5: both measure from line 4")
@@ -105,6 +108,9 @@ heal
 // expectation before it. Now it measures from "off": an advancer that stops
 // at the end of the storm fails it.
 func TestStormEndIsAReferencePoint(t *testing.T) {
+	if raceEnabled {
+		t.Skip("timing is not judged under -race")
+	}
 	file, src, err := catalog.Source("leader-change-storm")
 	require.NoError(t, err)
 	sc, err := Parse(file, src)

@@ -66,7 +66,9 @@ func Timeout(d time.Duration) Option { return func(c *config) { c.timeout = d } 
 
 // RunCatalog runs each built-in scenario (t.Run(name)) against a fresh
 // advancer from newAdvancer, and fails the subtests whose run missed a
-// requirement or could not be judged. Figures go to the test log.
+// requirement or could not be judged. Figures go to the test log. Under the
+// race detector the timing requirements are not judged (everything runs
+// several times slower); invalid runs and broken invariants still fail.
 func RunCatalog(t *testing.T, newAdvancer func() advancer.Advancer, opts ...Option) {
 	t.Helper()
 	cfg := config{repeat: 1, json: os.Getenv("LEADERFAULT_JSON"), timeout: 2 * time.Minute}
@@ -112,7 +114,14 @@ func RunCatalog(t *testing.T, newAdvancer func() advancer.Advancer, opts ...Opti
 					t.Skip(res.Skipped)
 				}
 				t.Log(res.Summary())
-				if msg := Failure(res); msg != "" {
+				msg := Failure(res)
+				switch {
+				case msg == "":
+				case raceEnabled && res.Valid && len(res.Failures) == 0:
+					// Timing requirements do not hold under -race; the
+					// code paths, validity and invariants still count.
+					t.Logf("not judged under -race: %s", msg)
+				default:
 					t.Error(msg)
 				}
 			}

@@ -1,0 +1,5 @@
+//go:build !race
+
+package advancertest
+
+const raceEnabled = false

@@ -53,17 +53,11 @@ func aggregate(runs []Run) Aggregate {
 	}
 	var lines []*line
 	byLine := map[int]*line{}
+	var t Tally
 	for _, r := range runs {
-		switch {
-		case r.Skipped != "":
-			a.Skipped++
+		t.add(r)
+		if r.Result() == VerdictSkipped {
 			continue
-		case !r.Valid:
-			a.Invalid++
-		case r.Passed:
-			a.Passed++
-		default:
-			a.Failed++
 		}
 		recovery = append(recovery, orInf(r.RecoveryMs))
 		resumed = append(resumed, orInf(r.ResumedMs))
@@ -75,7 +69,7 @@ func aggregate(runs []Run) Aggregate {
 		for _, e := range r.Expectations {
 			l, ok := byLine[e.Line]
 			if !ok {
-				l = &line{agg: ExpectationAggregate{Line: e.Line, Text: e.Text}}
+				l = &line{agg: ExpectationAggregate{Line: e.Line, Text: e.Text, Known: e.Known, Bug: e.Bug, Rate: e.Rate}}
 				byLine[e.Line] = l
 				lines = append(lines, l)
 			}
@@ -86,6 +80,7 @@ func aggregate(runs []Run) Aggregate {
 			l.measured = append(l.measured, orInf(e.MeasuredMs))
 		}
 	}
+	a.setTally(t)
 	a.Recovery = NewStats(recovery)
 	a.Resumed = NewStats(resumed)
 	a.LongestStall = NewStats(stall)
@@ -140,4 +135,31 @@ func finite(x float64) *float64 {
 		return nil
 	}
 	return &x
+}
+
+func (a *Aggregate) setTally(t Tally) {
+	a.Passed, a.Failed, a.KnownBug, a.Invalid, a.Skipped = t.Pass, t.Fail, t.KnownBug, t.Invalid, t.Skipped
+	a.NotReproduced, a.NotReproducedSometimes = t.NotReproduced, t.Sometimes
+	a.Bugs = t.Bugs()
+}
+
+// tally is the group's counts by verdict; both bug lists are the group's
+// Bugs (an aggregate keeps only their union).
+func (a Aggregate) tally() Tally {
+	t := Tally{Runs: a.Runs, Pass: a.Passed, KnownBug: a.KnownBug, NotReproduced: a.NotReproduced,
+		Sometimes: a.NotReproducedSometimes, Fail: a.Failed, Invalid: a.Invalid, Skipped: a.Skipped}
+	if a.KnownBug > 0 {
+		t.ReproducedBugs = a.Bugs
+	}
+	if a.NotReproduced > 0 {
+		t.NotReproducedBugs = a.Bugs
+	}
+	return t
+}
+
+// AllPassed reports whether every run of the group that ran passed (met
+// every requirement), and at least one ran.
+func (a Aggregate) AllPassed() bool {
+	ran := a.Runs - a.Skipped
+	return ran > 0 && a.Passed == ran
 }

@@ -38,7 +38,8 @@ func TestSummarizeGroupsBySettingInFirstSeenOrder(t *testing.T) {
 		a := rep.Aggregates[i]
 		assert.Equal(t, v, a.Knobs["backoff-max"])
 		assert.Equal(t, 3, a.Runs)
-		assert.Equal(t, 3, a.Passed)
+		assert.Equal(t, 3, a.Failed, "the legacy sample misses requirements, and a sweep ignores known lines")
+		assert.Zero(t, a.Passed)
 		assert.Equal(t, 3, a.StalledRuns, "the legacy sample stalls")
 		require.NotEmpty(t, a.Expectations)
 		assert.Equal(t, 3, a.Expectations[0].Runs)
@@ -62,8 +63,44 @@ func TestSummarizeCountsVerdicts(t *testing.T) {
 	aggs := Summarize(runs)
 	require.Len(t, aggs, 2)
 	a := aggs[0]
-	assert.Equal(t, []int{4, 1, 1, 1, 1}, []int{a.Runs, a.Passed, a.Failed, a.Invalid, a.Skipped})
+	assert.Equal(t, []int{4, 1, 1, 1, 1}, []int{a.Runs, a.Passed, a.Failed, a.Invalid, a.Skipped}, "runs without a verdict: from passed, valid, skipped")
 	assert.Equal(t, 3, a.Recovery.N, "skipped runs are not measured")
-	assert.Equal(t, "1/3 pass, 1 INVALID, 1 skipped", a.Verdict())
+	assert.Equal(t, "1 pass, 1 FAIL, 1 INVALID, 1 skipped", a.Verdict())
 	assert.Equal(t, "pass", aggs[1].Verdict())
+}
+
+// TestSummarizeCountsKnownBugsApart: a known bug reproduced and a known
+// bug not reproduced are counted by themselves, never as passed or failed,
+// and the group's bugs are the union of its runs'.
+func TestSummarizeCountsKnownBugsApart(t *testing.T) {
+	base := Run{Scenario: "s", Advancer: "legacy"}
+	runs := []Run{
+		withVerdict(base, VerdictKnownBug, false, "pingcap/tidb#69048"),
+		withVerdict(base, VerdictKnownBug, false, "pingcap/tidb#69048"),
+		withVerdict(base, VerdictNotReproduced, true, "pingcap/tidb#69048"),
+		withVerdict(base, VerdictNotReproduced, false, "x/y#1"),
+		withVerdict(base, VerdictFail, false),
+		withVerdict(base, VerdictPass, false),
+	}
+	aggs := Summarize(runs)
+	require.Len(t, aggs, 1)
+	a := aggs[0]
+	assert.Equal(t, 1, a.Passed)
+	assert.Equal(t, 1, a.Failed, "FAIL only")
+	assert.Equal(t, 2, a.KnownBug)
+	assert.Equal(t, 2, a.NotReproduced)
+	assert.Equal(t, 1, a.NotReproducedSometimes)
+	assert.Equal(t, []string{"pingcap/tidb#69048", "x/y#1"}, a.Bugs)
+	assert.False(t, a.AllPassed())
+
+	// Shards merged count the same.
+	var shards []*Report
+	for i := range runs {
+		runs[i].Job, runs[i].Repeat = i, i+1
+		shards = append(shards, &Report{Runs: runs[i : i+1]})
+	}
+	merged, err := Merge([]string{"1", "2", "3", "4", "5", "6"}, shards...)
+	require.NoError(t, err)
+	assert.Equal(t, Summarize(runs), merged.Aggregates)
+	assert.Equal(t, 2, merged.Aggregates[0].KnownBug)
 }

@@ -7,6 +7,7 @@ import (
 	"html/template"
 	"io"
 	"math"
+	"regexp"
 	"strings"
 )
 
@@ -34,6 +35,7 @@ var pageTmpl = template.Must(template.New("page").Funcs(template.FuncMap{
 	"add":     func(a, b float64) float64 { return a + b },
 	"sub":     func(a, b float64) float64 { return a - b },
 	"half":    func(a float64) float64 { return a / 2 },
+	"bugURL":  bugURL,
 }).Parse(pageTemplate))
 
 // pageView is what the template renders.
@@ -47,9 +49,28 @@ type pageView struct {
 	Sweep  *sweepView
 	Runs   []runView
 	Legend []legendGroup
+	// Verdicts explains the verdict pills.
+	Verdicts []verdictKey
 }
 
-type totals struct{ Runs, Passed, Failed, Invalid, Skipped int }
+// totals are the page's runs by verdict; Bugs are the known bugs reproduced.
+type totals struct {
+	Tally
+	Bugs string
+}
+
+// verdictKey is one entry of the verdict legend.
+type verdictKey struct{ Class, Label, Meaning string }
+
+var verdictKeys = []verdictKey{
+	{"v-pass", "pass", "met every requirement the script states"},
+	{"v-known", "known bug reproduced", "a preset missed requirements exactly as its known lines say: the bug is still there (expected of a reproduction; never a pass)"},
+	{"v-notrepro", "NOT REPRODUCED", "a preset met requirements it is known to miss: the bug is fixed or the reproduction broke — look"},
+	{"v-notrepro v-sometimes", "NOT REPRODUCED — expected now and then", "as above, but its known lines show only in some runs (rate below 100%): only the rate over many runs says more"},
+	{"v-fail", "FAIL", "missed a requirement, not in a known way"},
+	{"v-invalid", "INVALID", "a fault never fired or the writer stopped: nothing to judge"},
+	{"v-skip", "skipped", "cannot run here (e.g. no FUSE)"},
+}
 
 type aggRow struct {
 	Aggregate
@@ -63,11 +84,19 @@ type aggRow struct {
 }
 
 type sweepView struct {
-	Plan  string
-	Plots []sweepPlot
-	Knobs []string
-	Rows  []sweepRow
-	Note  string
+	Plan     string
+	Plots    []sweepPlot
+	Knobs    []string
+	Settings []settingRow
+	Rows     []sweepRow
+	Note     string
+}
+
+// settingRow is one sweep setting over every scenario.
+type settingRow struct {
+	Knobs                                     []string
+	Met, Runs, RecP50, RecP99, ResP50, ResP99 string
+	MetClass                                  string
 }
 
 type sweepRow struct {
@@ -80,6 +109,10 @@ type runView struct {
 	Run
 	Anchor       string
 	VerdictClass string
+	Label        string
+	// Expectations in script order, the implicit end-of-run requirement
+	// (line 0) last.
+	Expectations []Expectation
 	Open         bool
 	Chart        laneChart
 	Settings     string
@@ -101,6 +134,8 @@ const (
 	keyRefStep      legendKey = "ref-step"
 	keyHeld         legendKey = "held"
 	keyFailed       legendKey = "failed"
+	keyKnownSeen    legendKey = "known-seen"
+	keyKnownUnseen  legendKey = "known-unseen"
 	keyFault        legendKey = "fault"
 	keyFaultUnfired legendKey = "fault-unfired"
 	keyFired        legendKey = "fired"
@@ -144,8 +179,10 @@ var legendCatalog = []struct {
 	{"script", []legendItem{
 		{Key: keyStep, Shape: "label", Class: "step", Label: "step, with its script line and verb (full text in the step list under the chart)"},
 		{Key: keyRefStep, Shape: "ref", Class: "step step-ref", Label: "reference step (fault, heal, crash, …): expectations after it measure from the latest one"},
-		{Key: keyHeld, Shape: "glyph", Class: "expect-held", Glyph: "✓", Label: "expectation held (its line)"},
-		{Key: keyFailed, Shape: "glyph", Class: "expect-failed", Glyph: "✗", Label: "expectation failed (its line)"},
+		{Key: keyHeld, Shape: "glyph", Class: "expect-held", Glyph: markMet, Label: "requirement met (an expect line; its line)"},
+		{Key: keyFailed, Shape: "glyph", Class: "expect-failed", Glyph: markMissed, Label: "requirement missed (its line)"},
+		{Key: keyKnownSeen, Shape: "glyph", Class: "expect-known", Glyph: markSeen, Label: "known line: the preset's known deviation showed as known (its line)"},
+		{Key: keyKnownUnseen, Shape: "glyph", Class: "expect-known-unseen", Glyph: markNotSeen, Label: "known line: the known deviation did not show (its line)"},
 	}},
 	{"faults", []legendItem{
 		{Key: keyFault, Shape: "bar", Class: "fault-bar", Label: "fault, armed → healed (one row each)"},
@@ -218,17 +255,37 @@ func WriteHTMLFile(path string, rep *Report) error {
 	return writeAtomic(path, buf.Bytes())
 }
 
-func verdictClass(v string) string {
-	switch {
-	case v == "pass":
+// verdictClass is the pill class of a run's verdict.
+func verdictClass(r Run) string {
+	switch r.Result() {
+	case VerdictPass:
 		return "v-pass"
-	case v == "skipped":
-		return "v-skip"
-	case strings.HasPrefix(v, "INVALID"):
+	case VerdictKnownBug:
+		return "v-known"
+	case VerdictNotReproduced:
+		if r.Sometimes {
+			return "v-notrepro v-sometimes"
+		}
+		return "v-notrepro"
+	case VerdictInvalid:
 		return "v-invalid"
+	case VerdictSkipped:
+		return "v-skip"
 	}
 	return "v-fail"
 }
+
+// bugURL links a bug written owner/repo#N to its GitHub issue; other
+// references are not links.
+func bugURL(bug string) string {
+	m := bugRef.FindStringSubmatch(bug)
+	if m == nil {
+		return ""
+	}
+	return "https://github.com/" + m[1] + "/issues/" + m[2]
+}
+
+var bugRef = regexp.MustCompile(`^([A-Za-z0-9][A-Za-z0-9-]*/[A-Za-z0-9._-]+)#([0-9]+)$`)
 
 func buildPage(rep *Report) pageView {
 	v := pageView{Report: rep, CSS: template.CSS(pageCSS), JS: template.JS(pageJS)}
@@ -256,8 +313,8 @@ func buildPage(rep *Report) pageView {
 		if _, ok := firstAnchor[groupKey(r)]; !ok {
 			firstAnchor[groupKey(r)] = anchor
 		}
-		rv := runView{Run: r, Anchor: anchor, VerdictClass: verdictClass(r.Verdict), Open: len(rep.Runs) <= 6 || !r.Passed && r.Skipped == "",
-			Settings: r.Settings()}
+		rv := runView{Run: r, Anchor: anchor, VerdictClass: verdictClass(r), Label: r.VerdictLabel(),
+			Open: len(rep.Runs) <= 6 || needsLook(r), Settings: r.Settings(), Expectations: endOfRunLast(r.Expectations)}
 		if r.Skipped == "" {
 			rv.Chart = buildLaneChart(r, scaleEnd[r.Scenario])
 			for k := range rv.Chart.Keys {
@@ -272,22 +329,14 @@ func buildPage(rep *Report) pageView {
 			}
 		}
 		v.Runs = append(v.Runs, rv)
-		v.Totals.Runs++
-		switch {
-		case r.Skipped != "":
-			v.Totals.Skipped++
-		case !r.Valid:
-			v.Totals.Invalid++
-		case r.Passed:
-			v.Totals.Passed++
-		default:
-			v.Totals.Failed++
-		}
+		v.Totals.add(r)
 	}
+	v.Totals.Bugs = strings.Join(v.Totals.ReproducedBugs, ", ")
+	v.Verdicts = verdictKeys
 	v.Legend = buildLegend(used, sortedMembers(leaders))
 	for _, a := range aggs {
 		row := aggRow{Aggregate: a, Anchor: firstAnchor[a.Scenario+"\x00"+a.Advancer+"\x00"+KnobsString(a.Knobs)],
-			VerdictClass: verdictClass(a.Verdict()), Recovery: statsCell(a.Recovery), Resumed: statsCell(a.Resumed),
+			Recovery: statsCell(a.Recovery), Resumed: statsCell(a.Resumed),
 			Stall: a.stallCell(), Held: heldCell(a), Knobs: KnobsString(a.Knobs)}
 		if a.Runs == a.Skipped {
 			row.Recovery, row.Resumed = "-", "-"
@@ -301,15 +350,32 @@ func buildPage(rep *Report) pageView {
 	return v
 }
 
-// aggregateClass colors a group's verdict by its worst run.
+// needsLook reports whether a run's verdict needs a person: FAIL, INVALID,
+// or a known bug not reproduced. Their details open on a long page.
+func needsLook(r Run) bool {
+	switch r.Result() {
+	case VerdictFail, VerdictInvalid, VerdictNotReproduced:
+		return true
+	}
+	return false
+}
+
+// aggregateClass colors a group's verdict by its worst run: FAIL, INVALID,
+// NOT REPRODUCED, known bug, pass.
 func aggregateClass(a Aggregate) string {
 	switch {
 	case a.Runs == a.Skipped:
 		return "v-skip"
-	case a.Invalid > 0:
-		return "v-invalid"
 	case a.Failed > 0:
 		return "v-fail"
+	case a.Invalid > 0:
+		return "v-invalid"
+	case a.NotReproduced > a.NotReproducedSometimes:
+		return "v-notrepro"
+	case a.NotReproduced > 0:
+		return "v-notrepro v-sometimes"
+	case a.KnownBug > 0:
+		return "v-known"
 	}
 	return "v-pass"
 }
@@ -326,9 +392,25 @@ func buildSweepView(rep *Report, aggs []Aggregate, anchors map[string]string) *s
 	if p, ok := buildSweepPlot(rep, "resumed: last fault or heal step → first fresh advance", func(r Run) *float64 { return r.ResumedMs }); ok {
 		sv.Plots = append(sv.Plots, p)
 	}
+	for _, st := range summarizeSettings(rep.Runs, aggs) {
+		row := settingRow{Met: st.MetCell(), Runs: fmt.Sprint(st.Runs),
+			RecP50: FormatMs(st.Recovery.P50), RecP99: FormatMs(st.Recovery.P99),
+			ResP50: FormatMs(st.Resumed.P50), ResP99: FormatMs(st.Resumed.P99), MetClass: "v-fail"}
+		switch {
+		case st.Scenarios == 0:
+			row.MetClass = "v-skip"
+			row.RecP50, row.RecP99, row.ResP50, row.ResP99 = "-", "-", "-", "-"
+		case st.Met == st.Scenarios:
+			row.MetClass = "v-pass"
+		}
+		for _, k := range sv.Knobs {
+			row.Knobs = append(row.Knobs, orDash(st.Knobs[k]))
+		}
+		sv.Settings = append(sv.Settings, row)
+	}
 	for _, a := range aggs {
 		ran := a.Runs - a.Skipped
-		row := sweepRow{Scenario: a.Scenario, Runs: fmt.Sprint(a.Runs), Passed: fmt.Sprintf("%d/%d", a.Passed, ran),
+		row := sweepRow{Scenario: a.Scenario, Runs: fmt.Sprint(a.Runs), Passed: a.passedCell(),
 			RecP50: FormatMs(a.Recovery.P50), RecP99: FormatMs(a.Recovery.P99),
 			ResP50: FormatMs(a.Resumed.P50), ResP99: FormatMs(a.Resumed.P99),
 			Never: fmt.Sprint(a.Recovery.Never), Stalled: fmt.Sprintf("%d/%d", a.StalledRuns, ran),
@@ -378,4 +460,19 @@ func sortedMembers(set map[string]bool) []string {
 	}
 	sortMembers(out)
 	return out
+}
+
+// endOfRunLast orders expectations as the script does, with the implicit
+// end-of-run requirement (line 0) last.
+func endOfRunLast(es []Expectation) []Expectation {
+	out := make([]Expectation, 0, len(es))
+	var last []Expectation
+	for _, e := range es {
+		if e.Line == 0 {
+			last = append(last, e)
+		} else {
+			out = append(out, e)
+		}
+	}
+	return append(out, last...)
 }

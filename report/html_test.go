@@ -46,7 +46,7 @@ func TestHTMLRunLanes(t *testing.T) {
 	assert.Contains(t, page, `class="tick-advance"`)
 	assert.Contains(t, page, `class="tick-write"`)
 	assert.Contains(t, page, `class="value-seen"`)
-	assert.Contains(t, page, "expect stall for 1s [legacy,pr69047]")
+	assert.Contains(t, page, "known stall for 1s bug=&#34;pingcap/tidb#69048&#34; [legacy,pr69047]")
 }
 
 func TestHTMLSweepPlotAndTable(t *testing.T) {
@@ -272,6 +272,7 @@ func TestLegendExplainsEveryMark(t *testing.T) {
 	// What each drawn class means, by legend entry.
 	explainedBy := map[string]string{
 		"step": "step", "step-ref": "ref-step", "guide": "ref-step", "expect-held": "held", "expect-failed": "failed",
+		"expect-known": "known-seen", "expect-known-unseen": "known-unseen",
 		"fault-bar": "fault", "fault-unfired": "fault-unfired", "fired": "fired", "fault-hatch": "hatch",
 		"seg-leader": "", "seg-self": "self", "seg-none": "none", "seg-down": "down", "move": "move",
 		"tick-advance": "advance", "info": "info", "stall-lag": "stall-lag", "stall": "stall",
@@ -295,12 +296,13 @@ func TestLegendExplainsEveryMark(t *testing.T) {
 		})
 	}
 	page := renderHTML(t, &Report{Runs: []Run{busyRun()}})
-	for _, want := range []string{"step, with its script line and verb", "reference step", "expectation held", "expectation failed",
+	for _, want := range []string{"step, with its script line and verb", "reference step", "requirement met", "requirement missed",
 		"fault took effect", "advancer note", "before the watchdog noticed", "watchdog noticed → caught up"} {
 		assert.Contains(t, page, want)
 	}
 	sample := renderHTML(t, loadSample(t))
-	assert.NotContains(t, sample, `data-key="failed"`, "only marks some chart draws are listed")
+	assert.Contains(t, sample, `data-key="known-seen"`, "legacy's known stall showed")
+	assert.NotContains(t, sample, `data-key="known-unseen"`, "only marks some chart draws are listed")
 }
 
 func TestEveryStepLabelledWithoutOverlap(t *testing.T) {
@@ -356,8 +358,11 @@ func TestEveryStepLabelledWithoutOverlap(t *testing.T) {
 	assert.Contains(t, page, `<tspan class="step-label-ref">16 fault</tspan>`, "reference steps stand out")
 	assert.Contains(t, page, "13 writer, 14 advancer", "steps at one instant share a label")
 	assert.Equal(t, 3, strings.Count(page, `<ol class="steps"`))
-	assert.Contains(t, page, `<li class="ref"><span class="step-line">20</span><span class="step-t">1.51s</span><code>heal</code></li>`)
-	assert.Contains(t, page, `>✓19<`, "expectation marks carry their line")
+	assert.Contains(t, page, `<li class="ref"><span class="step-line">22</span><span class="step-t">1.69s</span><code>heal</code></li>`)
+	assert.Contains(t, page, `>✓17<`, "expectation marks carry their line")
+	assert.Contains(t, page, `>✗19<`, "a missed requirement")
+	assert.Contains(t, page, `<text class="expect-label expect-known" x=`, "a known line's mark is not a requirement's")
+	assert.Contains(t, page, `>≈20<`)
 }
 
 func TestValueChartHasAxis(t *testing.T) {
@@ -373,7 +378,7 @@ func TestValueChartHasAxis(t *testing.T) {
 			assert.Less(t, tk.Y, c.ValueTicks[i-1].Y, "higher values higher up")
 		}
 	}
-	assert.Equal(t, []string{"0", "20", "40"}, labels, "max value %d", c.ValueMax)
+	assert.Equal(t, []string{"0", "20", "40", "60"}, labels, "max value %d", c.ValueMax)
 	assert.InDelta(t, c.ValueY+c.ValueH-2, c.ValueTicks[0].Y, 0.01, "0 at the bottom")
 
 	page := renderHTML(t, loadSample(t))
@@ -428,6 +433,54 @@ func TestStallDrawnFromWhenTheWatchdogSawIt(t *testing.T) {
 	charts := strings.Join(regexp.MustCompile(`(?s)<svg class="lanes".*?</svg>`).FindAllString(page, -1), "")
 	assert.Equal(t, 2, strings.Count(charts, `<rect class="stall"`), "legacy and pr69047 stall, robust does not")
 	assert.Equal(t, 2, strings.Count(charts, `<rect class="stall-lag"`))
-	assert.Contains(t, page, "watchdog stall: upload of t=534ms unseen since then; watchdog noticed at t=735ms, 201ms later (threshold 2 election timeouts = 200ms)")
+	assert.Contains(t, page, "watchdog stall: upload of t=348ms unseen since then; watchdog noticed at t=556ms, 209ms later (threshold 2 election timeouts = 200ms)")
 	assert.NotContains(t, page, "from +", "no unanchored offsets")
+}
+
+// TestHTMLVerdictPills: a reproduced known bug has its own pill (never the
+// green pass), a known bug not reproduced a warning one, the header counts
+// both, runs say why, known lines are marked in the expectations table
+// with their bug, and a legend explains every pill.
+func TestHTMLVerdictPills(t *testing.T) {
+	rep := loadSample(t)
+	page := renderHTML(t, rep)
+	header := regexp.MustCompile(`(?s)<div class="totals">.*?</div>`).FindString(page)
+	assert.Contains(t, header, `<span class="pill v-pass">1 pass</span>`)
+	assert.Contains(t, header, `<span class="pill v-known">2 known bug reproduced (pingcap/tidb#69048)</span>`)
+	assert.NotContains(t, header, "v-fail")
+
+	summary := regexp.MustCompile(`(?s)<section class="card" id="summary">.*?</section>`).FindString(page)
+	assert.Equal(t, 2, strings.Count(summary, `<td><span class="pill v-known">known bug reproduced (pingcap/tidb#69048)</span></td>`))
+	assert.Equal(t, 1, strings.Count(summary, `<td><span class="pill v-pass">pass</span></td>`))
+	for _, k := range verdictKeys {
+		assert.Contains(t, summary, `<dt><span class="pill `+k.Class+`">`+k.Label+`</span></dt>`, "the legend shows the %s pill", k.Label)
+	}
+	assert.Contains(t, summary, "met every requirement")
+
+	assert.Contains(t, page, `<span class="pill v-known" title="known bug reproduced: pingcap/tidb#69048: `)
+	assert.Contains(t, page, `<span class="run-why">verdict: known bug reproduced: pingcap/tidb#69048: `)
+	assert.Equal(t, 2, strings.Count(page, `<tr class="known-line">`), "legacy's and pr69047's known line")
+	assert.Contains(t, page, `known deviation: <a href="https://github.com/pingcap/tidb/issues/69048">pingcap/tidb#69048</a>`)
+	assert.Equal(t, 2, strings.Count(page, `<span class="pill v-known">≈ showed as known</span>`))
+	assert.Equal(t, 4, strings.Count(page, `<span class="pill v-fail">✗ missed</span>`), "two requirements each")
+
+	// Not reproduced: a warning, whose details open even on a long page.
+	nr := withVerdict(rep.Runs[0], VerdictNotReproduced, false, bug)
+	nr.Why = "known bug not reproduced: pingcap/tidb#69048: met every requirement; known: known stall for 1s"
+	some := withVerdict(rep.Runs[1], VerdictNotReproduced, true, bug)
+	var runs []Run
+	for i := 0; i < 6; i++ {
+		r := rep.Runs[2]
+		r.Repeat = i + 1
+		runs = append(runs, r)
+	}
+	page = renderHTML(t, &Report{Runs: append(runs, nr, some)})
+	assert.Contains(t, page, `<span class="pill v-notrepro">2 NOT REPRODUCED (1 expected now and then)</span>`)
+	assert.Contains(t, page, `>NOT REPRODUCED (pingcap/tidb#69048)</span>`)
+	assert.Contains(t, page, `<span class="pill v-notrepro v-sometimes" title=`)
+	assert.Contains(t, page, `NOT REPRODUCED (pingcap/tidb#69048) — expected now and then</span>`)
+	assert.Contains(t, page, `<details class="card run" id="run-7" open>`, "not reproduced: look")
+	assert.NotContains(t, page, `id="run-1" open`, "passed runs of a long page stay closed")
+
+	assert.Equal(t, "", bugURL("a linearizable read without deadline"), "only owner/repo#N links")
 }

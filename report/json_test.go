@@ -52,9 +52,34 @@ func TestJSONSchemaFieldNames(t *testing.T) {
 		assert.Contains(t, sweep, k)
 	}
 	agg := doc["aggregates"].([]any)[0].(map[string]any)
-	for _, k := range []string{"scenario", "advancer", "knobs", "runs", "recovery_ms", "resumed_ms", "stalled_runs", "expectations"} {
+	for _, k := range []string{"scenario", "advancer", "knobs", "runs", "passed", "failed", "known_bug", "not_reproduced", "invalid", "skipped",
+		"recovery_ms", "resumed_ms", "stalled_runs", "expectations"} {
 		assert.Contains(t, agg, k)
 	}
+
+	// Verdict fields of a known bug reproduced.
+	buf.Reset()
+	require.NoError(t, Write(&buf, loadSample(t)))
+	doc = nil
+	require.NoError(t, json.Unmarshal(buf.Bytes(), &doc))
+	run = doc["runs"].([]any)[0].(map[string]any)
+	assert.Equal(t, "known-bug", run["verdict"])
+	assert.Equal(t, false, run["passed"], "a known bug reproduced is not a pass")
+	for _, k := range []string{"why", "bugs"} {
+		assert.Contains(t, run, k)
+	}
+	agg = doc["aggregates"].([]any)[0].(map[string]any)
+	assert.EqualValues(t, 1, agg["known_bug"])
+	assert.EqualValues(t, 0, agg["failed"])
+	assert.Equal(t, []any{"pingcap/tidb#69048"}, agg["bugs"])
+	var known map[string]any
+	for _, e := range agg["expectations"].([]any) {
+		if e.(map[string]any)["known"] == true {
+			known = e.(map[string]any)
+		}
+	}
+	require.NotNil(t, known, "aggregated expectations keep known lines apart")
+	assert.Equal(t, "pingcap/tidb#69048", known["bug"])
 	rec := agg["recovery_ms"].(map[string]any)
 	for _, k := range []string{"n", "p50", "p99", "max"} {
 		assert.Contains(t, rec, k)

@@ -209,7 +209,7 @@ func buildLaneChart(r Run, scaleEnd float64) laneChart {
 		return l
 	}
 	scriptLane := addLane("script", "script", "lane-script",
-		"script steps (dots, labelled with their line and verb; red: reference steps, which expectations measure from) and expectations (✓ held, ✗ failed, with their line)",
+		"script steps (dots, labelled with their line and verb; red: reference steps, which expectations measure from) and expectations with their line (requirements: ✓ met, ✗ missed; known lines: ≈ showed as known, ≠ did not)",
 		script.height())
 	faultsLane := addLane("faults", "faults", "lane-faults", "faults from armed to healed, one row each; ⚡ where a fault took effect", faults.height())
 	members := map[string]laneRow{}
@@ -466,9 +466,14 @@ func scriptLayout(tl []Event, x func(float64) float64, plotX1 float64) *scriptLa
 				clusters = append(clusters, stepCluster{x: dx, steps: []Event{e}})
 			}
 		case record.KindExpect:
-			g, class := "✓", "expect-held"
-			if !e.Held {
-				g, class = "✗", "expect-failed"
+			g, class := markMet, "expect-held"
+			switch {
+			case e.Verb == "known" && e.Held:
+				g, class = markSeen, "expect-known"
+			case e.Verb == "known":
+				g, class = markNotSeen, "expect-known-unseen"
+			case !e.Held:
+				g, class = markMissed, "expect-failed"
 			}
 			text := fmt.Sprintf("%s%d", g, e.Line)
 			dx := x(e.TMs)
@@ -558,9 +563,14 @@ func (s *scriptLane) draw(c *laneChart, y, lanesBottom float64) {
 		t := p.chartText
 		t.Y = expTop + float64(p.row)*expRowH + 12
 		c.Texts = append(c.Texts, t)
-		if strings.Contains(t.Class, "expect-held") {
+		switch {
+		case strings.Contains(t.Class, "expect-held"):
 			c.Keys[keyHeld] = true
-		} else {
+		case strings.Contains(t.Class, "expect-known-unseen"):
+			c.Keys[keyKnownUnseen] = true
+		case strings.Contains(t.Class, "expect-known"):
+			c.Keys[keyKnownSeen] = true
+		default:
 			c.Keys[keyFailed] = true
 		}
 	}

@@ -169,10 +169,20 @@ type Aggregate struct {
 	Advancer string            `json:"advancer"`
 	Knobs    map[string]string `json:"knobs,omitempty"`
 	Runs     int               `json:"runs"`
-	Passed   int               `json:"passed"`
-	Failed   int               `json:"failed"`  // valid runs with a failed expectation or failure
-	Invalid  int               `json:"invalid"` // a fault never fired, the writer stopped
-	Skipped  int               `json:"skipped"`
+	// The runs by verdict (they add up to Runs).
+	Passed int `json:"passed"` // verdict pass: every requirement met
+	Failed int `json:"failed"` // verdict FAIL: a requirement missed (not in a known way), or a failure
+	// KnownBug counts known-bug runs: a preset's known bug reproduced.
+	KnownBug int `json:"known_bug"`
+	// NotReproduced counts not-reproduced runs: a preset met requirements
+	// it is known to miss. NotReproducedSometimes counts those of them with
+	// Run.Sometimes (expected now and then).
+	NotReproduced          int `json:"not_reproduced"`
+	NotReproducedSometimes int `json:"not_reproduced_sometimes,omitempty"`
+	Invalid                int `json:"invalid"` // a fault never fired, the writer stopped
+	Skipped                int `json:"skipped"`
+	// Bugs is the union of the runs' Bugs, in first-seen order.
+	Bugs []string `json:"bugs,omitempty"`
 	// Recovery is over every run that was not skipped; runs that never
 	// recovered count as infinitely slow (Stats.Never).
 	Recovery Stats `json:"recovery_ms"`
@@ -187,8 +197,13 @@ type Aggregate struct {
 
 // ExpectationAggregate summarizes one expectation line across runs.
 type ExpectationAggregate struct {
-	Line     int    `json:"line"`
-	Text     string `json:"text"`
+	Line int    `json:"line"`
+	Text string `json:"text"`
+	// Known, Bug and Rate are the line's (see Expectation): Held counts,
+	// for a known line, the runs where the known deviation showed.
+	Known    bool   `json:"known,omitempty"`
+	Bug      string `json:"bug,omitempty"`
+	Rate     int    `json:"rate,omitempty"`
 	Runs     int    `json:"runs"`
 	Held     int    `json:"held"`
 	Measured Stats  `json:"measured_ms"`

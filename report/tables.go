@@ -6,66 +6,103 @@ import (
 	"strings"
 )
 
-// Verdict of a group: its single run's verdict, or "passed/runs".
+// Verdict of a group: its single run's verdict label (see Run.VerdictLabel),
+// or counts: "10/10 known bug (pingcap/tidb#69048)", "7 pass, 3 FAIL".
 func (a Aggregate) Verdict() string {
-	ran := a.Runs - a.Skipped
-	switch {
-	case a.Runs == a.Skipped:
-		return "skipped"
-	case a.Runs == 1 && a.Invalid == 1:
-		return "INVALID"
-	case a.Runs == 1 && a.Failed == 1:
-		return "FAIL"
-	case a.Runs == 1:
-		return "pass"
-	}
-	v := fmt.Sprintf("%d/%d pass", a.Passed, ran)
-	if a.Invalid > 0 {
-		v += fmt.Sprintf(", %d INVALID", a.Invalid)
-	}
-	if a.Skipped > 0 {
-		v += fmt.Sprintf(", %d skipped", a.Skipped)
-	}
-	return v
+	return a.tally().label()
 }
 
-// heldCount is "held/judged" over every expectation of the group.
+// heldCount is, over every run of the group, how many requirements were
+// met and how many known lines showed.
 func (a Aggregate) heldCount() string {
-	held, runs := 0, 0
+	var held, runs, seen, known int
 	for _, e := range a.Expectations {
-		held += e.Held
-		runs += e.Runs
+		if e.Known {
+			seen += e.Held
+			known += e.Runs
+		} else {
+			held += e.Held
+			runs += e.Runs
+		}
 	}
-	if runs == 0 {
+	var parts []string
+	if runs > 0 {
+		parts = append(parts, fmt.Sprintf("%d/%d requirements met", held, runs))
+	}
+	if known > 0 {
+		parts = append(parts, fmt.Sprintf("%d/%d known seen", seen, known))
+	}
+	if len(parts) == 0 {
 		return "-"
 	}
-	return fmt.Sprintf("%d/%d held", held, runs)
+	return strings.Join(parts, ", ")
 }
 
-// shortExpectation is "advance 173ms ✓" for "expect advance within 500ms
-// [robust]" measured at 173 ms and held.
-func shortExpectation(text string, measured *float64, held bool) string {
-	what := text
-	if f := strings.Fields(text); len(f) >= 2 && f[0] == "expect" {
-		what = f[1]
+// Marks of expectations in the tables: a requirement met or missed, a
+// known line's deviation seen (it measured as the line says) or not.
+const (
+	markMet      = "✓"
+	markMissed   = "✗"
+	markSeen     = "≈"
+	markNotSeen  = "≠"
+	caughtUpText = "caught up"
+)
+
+// shortWhat is an expectation's kind in a few words: "advance" for "expect
+// advance within 500ms", "known stall" for a known line, "caught up" for
+// the implicit line 0.
+func shortWhat(line int, text string, known bool) string {
+	if line == 0 {
+		return caughtUpText
 	}
-	mark := "✓"
-	if !held {
-		mark = "✗"
+	f := strings.Fields(text)
+	switch {
+	case len(f) >= 2 && f[0] == "expect":
+		return f[1]
+	case len(f) >= 2 && f[0] == "known":
+		return "known " + f[1]
+	case known:
+		return "known " + text
 	}
-	return what + " " + FormatMs(measured) + " " + mark
+	return text
+}
+
+// expectationMark is ✓/✗ for a requirement, ≈/≠ for a known line.
+func expectationMark(known, held bool) string {
+	switch {
+	case known && held:
+		return markSeen
+	case known:
+		return markNotSeen
+	case held:
+		return markMet
+	}
+	return markMissed
+}
+
+// shortExpectation is "advance 173ms ✓" for "expect advance within 500ms"
+// measured at 173 ms and met, "known stall 1.51s ≈" for a known line whose
+// deviation showed.
+func shortExpectation(e ExpectationAggregate) string {
+	return shortWhat(e.Line, e.Text, e.Known) + " " + FormatMs(e.Measured.P50) + " " + expectationMark(e.Known, e.Held == e.Runs)
 }
 
 // compactExpectations lists a single run's expectations with their measured
-// figures; for repeats, the held count.
+// figures in script order, the implicit end-of-run requirement last; for
+// repeats, the counts.
 func compactExpectations(a Aggregate) string {
 	if a.Runs != 1 {
 		return a.heldCount()
 	}
-	var parts []string
+	var parts, last []string
 	for _, e := range a.Expectations {
-		parts = append(parts, shortExpectation(e.Text, e.Measured.P50, e.Held == e.Runs))
+		if e.Line == 0 {
+			last = append(last, shortExpectation(e))
+		} else {
+			parts = append(parts, shortExpectation(e))
+		}
 	}
+	parts = append(parts, last...)
 	if len(parts) == 0 {
 		return "-"
 	}
@@ -109,11 +146,13 @@ func statsCell(s Stats) string {
 	return FormatMs(s.P50) + " / " + FormatMs(s.P99) + " / " + FormatMs(s.Max)
 }
 
-// TableLegend explains the summary table's figures; print it above the
-// table.
-const TableLegend = `recovery: first fault step → advancer caught up for good (end of its last stall, else its first
-advance of a value written after the fault); resumed: last fault or heal step → first advance of a
-value written after it; watchdog stall: longest span the advancer was behind the quorum.`
+// TableLegend explains the summary table's verdicts and figures; print it
+// above the table.
+const TableLegend = VerdictLegend + `
+expectations: ✓ requirement met, ✗ missed; known lines (a preset's known deviation): ≈ it showed as
+known, ≠ it did not. recovery: first fault step → advancer caught up for good (end of its last stall,
+else its first advance of a value written after the fault); resumed: last fault or heal step → first
+advance of a value written after it; watchdog stall: longest span the advancer was behind the quorum.`
 
 // WriteSummaryTable prints one row per group: the verdict table. With
 // repeats, figures are p50 / p99 / max.
@@ -160,7 +199,11 @@ func WriteExpectationStats(w io.Writer, a Aggregate) {
 	tw := newTable(w)
 	row(tw, "  line", "expectation", "held", "p50", "p99", "max")
 	for _, e := range a.Expectations {
-		row(tw, fmt.Sprintf("  %d", e.Line), e.Text, fmt.Sprintf("%d/%d", e.Held, e.Runs),
+		held := fmt.Sprintf("%d/%d", e.Held, e.Runs)
+		if e.Known {
+			held += " " + markSeen
+		}
+		row(tw, fmt.Sprintf("  %d", e.Line), e.Text, held,
 			FormatMs(e.Measured.P50), FormatMs(e.Measured.P99), FormatMs(e.Measured.Max))
 	}
 	row(tw, "  -", "recovery (first fault → caught up for good)", "-",
@@ -168,9 +211,11 @@ func WriteExpectationStats(w io.Writer, a Aggregate) {
 	tw.Flush()
 }
 
-// SweepNote says what the sweep table's counts are and what the record
+// SweepNote says what the sweep tables' counts are and what the record
 // cannot count.
-const SweepNote = `recovery: first fault step → advancer caught up for good; resumed: last fault or heal step →
+const SweepNote = `requirements met: scenarios whose runs all passed (met every requirement the script states) of the
+scenarios run with the setting; passed: runs that met every requirement.
+recovery: first fault step → advancer caught up for good; resumed: last fault or heal step →
 first advance of a value written after it (the reconnect that backoff decides). Knob values are in
 production units and divided by the scale like the preset's own.
 stalled: runs where the watchdog saw the advancer behind the quorum revision for more than 2 election timeouts.
@@ -178,20 +223,142 @@ advancer errors: failed waits and watch restarts the advancer reported (per run:
 Reconnect attempts and requests sent are not in the record (the harness does not log
 connection attempts or RPCs), so they are not counted here.`
 
-// WriteSweepTable prints one row per (scenario, setting) of a sweep.
-func WriteSweepTable(w io.Writer, rep *Report) {
+// settingSummary is one sweep setting over every scenario it ran.
+type settingSummary struct {
+	Knobs map[string]string
+	// Met counts the scenarios whose runs all passed, of Scenarios (those
+	// with a run that was not skipped); Skipped counts scenarios with every
+	// run skipped.
+	Met, Scenarios, Skipped int
+	Runs                    int
+	// Recovery and Resumed are over the setting's runs of every scenario.
+	Recovery, Resumed Stats
+}
+
+// MetCell is "14/16" (scenarios whose runs all passed / scenarios run).
+func (s settingSummary) MetCell() string {
+	if s.Scenarios == 0 {
+		return "skipped"
+	}
+	c := fmt.Sprintf("%d/%d", s.Met, s.Scenarios)
+	if s.Skipped > 0 {
+		c += fmt.Sprintf(" (%d skipped)", s.Skipped)
+	}
+	return c
+}
+
+// summarizeSettings sums up a sweep per knob setting, in the order the
+// settings first appear.
+func summarizeSettings(runs []Run, aggs []Aggregate) []settingSummary {
+	var order []string
+	byKey := map[string]*settingSummary{}
+	get := func(knobs map[string]string) *settingSummary {
+		k := KnobsString(knobs)
+		s, ok := byKey[k]
+		if !ok {
+			s = &settingSummary{Knobs: knobs}
+			byKey[k] = s
+			order = append(order, k)
+		}
+		return s
+	}
+	for _, a := range aggs {
+		s := get(a.Knobs)
+		switch {
+		case a.Runs == a.Skipped:
+			s.Skipped++
+		case a.AllPassed():
+			s.Met++
+			s.Scenarios++
+		default:
+			s.Scenarios++
+		}
+	}
+	recovery, resumed := map[string][]float64{}, map[string][]float64{}
+	for _, r := range runs {
+		k := KnobsString(r.Knobs)
+		get(r.Knobs).Runs++
+		if r.Result() == VerdictSkipped {
+			continue
+		}
+		recovery[k] = append(recovery[k], orInf(r.RecoveryMs))
+		resumed[k] = append(resumed[k], orInf(r.ResumedMs))
+	}
+	out := make([]settingSummary, 0, len(order))
+	for _, k := range order {
+		s := byKey[k]
+		s.Recovery, s.Resumed = NewStats(recovery[k]), NewStats(resumed[k])
+		out = append(out, *s)
+	}
+	return out
+}
+
+func sweepKnobs(rep *Report) []string {
 	var knobs []string
 	if rep.Sweep != nil {
 		for _, v := range rep.Sweep.Vary {
 			knobs = append(knobs, v.Knob)
 		}
 	}
+	return knobs
+}
+
+// passedCell is "3/3" runs passed, with the runs that came to other
+// verdicts than pass and FAIL named.
+func (a Aggregate) passedCell() string {
+	ran := a.Runs - a.Skipped
+	c := fmt.Sprintf("%d/%d", a.Passed, ran)
+	var other []string
+	for _, x := range []struct {
+		n    int
+		what string
+	}{{a.KnownBug, "known bug"}, {a.NotReproduced, "NOT REPRODUCED"}, {a.Invalid, "invalid"}} {
+		if x.n > 0 {
+			other = append(other, fmt.Sprintf("%d %s", x.n, x.what))
+		}
+	}
+	if len(other) > 0 {
+		c += " (" + strings.Join(other, ", ") + ")"
+	}
+	return c
+}
+
+// WriteSweepTable prints the sweep: first one row per setting (the
+// requirements it met over every scenario, and its recovery), then one row
+// per (scenario, setting).
+func WriteSweepTable(w io.Writer, rep *Report) {
+	knobs := sweepKnobs(rep)
+	aggs := rep.Aggregates
+	if aggs == nil {
+		aggs = Summarize(rep.Runs)
+	}
 	tw := newTable(w)
-	head := []string{"scenario"}
+	head := append(append([]string(nil), knobs...), "requirements met", "runs", "recovery p50", "p99", "resumed p50", "p99", "never resumed")
+	row(tw, head...)
+	for _, s := range summarizeSettings(rep.Runs, aggs) {
+		var cells []string
+		for _, k := range knobs {
+			cells = append(cells, orDash(s.Knobs[k]))
+		}
+		cells = append(cells, s.MetCell(), fmt.Sprint(s.Runs),
+			FormatMs(s.Recovery.P50), FormatMs(s.Recovery.P99),
+			FormatMs(s.Resumed.P50), FormatMs(s.Resumed.P99), fmt.Sprint(s.Resumed.Never))
+		if s.Scenarios == 0 {
+			for i := len(knobs) + 2; i < len(cells); i++ {
+				cells[i] = "-"
+			}
+		}
+		row(tw, cells...)
+	}
+	tw.Flush()
+	fmt.Fprintln(w)
+
+	tw = newTable(w)
+	head = []string{"scenario"}
 	head = append(head, knobs...)
 	head = append(head, "runs", "passed", "recovery p50", "p99", "resumed p50", "p99", "max", "never resumed", "stalled", "advancer errors")
 	row(tw, head...)
-	for _, a := range rep.Aggregates {
+	for _, a := range aggs {
 		cells := []string{a.Scenario}
 		for _, k := range knobs {
 			cells = append(cells, orDash(a.Knobs[k]))
@@ -202,11 +369,7 @@ func WriteSweepTable(w io.Writer, rep *Report) {
 			row(tw, cells...)
 			continue
 		}
-		passed := fmt.Sprintf("%d/%d", a.Passed, ran)
-		if a.Invalid > 0 {
-			passed += fmt.Sprintf(" (%d invalid)", a.Invalid)
-		}
-		cells = append(cells, fmt.Sprint(a.Runs), passed,
+		cells = append(cells, fmt.Sprint(a.Runs), a.passedCell(),
 			FormatMs(a.Recovery.P50), FormatMs(a.Recovery.P99),
 			FormatMs(a.Resumed.P50), FormatMs(a.Resumed.P99), FormatMs(a.Resumed.Max),
 			fmt.Sprint(a.Resumed.Never), fmt.Sprintf("%d/%d", a.StalledRuns, ran),

@@ -34,8 +34,14 @@ func TestSummaryTableShowsMeasuredFigures(t *testing.T) {
 	lines := strings.Split(strings.TrimSpace(out), "\n")
 	require.Len(t, lines, 4)
 	assert.Regexp(t, `^scenario\s+advancer\s+result\s+recovery\s+resumed\s+watchdog stall\s+expectations \(measured\)$`, lines[0])
-	assert.Regexp(t, `^leader-disk-stall\s+legacy\s+pass\s+\S+\s+\S+\s+\S+\s+leader-change \S+ ✓, stall \S+ ✓, advance \S+ ✓$`, lines[1])
+	// A reproduced known bug is never a bare pass: the verdict names it,
+	// and the known line is marked apart from the requirements.
+	assert.Regexp(t, `^leader-disk-stall\s+legacy\s+known bug reproduced \(pingcap/tidb#69048\)\s+\S+\s+\S+\s+\S+\s+`+
+		`leader-change \S+ ✓, advance \S+ ✗, no-stall \S+ ✗, known stall \S+ ≈, advance \S+ ✓, caught up \S+ ✓$`, lines[1])
+	assert.Regexp(t, `^leader-disk-stall\s+pr69047\s+known bug reproduced \(pingcap/tidb#69048\)\s+`, lines[2])
 	assert.Regexp(t, `^leader-disk-stall\s+robust\s+pass\s+\S+\s+\S+\s+none\s+`, lines[3])
+	assert.NotContains(t, lines[3], "known", "robust has no known line")
+	assert.Contains(t, TableLegend, "pass = met every requirement")
 }
 
 func TestSummaryTableWithRepeatsShowsPercentiles(t *testing.T) {
@@ -46,16 +52,44 @@ func TestSummaryTableWithRepeatsShowsPercentiles(t *testing.T) {
 	assert.Contains(t, out, "backoff-max=12s")
 	assert.Contains(t, out, "920ms / never / never", "the third setting's slowest run never recovered")
 	assert.Contains(t, out, "3/3 runs, max")
+	assert.Contains(t, out, "3/3 FAIL")
+	assert.Contains(t, out, "9/15 requirements met", "five requirements a run, two missed")
+}
+
+func TestExpectationStatsMarkKnownLines(t *testing.T) {
+	rep := loadSample(t)
+	var runs []Run
+	for i := 0; i < 3; i++ {
+		r := rep.Runs[0]
+		r.Repeat = i + 1
+		runs = append(runs, r)
+	}
+	a := Summarize(runs)[0]
+	assert.Equal(t, "3/3 known bug (pingcap/tidb#69048)", a.Verdict())
+	assert.Equal(t, "9/15 requirements met, 3/3 known seen", compactExpectations(a))
+	var buf bytes.Buffer
+	WriteExpectationStats(&buf, a)
+	out := buf.String()
+	assert.Contains(t, out, "leader-disk-stall / legacy: 3/3 known bug (pingcap/tidb#69048) over 3 runs")
+	assert.Regexp(t, `(?m)^  20\s+known stall for 1s bug="pingcap/tidb#69048" \[legacy,pr69047\]\s+3/3 ≈\s`, out)
+	assert.Regexp(t, `(?m)^  18\s+expect advance within 500ms\s+0/3\s`, out)
 }
 
 func TestSweepTableHasARowPerSetting(t *testing.T) {
 	var buf bytes.Buffer
 	WriteSweepTable(&buf, sampleSweep(t))
-	lines := strings.Split(strings.TrimSpace(buf.String()), "\n")
+	blocks := strings.Split(strings.TrimSpace(buf.String()), "\n\n")
+	require.Len(t, blocks, 2, "settings, then scenarios by setting")
+	settings := strings.Split(blocks[0], "\n")
+	require.Len(t, settings, 4)
+	assert.Regexp(t, `^backoff-max\s+requirements met\s+runs\s+recovery p50\s+p99\s+resumed p50`, settings[0])
+	assert.Regexp(t, `^1s\s+0/1\s+3\s+120ms\s+130ms\s`, settings[1], "the legacy sample misses requirements with every setting")
+	lines := strings.Split(blocks[1], "\n")
 	require.Len(t, lines, 4)
 	assert.Regexp(t, `^scenario\s+backoff-max\s+runs\s+passed\s+recovery p50\s+p99\s+resumed p50`, lines[0])
-	assert.Regexp(t, `^leader-disk-stall\s+1s\s+3\s+3/3\s+120ms\s+130ms\s`, lines[1])
-	assert.Regexp(t, `^leader-disk-stall\s+12s\s+3\s+3/3\s+920ms\s+never\s`, lines[3])
+	assert.Regexp(t, `^leader-disk-stall\s+1s\s+3\s+0/3\s+120ms\s+130ms\s`, lines[1])
+	assert.Regexp(t, `^leader-disk-stall\s+12s\s+3\s+0/3\s+920ms\s+never\s`, lines[3])
+	assert.Contains(t, SweepNote, "requirements met: scenarios whose runs all passed")
 }
 
 func TestFormatMs(t *testing.T) {

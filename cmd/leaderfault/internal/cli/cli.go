@@ -12,8 +12,8 @@ import (
 
 // Exit codes.
 const (
-	ExitOK          = 0   // every expectation held (doctor: everything can run)
-	ExitFailed      = 1   // an expectation failed, a run was invalid or errored
+	ExitOK          = 0   // nothing unexpected: runs passed or reproduced known bugs (doctor: everything can run)
+	ExitFailed      = 1   // a run FAIL, INVALID or NOT REPRODUCED (see exitCode), or an error
 	ExitUsage       = 2   // bad command line, unknown scenario, script errors
 	ExitInterrupted = 130 // stopped by a signal; what ran is still reported
 )
@@ -95,7 +95,9 @@ func usage(w io.Writer) {
 	}
 	fmt.Fprintln(w)
 	fmt.Fprintln(w, `"leaderfault help <command>" shows its flags.`)
-	fmt.Fprintln(w, "exit codes: 0 every expectation held; 1 an expectation failed or a run was invalid;")
+	fmt.Fprintln(w, "exit codes: 0 every run passed (met every requirement) or reproduced a known bug;")
+	fmt.Fprintln(w, "            1 a run FAILed, was INVALID, or did NOT REPRODUCE a known bug that shows in")
+	fmt.Fprintln(w, "              every run (one stated with rate=N% may be missing now and then);")
 	fmt.Fprintln(w, "            2 bad usage or script errors; 130 interrupted")
 }
 

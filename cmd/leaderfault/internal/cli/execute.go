@@ -76,16 +76,58 @@ func logTo(p *progress, w io.Writer) func(string, ...any) {
 	}
 }
 
-// exitCode is 0 when every run that ran passed, 1 otherwise; 130 when
-// interrupted. Skipped runs count neither way.
+// exitCode is 1 when a run needs a person: it failed (missed a requirement,
+// not in a known way), was INVALID, or did not reproduce a known bug that
+// shows in every run; 0 otherwise — a reproduced known bug is the expected
+// outcome of a reproduction, and a known bug that shows only in some runs
+// is expected to be missing now and then. 130 when interrupted. Skipped
+// runs count neither way.
 func exitCode(runs []report.Run, interrupted bool) int {
 	if interrupted {
 		return ExitInterrupted
 	}
 	for _, r := range runs {
-		if r.Skipped == "" && !r.Passed {
+		if unexpected(r) {
 			return ExitFailed
 		}
 	}
 	return ExitOK
+}
+
+// unexpected reports whether a run's verdict makes the command exit 1.
+func unexpected(r report.Run) bool {
+	switch r.Result() {
+	case report.VerdictPass, report.VerdictKnownBug, report.VerdictSkipped:
+		return false
+	case report.VerdictNotReproduced:
+		return !r.Sometimes
+	}
+	return true
+}
+
+// printTally ends a run's output with its runs by verdict (known bugs
+// reproduced included) and what the exit code will be.
+func printTally(w io.Writer, runs []report.Run) {
+	if len(runs) == 0 {
+		return
+	}
+	t := report.TallyRuns(runs)
+	line := t.String()
+	var bad int
+	for _, r := range runs {
+		if unexpected(r) {
+			bad++
+		}
+	}
+	switch {
+	case bad > 0:
+		line += fmt.Sprintf(". Exit 1: %d run(s) FAIL, INVALID or NOT REPRODUCED.", bad)
+	case t.KnownBug > 0 || t.NotReproduced > 0:
+		line += ". Exit 0: a reproduced known bug is the expected outcome"
+		if t.NotReproduced > 0 {
+			line += ", and known bugs that show only in some runs may not reproduce"
+		}
+		line += "."
+	}
+	fmt.Fprintln(w, line)
 }

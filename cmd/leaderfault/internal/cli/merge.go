@@ -13,7 +13,10 @@ const mergeSynopsis = `a.json b.json... [--json out.json] [--html out.html]
 Combines JSON reports — typically the shards of one "run --shard i/n" or
 "sweep --shard i/n" — into one report ordered as the unsharded command would
 have run, and prints its summary table. Refuses reports of different sweeps
-and runs that appear twice. Exit code 1 when a merged run did not pass (for\na sweep: was invalid or broke, as sweep itself).`
+and runs that appear twice. Exit code as "run": 1 when a merged run is FAIL,
+INVALID or NOT REPRODUCED (of a known bug that shows in every run), 0 when
+runs passed or reproduced known bugs; for a sweep as "sweep": 1 when a run was
+invalid or broke.`
 
 func runMerge(_ context.Context, io IO, args []string) int {
 	fs := newFlags(io, "merge", mergeSynopsis)
@@ -55,6 +58,8 @@ func runMerge(_ context.Context, io IO, args []string) int {
 		printSweepReport(io.Stdout, merged, "none")
 	} else if len(merged.Runs) > 0 {
 		report.WriteSummaryTable(io.Stdout, merged.Aggregates)
+		fmt.Fprintln(io.Stdout)
+		printTally(io.Stdout, merged.Runs)
 	} else {
 		fmt.Fprintln(io.Stdout, "no runs")
 	}

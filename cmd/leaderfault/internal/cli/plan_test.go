@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"bytes"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -81,6 +82,41 @@ func TestExitCode(t *testing.T) {
 	assert.Equal(t, ExitOK, sweepExitCode([]report.Run{pass, fail}), "a sweep's failed expectations are findings")
 	assert.Equal(t, ExitFailed, sweepExitCode([]report.Run{pass, invalid}))
 	assert.Equal(t, ExitFailed, sweepExitCode([]report.Run{{Valid: true, Failures: []string{"step failed"}}}))
+}
+
+// TestExitCodeOfKnownBugs: a reproduced known bug is what a reproduction
+// expects (exit 0); a known bug not reproduced needs a person (exit 1)
+// unless its known lines show only in some runs.
+func TestExitCodeOfKnownBugs(t *testing.T) {
+	v := func(verdict string, sometimes bool) report.Run {
+		return report.Run{Verdict: verdict, Valid: true, Passed: verdict == report.VerdictPass, Sometimes: sometimes,
+			Bugs: []string{"pingcap/tidb#69048"}}
+	}
+	pass, knownBug := v(report.VerdictPass, false), v(report.VerdictKnownBug, false)
+	assert.Equal(t, ExitOK, exitCode([]report.Run{knownBug, knownBug, pass}, false), "make repro: legacy and pr69047 reproduce, robust passes")
+	assert.Equal(t, ExitOK, exitCode([]report.Run{v(report.VerdictNotReproduced, true)}, false), "expected now and then")
+	assert.Equal(t, ExitFailed, exitCode([]report.Run{knownBug, v(report.VerdictNotReproduced, false)}, false))
+	assert.Equal(t, ExitFailed, exitCode([]report.Run{knownBug, v(report.VerdictFail, false)}, false))
+	assert.Equal(t, ExitFailed, exitCode([]report.Run{knownBug, {Verdict: report.VerdictInvalid}}, false))
+	assert.Equal(t, ExitFailed, exitCode([]report.Run{{Verdict: "judged by a newer leaderfault", Valid: true}}, false), "an unknown verdict is not a pass")
+}
+
+func TestTallyLine(t *testing.T) {
+	v := func(verdict string, sometimes bool) report.Run {
+		return report.Run{Verdict: verdict, Valid: true, Passed: verdict == report.VerdictPass, Sometimes: sometimes,
+			Bugs: []string{"pingcap/tidb#69048"}}
+	}
+	var buf bytes.Buffer
+	printTally(&buf, []report.Run{v(report.VerdictKnownBug, false), v(report.VerdictKnownBug, false), v(report.VerdictPass, false)})
+	assert.Equal(t, "3 runs: 1 pass, 2 known bugs reproduced (pingcap/tidb#69048). Exit 0: a reproduced known bug is the expected outcome.\n", buf.String())
+
+	buf.Reset()
+	printTally(&buf, []report.Run{v(report.VerdictNotReproduced, false), v(report.VerdictNotReproduced, true)})
+	assert.Equal(t, "2 runs: 2 known bugs NOT REPRODUCED (pingcap/tidb#69048) — 1 expected now and then. Exit 1: 1 run(s) FAIL, INVALID or NOT REPRODUCED.\n", buf.String())
+
+	buf.Reset()
+	printTally(&buf, []report.Run{v(report.VerdictPass, false)})
+	assert.Equal(t, "1 run: 1 pass\n", buf.String())
 }
 
 func TestAllIsTheCatalog(t *testing.T) {

@@ -36,7 +36,7 @@ func (c *commonFlags) register(fs *flag.FlagSet, defaultPresets, defaultTimeline
 	fs.BoolVar(&c.quiet, "quiet", false, "no progress on stderr")
 	fs.BoolVar(&c.steps, "steps", false, "print each script step on stderr as it starts, one line each (for logs, where there is no live line)")
 	fs.BoolVar(&c.verbose, "v", false, "print etcd's warnings of failed runs on stderr")
-	fs.StringVar(&c.timeline, "timeline", defaultTimeline, "timelines to print: auto (every run; with --repeat only runs that did not pass), condensed (every run, routine writes and advances folded), full, none")
+	fs.StringVar(&c.timeline, "timeline", defaultTimeline, "timelines to print: auto (every run; with --repeat only runs that FAIL, are INVALID or NOT REPRODUCED), condensed (every run, routine writes and advances folded), full, none")
 }
 
 // validate checks the shared flags and returns the presets and the shard.
@@ -73,8 +73,15 @@ const runSynopsis = `<scenario name or file>... [flags]
 
 Runs each scenario against each advancer preset, one run at a time, and prints
 each run's timeline, its expectations with the measured figures, and a summary
-table (p50 / p99 / max with --repeat). Scenarios are built-in names (see
-"leaderfault list"; "all" is the whole catalog) or scenario files.`
+table (p50 / p99 / max with --repeat), then the runs by verdict. Scenarios are
+built-in names (see "leaderfault list"; "all" is the whole catalog) or
+scenario files.
+
+Verdicts: pass (met every requirement), FAIL (missed a requirement, not in a
+known way), known bug reproduced (a preset missed requirements exactly as its
+known lines say), NOT REPRODUCED (a preset met requirements it is known to
+miss), INVALID, skipped. Exit code 1 for FAIL, INVALID, or NOT REPRODUCED of a
+known bug that shows in every run; a reproduced known bug exits 0.`
 
 func runRun(ctx context.Context, io IO, args []string) int {
 	fs := newFlags(io, "run", runSynopsis)
@@ -98,7 +105,8 @@ func runRun(ctx context.Context, io IO, args []string) int {
 	jobs := sh.take(planRuns(scs, nil, presets, c.repeat))
 	res := execute(ctx, io, jobs, c.runOptions())
 	rep := newReport("run", args, sh, res.runs)
-	// Reports first, so that the summary table is the last thing printed.
+	// Reports first, so that the summary table and the tally of verdicts
+	// are the last things printed.
 	werr := writeOutputs(io, rep, c.json, c.html, c.quiet)
 	printRunReport(io.Stdout, rep, c.timeline, c.repeat)
 	if werr != nil {
@@ -117,7 +125,7 @@ func printRunReport(w io.Writer, rep *report.Report, timeline string, repeat int
 		mode := timeline
 		if mode == "auto" {
 			mode = "condensed"
-			if repeat > 1 && (r.Passed || r.Skipped != "") {
+			if repeat > 1 && !unexpected(r) {
 				mode = "none"
 			}
 		}
@@ -146,6 +154,8 @@ func printRunReport(w io.Writer, rep *report.Report, timeline string, repeat int
 	fmt.Fprintln(w, report.TableLegend)
 	fmt.Fprintln(w)
 	report.WriteSummaryTable(w, rep.Aggregates)
+	fmt.Fprintln(w)
+	printTally(w, rep.Runs)
 }
 
 // commandLine is how the report records the command.

@@ -30,13 +30,15 @@ func TestRunPassesAndWritesReports(t *testing.T) {
 		IO{Stdout: &out, Stderr: &errOut, Live: true, Width: 80})
 	require.Equal(t, ExitOK, code, "stdout:\n%s\nstderr:\n%s", out.String(), errOut.String())
 
-	// Timeline, then the run's expectations, and last the summary table.
+	// Timeline, then the run's expectations, the summary table, and last
+	// the runs by verdict.
 	stdout := out.String()
 	assert.Contains(t, stdout, "=== leader-transfer / robust — ")
 	assert.Contains(t, stdout, "    t(ms)  member    event")
 	assert.Contains(t, stdout, "leader-move")
-	assert.Regexp(t, `(?m)^  held   line \d+: expect `, stdout)
-	assert.Regexp(t, `^leader-transfer\s+robust\s+pass\s+`, lastLine(stdout), "output ends with the summary table")
+	assert.Regexp(t, `(?m)^  held    line \d+: expect `, stdout)
+	assert.Regexp(t, `(?m)^leader-transfer\s+robust\s+pass\s+`, stdout, "the summary table")
+	assert.Equal(t, "1 run: 1 pass", lastLine(stdout), "output ends with the tally")
 
 	// Live progress: redrawn in place, then replaced by the outcome.
 	stderr := errOut.String()
@@ -74,10 +76,59 @@ expect stall for 300ms
 	r := invoke(t, "run", path, "--advancer", "robust", "--quiet", "--seed", "5")
 	assert.Equal(t, ExitFailed, r.code, "stdout:\n%s\nstderr:\n%s", r.stdout, r.stderr)
 	assert.Empty(t, r.stderr, "--quiet: no progress")
-	assert.Regexp(t, `(?m)^  FAILED line 5: expect stall for 300ms`, r.stdout)
-	assert.Regexp(t, `^impossible\s+robust\s+FAIL\s+`, lastLine(r.stdout))
+	assert.Regexp(t, `(?m)^  MISSED  line 5: expect stall for 300ms`, r.stdout)
+	assert.Regexp(t, `(?m)^impossible\s+robust\s+FAIL\s+`, r.stdout)
+	assert.Equal(t, "1 run: 1 FAIL. Exit 1: 1 run(s) FAIL, INVALID or NOT REPRODUCED.", lastLine(r.stdout))
 	assert.Contains(t, r.stdout, "(seed 5, scale 10")
 	assert.NotContains(t, r.stdout, "\033[", "no terminal control sequences off a terminal")
+}
+
+// knownScenario writes a scenario whose requirement robust cannot meet on a
+// healthy cluster (a stall), with a known line for robust (it advances
+// instead): robust reproduces the "known bug".
+func knownScenario(t *testing.T, known string) string {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), "known.scn")
+	require.NoError(t, os.WriteFile(path, []byte(`scenario known "a known deviation on a healthy cluster"
+cluster members=3
+writer every=20ms
+advancer watch-on=leader
+`+known+`
+`), 0o644))
+	return path
+}
+
+// TestKnownBugReproducedExits0: a preset that misses a requirement exactly
+// as its known line says reproduced a known bug — exit 0, and the output
+// says so, never as a pass.
+func TestKnownBugReproducedExits0(t *testing.T) {
+	path := knownScenario(t, `expect stall for 300ms
+known advance within 1s bug="example/repo#1" [robust]`)
+	r := invoke(t, "run", path, "--advancer", "robust", "--quiet", "--seed", "5")
+	assert.Equal(t, ExitOK, r.code, "stdout:\n%s\nstderr:\n%s", r.stdout, r.stderr)
+	assert.Contains(t, r.stdout, "known / robust: known bug reproduced (example/repo#1) (seed 5")
+	assert.Regexp(t, `(?m)^  MISSED  line 5: expect stall for 300ms`, r.stdout)
+	assert.Regexp(t, `(?m)^  known ≈ line 6: known advance within 1s bug="example/repo#1" \[robust\]`, r.stdout)
+	assert.Regexp(t, `(?m)^known\s+robust\s+known bug reproduced \(example/repo#1\)\s+`, r.stdout)
+	assert.Equal(t, "1 run: 1 known bug reproduced (example/repo#1). Exit 0: a reproduced known bug is the expected outcome.", lastLine(r.stdout))
+}
+
+// TestKnownBugNotReproducedExits1: a preset that meets the requirement it
+// is known to miss did not reproduce its bug — exit 1; with a rate below
+// 100% that is expected now and then — exit 0.
+func TestKnownBugNotReproducedExits1(t *testing.T) {
+	path := knownScenario(t, `expect advance within 1s
+known stall for 300ms bug="example/repo#2" [robust]`)
+	r := invoke(t, "run", path, "--advancer", "robust", "--quiet", "--seed", "5")
+	assert.Equal(t, ExitFailed, r.code, "stdout:\n%s\nstderr:\n%s", r.stdout, r.stderr)
+	assert.Regexp(t, `(?m)^known\s+robust\s+NOT REPRODUCED \(example/repo#2\)\s+`, r.stdout)
+	assert.Contains(t, r.stdout, "  verdict: known bug not reproduced: example/repo#2: met every requirement")
+
+	path = knownScenario(t, `expect advance within 1s
+known stall for 300ms bug="example/repo#2" rate=30% [robust]`)
+	r = invoke(t, "run", path, "--advancer", "robust", "--quiet", "--seed", "5")
+	assert.Equal(t, ExitOK, r.code, "stdout:\n%s\nstderr:\n%s", r.stdout, r.stderr)
+	assert.Regexp(t, `(?m)^known\s+robust\s+NOT REPRODUCED \(example/repo#2\) — expected now and then\s+`, r.stdout)
 }
 
 // TestShardsMergeIntoTheWholeRun: two shards of "run --advancer all" cover

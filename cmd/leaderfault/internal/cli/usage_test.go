@@ -80,13 +80,15 @@ func TestHelp(t *testing.T) {
 	for _, c := range commandNames() {
 		assert.Contains(t, r.stdout, "  "+c+" ")
 	}
-	assert.Contains(t, r.stdout, "exit codes: 0")
+	assert.Contains(t, r.stdout, "exit codes: 0 every run passed (met every requirement) or reproduced a known bug;")
+	assert.Contains(t, r.stdout, "NOT REPRODUCE a known bug")
 
 	for _, args := range [][]string{{"run", "-h"}, {"help", "run"}, {"run", "--help"}} {
 		r := invoke(t, args...)
 		assert.Equal(t, ExitOK, r.code, "%v", args)
 		assert.Contains(t, r.stderr, "usage: leaderfault run <scenario name or file>...")
 		assert.Contains(t, r.stderr, "-shard i/n")
+		assert.Contains(t, r.stderr, "a reproduced known bug exits 0")
 	}
 	r = invoke(t, "sweep", "-h")
 	assert.Contains(t, r.stderr, "-vary knob=v1,v2,...")

@@ -1,0 +1,214 @@
+package report
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/leaderfault/leaderfault/check"
+)
+
+// Verdicts as Run.Verdict spells them (package check).
+const (
+	VerdictPass          = string(check.Pass)
+	VerdictKnownBug      = string(check.KnownBug)
+	VerdictNotReproduced = string(check.NotReproduced)
+	VerdictFail          = string(check.Fail)
+	VerdictInvalid       = string(check.Invalid)
+	VerdictSkipped       = string(check.Skipped)
+)
+
+// Result is the run's verdict. A run without one (made by hand, or by a
+// writer that left it out) gets it from Skipped, Valid and Passed; a verdict
+// this package does not know counts as FAIL.
+func (r Run) Result() string {
+	switch r.Verdict {
+	case VerdictPass, VerdictKnownBug, VerdictNotReproduced, VerdictFail, VerdictInvalid, VerdictSkipped:
+		return r.Verdict
+	case "":
+		switch {
+		case r.Skipped != "":
+			return VerdictSkipped
+		case !r.Valid:
+			return VerdictInvalid
+		case r.Passed:
+			return VerdictPass
+		}
+	}
+	return VerdictFail
+}
+
+// VerdictLabel is the run's verdict for people: "pass", "FAIL", "known bug
+// reproduced (pingcap/tidb#69048)", "NOT REPRODUCED (pingcap/tidb#69048)"
+// (with " — expected now and then" when Sometimes), "INVALID" or "skipped".
+func (r Run) VerdictLabel() string {
+	return TallyRuns([]Run{r}).label()
+}
+
+// Tally counts runs by verdict.
+type Tally struct {
+	Runs     int
+	Pass     int
+	KnownBug int
+	// NotReproduced counts not-reproduced runs, Sometimes those of them
+	// expected now and then (Run.Sometimes).
+	NotReproduced int
+	Sometimes     int
+	Fail          int
+	Invalid       int
+	Skipped       int
+	// ReproducedBugs are the bugs of the known-bug runs, NotReproducedBugs
+	// those of the not-reproduced runs, each in first-seen order.
+	ReproducedBugs    []string
+	NotReproducedBugs []string
+}
+
+// TallyRuns counts runs by verdict (Run.Result).
+func TallyRuns(runs []Run) Tally {
+	var t Tally
+	for _, r := range runs {
+		t.add(r)
+	}
+	return t
+}
+
+func (t *Tally) add(r Run) {
+	t.Runs++
+	switch r.Result() {
+	case VerdictPass:
+		t.Pass++
+	case VerdictKnownBug:
+		t.KnownBug++
+		t.ReproducedBugs = union(t.ReproducedBugs, r.Bugs)
+	case VerdictNotReproduced:
+		t.NotReproduced++
+		if r.Sometimes {
+			t.Sometimes++
+		}
+		t.NotReproducedBugs = union(t.NotReproducedBugs, r.Bugs)
+	case VerdictInvalid:
+		t.Invalid++
+	case VerdictSkipped:
+		t.Skipped++
+	default:
+		t.Fail++
+	}
+}
+
+// Bugs is the union of ReproducedBugs and NotReproducedBugs.
+func (t Tally) Bugs() []string {
+	return union(slices.Clone(t.ReproducedBugs), t.NotReproducedBugs)
+}
+
+func union(to, from []string) []string {
+	for _, s := range from {
+		if !slices.Contains(to, s) {
+			to = append(to, s)
+		}
+	}
+	return to
+}
+
+func bugsSuffix(bugs []string) string {
+	if len(bugs) == 0 {
+		return ""
+	}
+	return " (" + strings.Join(bugs, ", ") + ")"
+}
+
+// sometimesSuffix says how many not-reproduced runs were expected now and
+// then: all (" — expected now and then") or some.
+func (t Tally) sometimesSuffix() string {
+	switch {
+	case t.Sometimes == 0:
+		return ""
+	case t.Sometimes == t.NotReproduced:
+		return " — expected now and then"
+	}
+	return fmt.Sprintf(" — %d expected now and then", t.Sometimes)
+}
+
+// label is the verdict of one run, or of a group of runs: "10/10 known bug
+// (pingcap/tidb#69048)" when every run that ran came to the same verdict,
+// else "7 pass, 3 FAIL".
+func (t Tally) label() string {
+	ran := t.Runs - t.Skipped
+	if ran == 0 {
+		return "skipped"
+	}
+	if t.Runs == 1 {
+		switch {
+		case t.Pass == 1:
+			return "pass"
+		case t.KnownBug == 1:
+			return "known bug reproduced" + bugsSuffix(t.ReproducedBugs)
+		case t.NotReproduced == 1:
+			return "NOT REPRODUCED" + bugsSuffix(t.NotReproducedBugs) + t.sometimesSuffix()
+		case t.Invalid == 1:
+			return "INVALID"
+		}
+		return "FAIL"
+	}
+	kinds := []struct {
+		n      int
+		name   string
+		suffix string
+	}{
+		{t.Pass, "pass", ""},
+		{t.KnownBug, "known bug", bugsSuffix(t.ReproducedBugs)},
+		{t.NotReproduced, "NOT REPRODUCED", bugsSuffix(t.NotReproducedBugs) + t.sometimesSuffix()},
+		{t.Fail, "FAIL", ""},
+		{t.Invalid, "INVALID", ""},
+	}
+	var parts []string
+	for _, k := range kinds {
+		if k.n == 0 {
+			continue
+		}
+		if k.n == ran {
+			parts = append(parts, fmt.Sprintf("%d/%d %s%s", k.n, ran, k.name, k.suffix))
+		} else {
+			parts = append(parts, fmt.Sprintf("%d %s%s", k.n, k.name, k.suffix))
+		}
+	}
+	if t.Skipped > 0 {
+		parts = append(parts, fmt.Sprintf("%d skipped", t.Skipped))
+	}
+	return strings.Join(parts, ", ")
+}
+
+// String sums up a command's runs in one line, known bugs reproduced
+// included: "3 runs: 1 pass, 2 known bugs reproduced (pingcap/tidb#69048)".
+func (t Tally) String() string {
+	var parts []string
+	add := func(n int, one, many, suffix string) {
+		switch n {
+		case 0:
+		case 1:
+			parts = append(parts, "1 "+one+suffix)
+		default:
+			parts = append(parts, fmt.Sprintf("%d %s%s", n, many, suffix))
+		}
+	}
+	add(t.Pass, "pass", "pass", "")
+	add(t.KnownBug, "known bug reproduced", "known bugs reproduced", bugsSuffix(t.ReproducedBugs))
+	add(t.NotReproduced, "known bug NOT REPRODUCED", "known bugs NOT REPRODUCED", bugsSuffix(t.NotReproducedBugs)+t.sometimesSuffix())
+	add(t.Fail, "FAIL", "FAIL", "")
+	add(t.Invalid, "INVALID", "INVALID", "")
+	add(t.Skipped, "skipped", "skipped", "")
+	runs := "runs"
+	if t.Runs == 1 {
+		runs = "run"
+	}
+	if len(parts) == 0 {
+		return fmt.Sprintf("%d %s", t.Runs, runs)
+	}
+	return fmt.Sprintf("%d %s: %s", t.Runs, runs, strings.Join(parts, ", "))
+}
+
+// VerdictLegend explains the verdicts; the tables' legends include it.
+const VerdictLegend = `result: pass = met every requirement; FAIL = missed a requirement, not in a known way;
+known bug reproduced = a preset missed requirements exactly as its known lines say (the bug is still there);
+NOT REPRODUCED = a preset met requirements it is known to miss: fixed, or the reproduction broke — look
+(" — expected now and then": the known lines show only in some runs); INVALID = a fault never fired or
+the writer stopped: nothing to judge; skipped = cannot run here.`

@@ -1,4 +1,4 @@
-package scenarios
+package scenarios_test
 
 import (
 	"context"
@@ -7,56 +7,13 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
-	clientv3 "go.etcd.io/etcd/client/v3"
-	"go.uber.org/zap"
 
-	"github.com/leaderfault/leaderfault/advancer"
+	"github.com/leaderfault/leaderfault/advancer/advancertest"
 	"github.com/leaderfault/leaderfault/check"
 	"github.com/leaderfault/leaderfault/record"
+	"github.com/leaderfault/leaderfault/scenarios"
 	"github.com/leaderfault/leaderfault/scenarios/catalog"
 )
-
-// freezer is a plug-in advancer that polls the key (a linearizable read on
-// any member, every few milliseconds) and stops reporting advances once its
-// freeze point, read from the run's own record, has passed: an advancer that
-// goes stuck at a chosen moment, to show that an expectation catches it.
-type freezer struct {
-	// freezeAt finds the moment to freeze at; false: not yet known.
-	freezeAt func(ev []record.Event) (time.Duration, bool)
-}
-
-func (freezer) Name() string { return "freezer" }
-
-func (f freezer) Run(ctx context.Context, env *advancer.Env) error {
-	cli, err := clientv3.New(clientv3.Config{Endpoints: env.Endpoints, Logger: zap.NewNop()})
-	if err != nil {
-		return err
-	}
-	defer cli.Close()
-	var current uint64
-	tick := time.NewTicker(5 * time.Millisecond)
-	defer tick.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return nil
-		case <-tick.C:
-		}
-		if at, ok := f.freezeAt(env.Recorder.Events()); ok && env.Recorder.Now() >= at {
-			continue
-		}
-		rctx, cancel := context.WithTimeout(ctx, 100*time.Millisecond)
-		resp, err := cli.Get(rctx, env.Key())
-		cancel()
-		if err != nil || len(resp.Kvs) != 1 {
-			continue
-		}
-		if v, err := advancer.DecodeCheckpoint(resp.Kvs[0].Value); err == nil && v > current {
-			current = v
-			env.ObserveAdvance(v, resp.Kvs[0].ModRevision)
-		}
-	}
-}
 
 // Before the reference points were fixed, "expect advance within 500ms"
 // after "wait 1s" in follower-disk-stall measured from the same fault as the
@@ -67,11 +24,11 @@ func TestNoStallCatchesAStallLateInTheFault(t *testing.T) {
 	if raceEnabled {
 		t.Skip("timing is not judged under -race")
 	}
-	_, err := Parse("old.scn", []byte("cluster members=3\nwriter every=20ms\nadvancer\nfault peer-isolate target=follower:1\n"+
+	_, err := scenarios.Parse("old.scn", []byte("cluster members=3\nwriter every=20ms\nadvancer\nfault peer-isolate target=follower:1\n"+
 		"expect advance within 500ms\nwait 1s\nexpect advance within 500ms\nheal"))
 	require.ErrorContains(t, err, "old.scn:7: expect advance repeats line 5: both measure from line 4")
 
-	sc, err := Parse("late-stall.scn", []byte(`cluster members=3 profile=fast
+	sc, err := scenarios.Parse("late-stall.scn", []byte(`cluster members=3 profile=fast
 writer every=20ms
 advancer watch-on=leader
 fault peer-isolate target=follower:1
@@ -80,20 +37,20 @@ expect no-stall for 1s
 heal
 `))
 	require.NoError(t, err)
-	stuck := freezer{freezeAt: func(ev []record.Event) (time.Duration, bool) {
+	stuck := advancertest.StopsAt("freezer", func(ev []record.Event) (time.Duration, bool) {
 		refs := check.References(ev)
 		if len(refs) == 0 {
 			return 0, false
 		}
 		return refs[0].At + 600*time.Millisecond, true
-	}}
+	})
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
-	res, err := Run(ctx, sc, Options{Advancer: stuck, Logf: t.Logf})
+	res, err := scenarios.Run(ctx, sc, scenarios.Options{Advancer: stuck, Logf: t.Logf})
 	require.NoError(t, err)
 	t.Log(res.Summary())
 	require.True(t, res.Valid, "%v", res.Invalid)
-	got := map[int]Expectation{}
+	got := map[int]scenarios.Expectation{}
 	for _, e := range res.Expectations {
 		got[e.Line] = e
 	}
@@ -113,23 +70,23 @@ func TestStormEndIsAReferencePoint(t *testing.T) {
 	}
 	file, src, err := catalog.Source("leader-change-storm")
 	require.NoError(t, err)
-	sc, err := Parse(file, src)
+	sc, err := scenarios.Parse(file, src)
 	require.NoError(t, err)
-	stuck := freezer{freezeAt: func(ev []record.Event) (time.Duration, bool) {
+	stuck := advancertest.StopsAt("freezer", func(ev []record.Event) (time.Duration, bool) {
 		for _, e := range ev {
 			if e.Kind == record.KindStep && e.Reference && e.Verb == "failpoint" && e.Detail == "failpoint leader-transfer off" {
 				return e.At, true
 			}
 		}
 		return 0, false
-	}}
+	})
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
-	res, err := Run(ctx, sc, Options{Advancer: stuck, Logf: t.Logf})
+	res, err := scenarios.Run(ctx, sc, scenarios.Options{Advancer: stuck, Logf: t.Logf})
 	require.NoError(t, err)
 	t.Log(res.Summary())
 	require.True(t, res.Valid, "%v", res.Invalid)
-	got := map[int]Expectation{}
+	got := map[int]scenarios.Expectation{}
 	for _, e := range res.Expectations {
 		got[e.Line] = e
 	}

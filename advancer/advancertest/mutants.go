@@ -51,9 +51,7 @@ func Mutants() []Mutant {
 				return &poller{name: "slow-poll", every: 800 * time.Millisecond, deadline: 100 * time.Millisecond}
 			}},
 		{"stuck-after-fault", "recovers from the first fault, reports one advance, then never again",
-			func() advancer.Advancer {
-				return &poller{name: "stuck-after-fault", every: 10 * time.Millisecond, deadline: 100 * time.Millisecond, stuckAfterFault: true}
-			}},
+			func() advancer.Advancer { return StopsAt("stuck-after-fault", afterFirstAdvanceAfterFault) }},
 		{"goes-backwards", "a good poller that now and then reports an older value again",
 			func() advancer.Advancer {
 				return &poller{name: "goes-backwards", every: 10 * time.Millisecond, deadline: 100 * time.Millisecond, backwardsEvery: 20}
@@ -72,7 +70,9 @@ type poller struct {
 	every           time.Duration
 	deadline        time.Duration // 0: reads without deadline
 	pinnedOnly      bool          // the client knows only env.Pinned
-	stuckAfterFault bool          // one advance after the first fault step, then none
+	// stopAt, if set, finds in the run's record the moment from which the
+	// poller reports nothing.
+	stopAt func(ev []record.Event) (time.Duration, bool)
 	backwardsEvery  int           // every n-th advance, report the one before again
 	aheadEvery      int           // every n-th advance, report a value never written
 }
@@ -119,7 +119,7 @@ func (p *poller) Run(ctx context.Context, env *advancer.Env) error {
 		if err != nil || v <= current {
 			continue
 		}
-		if p.stuckAfterFault && stuckSeen(env) {
+		if p.stopped(env) {
 			continue
 		}
 		n++
@@ -134,22 +134,35 @@ func (p *poller) Run(ctx context.Context, env *advancer.Env) error {
 	}
 }
 
-// stuckSeen reports whether the advancer has reported an advance since the
-// first reference step: after that one, the stuck mutant reports nothing.
-func stuckSeen(env *advancer.Env) bool {
-	if env.Recorder == nil {
+// StopsAt is a good poller — a linearizable read with a 100ms deadline
+// every 10ms, on a client that knows every endpoint — that reports nothing
+// from the moment stop finds in the run's record on: an advancer that goes
+// stuck exactly when you choose, to show that an expectation catches it.
+func StopsAt(name string, stop func(ev []record.Event) (time.Duration, bool)) advancer.Advancer {
+	return &poller{name: name, every: 10 * time.Millisecond, deadline: 100 * time.Millisecond, stopAt: stop}
+}
+
+func (p *poller) stopped(env *advancer.Env) bool {
+	if p.stopAt == nil || env.Recorder == nil {
 		return false
 	}
+	at, ok := p.stopAt(env.Recorder.Events())
+	return ok && env.Recorder.Now() >= at
+}
+
+// afterFirstAdvanceAfterFault is the moment of the advancer's first advance
+// after the first reference step.
+func afterFirstAdvanceAfterFault(ev []record.Event) (time.Duration, bool) {
 	ref := false
-	for _, e := range env.Recorder.Events() {
+	for _, e := range ev {
 		switch {
 		case e.Kind == record.KindStep && e.Reference:
 			ref = true
 		case ref && e.Kind == record.KindAdvance && e.Member == advancer.AdvancerMember:
-			return true
+			return e.At, true
 		}
 	}
-	return false
+	return 0, false
 }
 
 // watcher watches the checkpoint key from the pinned member only.

@@ -2,6 +2,9 @@ package scenarios
 
 import (
 	"context"
+	"flag"
+	"runtime"
+	"sync"
 	"testing"
 	"time"
 
@@ -11,56 +14,108 @@ import (
 	"github.com/leaderfault/leaderfault/advancer"
 	"github.com/leaderfault/leaderfault/check"
 	"github.com/leaderfault/leaderfault/scenarios/catalog"
+	"github.com/leaderfault/leaderfault/scenarios/script"
 )
+
+// runsPerCore is how many catalog runs share one core. Runs wait far more
+// than they compute: a run (a 3-member cluster, the writer at 50 writes/s,
+// the advancer, the proxies) uses about a quarter of a core over its life
+// (18 CPU-seconds for the 48 runs, 64 s of runs one at a time), up to ~0.45
+// core for short runs dominated by cluster start and close. Two per core
+// keep the process within about half the machine on average, with headroom
+// for start and restart bursts and for `make stress`, whose CPU hog takes
+// the other core. At three per core, budgets failed under background load.
+const runsPerCore = 2
+
+// catalogParallel is how many catalog runs go at once: an explicit -parallel
+// wins; under -race (timing not judged, etcd several times slower) it is
+// go test's -parallel default; otherwise runsPerCore per GOMAXPROCS.
+func catalogParallel() int {
+	explicit := false
+	flag.Visit(func(f *flag.Flag) { explicit = explicit || f.Name == "test.parallel" })
+	if explicit || raceEnabled {
+		if g, ok := flag.Lookup("test.parallel").Value.(flag.Getter); ok {
+			if n, ok := g.Get().(int); ok && n > 0 {
+				return n
+			}
+		}
+		return runtime.GOMAXPROCS(0)
+	}
+	return runsPerCore * runtime.GOMAXPROCS(0)
+}
 
 // TestCatalog runs every built-in scenario against every preset:
 // TestCatalog/<scenario>/<preset>, runnable one at a time with -run.
+//
+// The runs share one pool of catalogParallel slots, taken in catalog order:
+// no scenario waits for the previous one's slowest preset (t.Parallel
+// subtests made each scenario a barrier, and go test's -parallel, GOMAXPROCS
+// by default, caps every parallel test of the package alike).
 func TestCatalog(t *testing.T) {
 	names := catalog.Names()
 	require.NotEmpty(t, names)
+	slots := make(chan struct{}, catalogParallel())
+	var scenarios sync.WaitGroup
+	defer scenarios.Wait()
 	for _, name := range names {
-		t.Run(name, func(t *testing.T) {
-			file, src, err := catalog.Source(name)
-			require.NoError(t, err)
-			sc, err := Parse(file, src)
-			require.NoError(t, err)
-			for _, p := range advancer.Presets() {
-				t.Run(p, func(t *testing.T) {
-					// Runs wait far more than they compute: two at a time
-					// (go test's -parallel default on this 2-core machine)
-					// keep every timing budget and halve the suite's time.
-					t.Parallel()
-					ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
-					defer cancel()
-					res, err := Run(ctx, sc, Options{Preset: p, Logf: t.Logf})
-					if res != nil && res.Skipped != "" {
-						t.Skip(res.Skipped)
-					}
-					require.NoError(t, err)
-					t.Log(res.Summary())
-					if !res.Passed {
-						t.Log(res.Timeline())
-					}
-					assert.True(t, res.Valid, "invalid run: %v", res.Invalid)
-					assert.Empty(t, res.Failures)
-					if raceEnabled {
-						// Under -race the code paths are what is checked;
-						// timing budgets do not hold.
-						t.Logf("not judged under -race: %s", res.Verdict())
-						return
-					}
-					// A preset meets the requirements, or misses them
-					// exactly as its known lines say.
-					// A known line with a stated rate may not show in a
-					// given run; the rate is checked over many runs.
-					v := res.Verdict()
-					if v == check.NotReproduced && res.Outcome.Sometimes {
-						t.Logf("expected now and then: %s", res.Outcome.Why)
-						return
-					}
-					assert.Contains(t, []check.Verdict{check.Pass, check.KnownBug}, v, "%s", res.Outcome.Why)
-				})
-			}
-		})
+		// queued: this scenario holds a slot for each of its presets, so the
+		// next scenario's runs queue behind them (catalog order).
+		queued := make(chan struct{})
+		scenarios.Add(1)
+		go func() {
+			defer scenarios.Done()
+			t.Run(name, func(t *testing.T) {
+				var runs sync.WaitGroup
+				defer runs.Wait()
+				defer close(queued)
+				file, src, err := catalog.Source(name)
+				require.NoError(t, err)
+				sc, err := Parse(file, src)
+				require.NoError(t, err)
+				for _, p := range advancer.Presets() {
+					slots <- struct{}{}
+					runs.Add(1)
+					go func() {
+						defer runs.Done()
+						defer func() { <-slots }()
+						t.Run(p, func(t *testing.T) { runCatalogEntry(t, sc, p) })
+					}()
+				}
+			})
+		}()
+		<-queued
 	}
+}
+
+// runCatalogEntry runs one scenario with one preset and checks that the
+// preset meets the requirements, or misses them exactly as its known lines
+// say.
+func runCatalogEntry(t *testing.T, sc *script.Script, p string) {
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	res, err := Run(ctx, sc, Options{Preset: p, Logf: t.Logf})
+	if res != nil && res.Skipped != "" {
+		t.Skip(res.Skipped)
+	}
+	require.NoError(t, err)
+	t.Log(res.Summary())
+	if !res.Passed {
+		t.Log(res.Timeline())
+	}
+	assert.True(t, res.Valid, "invalid run: %v", res.Invalid)
+	assert.Empty(t, res.Failures)
+	if raceEnabled {
+		// Under -race the code paths are what is checked; timing budgets
+		// do not hold.
+		t.Logf("not judged under -race: %s", res.Verdict())
+		return
+	}
+	// A known line with a stated rate may not show in a given run; the rate
+	// is measured over many runs (README, Measured figures).
+	v := res.Verdict()
+	if v == check.NotReproduced && res.Outcome.Sometimes {
+		t.Logf("expected now and then: %s", res.Outcome.Why)
+		return
+	}
+	assert.Contains(t, []check.Verdict{check.Pass, check.KnownBug}, v, "%s", res.Outcome.Why)
 }

@@ -6,7 +6,7 @@ FUZZTIME ?= 10m
 # out of go.mod (not a dependency of the library); the module proxy serves it.
 STATICCHECK ?= $(GO) run honnef.co/go/tools/cmd/staticcheck@v0.8.2
 
-.PHONY: test vet race bench repro fuzz stress build mutants
+.PHONY: test vet race bench repro fuzz stress build mutants etcdctl
 STRESS_N ?= 20
 
 ## test: vet + the whole test suite (what CI runs)
@@ -58,3 +58,14 @@ mutants:
 
 build:
 	$(GO) build -o leaderfault ./cmd/leaderfault
+
+## etcdctl: stock etcdctl v3.5.35 (the client line TiDB ships) and v3.7.3 as
+## out-of-process advancers: bin/etcdctl-3.5, bin/etcdctl-3.7 and
+## bin/etcdctl-adapter (docs/exec-protocol.md). Each etcdctl is built from a
+## helper module of its own under tools/ ("go install ...@v3.5.35" refuses:
+## etcd's go.mod has replace directives), so neither is in our go.mod.
+etcdctl:
+	cd tools/etcdctl35 && $(GO) build -o ../../bin/etcdctl-3.5 go.etcd.io/etcd/etcdctl/v3
+	cd tools/etcdctl37 && $(GO) build -o ../../bin/etcdctl-3.7 go.etcd.io/etcd/etcdctl/v3
+	$(GO) build -o bin/etcdctl-adapter ./cmd/etcdctl-adapter
+	@bin/etcdctl-3.5 version | head -1; bin/etcdctl-3.7 version | head -1

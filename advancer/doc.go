@@ -13,6 +13,9 @@
 //   - Presets: "legacy" (BR before PR #69047), "pr69047" (exactly that PR) and
 //     "robust" (leaderfault's own design, documented in robust.go). New turns
 //     a Config into an Advancer.
+//   - Exec runs an advancer in another process (BR's real waiter, a client in
+//     another language, a stock etcdctl) over a JSON line protocol on its
+//     standard streams (protocol.go, docs/exec-protocol.md).
 //   - Writer uploads increasing checkpoints through healthy members during
 //     every fault, and records its own failures so they are not blamed on the
 //     advancer.

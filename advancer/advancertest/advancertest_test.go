@@ -13,23 +13,9 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/leaderfault/leaderfault/advancer"
 	"github.com/leaderfault/leaderfault/check"
 	"github.com/leaderfault/leaderfault/scenarios/catalog"
 )
-
-// robustAs is leaderfault's robust design under a name the catalog has never
-// seen: it gets no known line, so it is judged as any user's advancer is.
-func robustAs(name string) func() advancer.Advancer {
-	return func() advancer.Advancer {
-		cfg, err := advancer.Preset(advancer.PresetRobust)
-		if err != nil {
-			panic(err)
-		}
-		cfg.Name = name
-		return advancer.New(cfg)
-	}
-}
 
 // A new user's bad advancer — reads without deadline on a client that knows
 // only the pinned member — fails the headline scenario, and the message says

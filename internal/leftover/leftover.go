@@ -33,6 +33,7 @@ func Mounts(dir string) []string {
 // process is one live (not zombie) process read from /proc.
 type process struct {
 	pid, ppid int
+	pgrp      int // process group
 	cmdline   string
 	environ   []string
 }
@@ -49,20 +50,21 @@ func processes() []process {
 		if err != nil {
 			continue
 		}
-		// pid (comm) state ppid ...
+		// pid (comm) state ppid pgrp ...
 		s := string(stat)
 		i := strings.LastIndexByte(s, ')')
 		if i < 0 {
 			continue
 		}
 		f := strings.Fields(s[i+1:])
-		if len(f) < 2 || f[0] == "Z" { // a zombie is gone; its parent or init reaps it
+		if len(f) < 3 || f[0] == "Z" { // a zombie is gone; its parent or init reaps it
 			continue
 		}
 		ppid, _ := strconv.Atoi(f[1])
+		pgrp, _ := strconv.Atoi(f[2])
 		cmd, _ := os.ReadFile("/proc/" + e.Name() + "/cmdline")
 		env, _ := os.ReadFile("/proc/" + e.Name() + "/environ")
-		out = append(out, process{pid: pid, ppid: ppid, cmdline: string(cmd), environ: strings.Split(string(env), "\x00")})
+		out = append(out, process{pid: pid, ppid: ppid, pgrp: pgrp, cmdline: string(cmd), environ: strings.Split(string(env), "\x00")})
 	}
 	return out
 }
@@ -77,6 +79,27 @@ func Processes(s string) []int {
 		}
 	}
 	return out
+}
+
+// Group returns the live processes of process group pgid.
+func Group(pgid int) []int {
+	var out []int
+	for _, p := range processes() {
+		if p.pgrp == pgid {
+			out = append(out, p.pid)
+		}
+	}
+	return out
+}
+
+// Alive reports whether pid is a live (not zombie) process.
+func Alive(pid int) bool {
+	for _, p := range processes() {
+		if p.pid == pid {
+			return true
+		}
+	}
+	return false
 }
 
 // Children returns the live children of pid with their environments.

@@ -3,6 +3,7 @@ package leftover
 import (
 	"os"
 	"os/exec"
+	"syscall"
 	"testing"
 	"time"
 
@@ -34,4 +35,20 @@ func TestFindsChildrenByEnvironmentAndWaitsForThemToGo(t *testing.T) {
 	_ = cmd.Wait()
 	require.NoError(t, os.Remove(dir))
 	assert.NoError(t, WaitGone(dir, 5*time.Second))
+}
+
+func TestGroupAndAlive(t *testing.T) {
+	cmd := exec.Command("sleep", "30")
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	require.NoError(t, cmd.Start())
+	defer func() { _ = cmd.Process.Kill(); _ = cmd.Wait() }()
+	pid := cmd.Process.Pid
+	assert.True(t, Alive(pid))
+	assert.Equal(t, []int{pid}, Group(pid), "the child leads a group of its own")
+	assert.NotContains(t, Group(pid), os.Getpid())
+
+	require.NoError(t, cmd.Process.Kill())
+	_ = cmd.Wait()
+	assert.False(t, Alive(pid))
+	assert.Empty(t, Group(pid))
 }

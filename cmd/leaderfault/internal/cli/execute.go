@@ -44,8 +44,11 @@ func execute(ctx context.Context, io IO, jobs []job, o runOptions) executeResult
 			Preset: j.preset, Seed: o.seed, Scale: o.scale, Knobs: j.knobs,
 			// A sweep setting is held to the requirements, known bugs or not.
 			RequirementsOnly: len(j.knobs) > 0,
-			OnStep: func(line int, text string, elapsed time.Duration) { p.step(line, text) },
+			OnStep:           func(line int, text string, elapsed time.Duration) { p.step(line, text) },
 		}
+		// An exec plug-in (named exec:NAME, never a preset's name) is held
+		// to the requirements alone.
+		opts.Advancer = j.adv.advancer()
 		if o.verbose {
 			opts.Logf = logTo(p, io.Stderr)
 		}

@@ -8,7 +8,6 @@ import (
 	"path/filepath"
 	"strings"
 
-	"github.com/leaderfault/leaderfault/advancer"
 	"github.com/leaderfault/leaderfault/scenarios"
 	"github.com/leaderfault/leaderfault/scenarios/catalog"
 	"github.com/leaderfault/leaderfault/scenarios/script"
@@ -102,28 +101,6 @@ func isPath(arg string) bool {
 	}
 	st, err := os.Stat(arg)
 	return err == nil && !st.IsDir()
-}
-
-// parsePresets reads --advancer: "all" or a comma-separated list of presets.
-func parsePresets(v string) ([]string, error) {
-	if v == "all" {
-		return advancer.Presets(), nil
-	}
-	var out []string
-	seen := map[string]bool{}
-	for _, p := range splitList(v) {
-		if _, err := advancer.Preset(p); err != nil {
-			return nil, usagef("--advancer: %v%s (or all)", err, suggest(p, advancer.Presets()))
-		}
-		if !seen[p] {
-			seen[p] = true
-			out = append(out, p)
-		}
-	}
-	if len(out) == 0 {
-		return nil, usagef("--advancer: no preset given; known: %s (or all)", strings.Join(advancer.Presets(), ", "))
-	}
-	return out, nil
 }
 
 // splitList splits a comma-separated list, dropping empty items.

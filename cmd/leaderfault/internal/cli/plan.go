@@ -6,12 +6,13 @@ import (
 	"strings"
 )
 
-// job is one scenario run of a plan: a scenario, a preset, knob overrides
-// (sweeps) and a repeat.
+// job is one scenario run of a plan: a scenario, an advancer (a preset or
+// an exec plug-in), knob overrides (sweeps) and a repeat.
 type job struct {
 	index    int // position in the full plan
 	scenario loaded
-	preset   string
+	preset   string // the advancer's name: a preset, or exec:NAME
+	adv      advSpec
 	knobs    map[string]string
 	repeat   int // 1-based
 }
@@ -27,18 +28,18 @@ func (j job) String() string {
 	return s
 }
 
-// planRuns is the cross product scenario × setting × preset × repeat, in
+// planRuns is the cross product scenario × setting × advancer × repeat, in
 // that nesting order. settings nil means one setting without overrides.
-func planRuns(scs []loaded, settings []map[string]string, presets []string, repeat int) []job {
+func planRuns(scs []loaded, settings []map[string]string, advs []advSpec, repeat int) []job {
 	if len(settings) == 0 {
 		settings = []map[string]string{nil}
 	}
 	var out []job
 	for _, sc := range scs {
 		for _, set := range settings {
-			for _, p := range presets {
+			for _, a := range advs {
 				for r := 1; r <= repeat; r++ {
-					out = append(out, job{index: len(out), scenario: sc, preset: p, knobs: set, repeat: r})
+					out = append(out, job{index: len(out), scenario: sc, preset: a.name, adv: a, knobs: set, repeat: r})
 				}
 			}
 		}

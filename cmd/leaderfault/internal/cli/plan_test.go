@@ -21,7 +21,7 @@ func fakeScenarios(names ...string) []loaded {
 }
 
 func TestPlanIsTheCrossProductInOrder(t *testing.T) {
-	jobs := planRuns(fakeScenarios("a", "b"), nil, []string{"legacy", "robust"}, 2)
+	jobs := planRuns(fakeScenarios("a", "b"), nil, presetSpecs("legacy", "robust"), 2)
 	var got []string
 	for i, j := range jobs {
 		assert.Equal(t, i, j.index)
@@ -37,7 +37,7 @@ func TestPlanIsTheCrossProductInOrder(t *testing.T) {
 // exactly once, and the split is the same every time.
 func TestShardsPartitionThePlan(t *testing.T) {
 	jobs := planRuns(fakeScenarios("a", "b", "c"), settings([]report.Vary{{Knob: "backoff-max", Values: []string{"1s", "3s"}}}),
-		[]string{"legacy"}, 3)
+		presetSpecs("legacy"), 3)
 	require.Len(t, jobs, 18)
 	for n := 1; n <= 5; n++ {
 		seen := map[int]int{}

@@ -12,7 +12,7 @@ import (
 
 // commonFlags are the flags run and sweep share.
 type commonFlags struct {
-	presets  string
+	presets  advancerFlag // --advancer: presets and exec plug-ins
 	repeat   int
 	seed     int64
 	scale    float64
@@ -26,7 +26,8 @@ type commonFlags struct {
 }
 
 func (c *commonFlags) register(fs *flag.FlagSet, defaultPresets, defaultTimeline string) {
-	fs.StringVar(&c.presets, "advancer", defaultPresets, "advancer presets: a comma-separated list of legacy, pr69047, robust, or all")
+	c.presets.def = defaultPresets
+	fs.Var(&c.presets, "advancer", advancerUsage)
 	fs.IntVar(&c.repeat, "repeat", 1, "run each scenario and preset `N` times; tables show p50 / p99 / max")
 	fs.Int64Var(&c.seed, "seed", 0, "seed for every random choice (0: the script's seed, else a new one; printed)")
 	fs.Float64Var(&c.scale, "scale", 0, "divide the advancer's production durations by `F` (0: production election / cluster election, 10 at the fast profile); a script's own advancer scale= wins")
@@ -39,8 +40,8 @@ func (c *commonFlags) register(fs *flag.FlagSet, defaultPresets, defaultTimeline
 	fs.StringVar(&c.timeline, "timeline", defaultTimeline, "timelines to print: auto (every run; with --repeat only runs that FAIL, are INVALID or NOT REPRODUCED), condensed (every run, routine writes and advances folded), full, none")
 }
 
-// validate checks the shared flags and returns the presets and the shard.
-func (c *commonFlags) validate() ([]string, shard, error) {
+// validate checks the shared flags and returns the advancers and the shard.
+func (c *commonFlags) validate() ([]advSpec, shard, error) {
 	if c.repeat < 1 {
 		return nil, shard{}, usagef("--repeat %d: want 1 or more", c.repeat)
 	}
@@ -57,12 +58,12 @@ func (c *commonFlags) validate() ([]string, shard, error) {
 			return nil, shard{}, err
 		}
 	}
-	presets, err := parsePresets(c.presets)
+	advs, err := parseAdvancers(c.presets.given())
 	if err != nil {
 		return nil, shard{}, err
 	}
 	sh, err := parseShard(c.shard)
-	return presets, sh, err
+	return advs, sh, err
 }
 
 func (c *commonFlags) runOptions() runOptions {
@@ -71,7 +72,8 @@ func (c *commonFlags) runOptions() runOptions {
 
 const runSynopsis = `<scenario name or file>... [flags]
 
-Runs each scenario against each advancer preset, one run at a time, and prints
+Runs each scenario against each advancer (presets, and exec: plug-ins judged
+on the requirements alone), one run at a time, and prints
 each run's timeline, its expectations with the measured figures, and a summary
 table (p50 / p99 / max with --repeat), then the runs by verdict. Scenarios are
 built-in names (see "leaderfault list"; "all" is the whole catalog) or
@@ -91,7 +93,7 @@ func runRun(ctx context.Context, io IO, args []string) int {
 	if !ok {
 		return code
 	}
-	presets, sh, err := c.validate()
+	advs, sh, err := c.validate()
 	if err == nil && len(pos) == 0 {
 		err = usagef("no scenario given (built-in names: leaderfault list)")
 	}
@@ -102,7 +104,7 @@ func runRun(ctx context.Context, io IO, args []string) int {
 	if err != nil {
 		return fail(io, "run", err)
 	}
-	jobs := sh.take(planRuns(scs, nil, presets, c.repeat))
+	jobs := sh.take(planRuns(scs, nil, advs, c.repeat))
 	res := execute(ctx, io, jobs, c.runOptions())
 	rep := newReport("run", args, sh, res.runs)
 	// Reports first, so that the summary table and the tally of verdicts

@@ -40,13 +40,17 @@ func runSweep(ctx context.Context, io IO, args []string) int {
 	if !ok {
 		return code
 	}
-	presets, sh, err := c.validate()
+	advs, sh, err := c.validate()
 	if err != nil {
 		return fail(io, "sweep", err)
 	}
-	if len(presets) != 1 {
-		return fail(io, "sweep", usagef("--advancer %s: a sweep runs one preset (its knobs are what varies)", c.presets))
+	if len(advs) != 1 {
+		return fail(io, "sweep", usagef("--advancer %s: a sweep runs one preset (its knobs are what varies)", c.presets.String()))
 	}
+	if advs[0].isExec() {
+		return fail(io, "sweep", usagef("--advancer %s: a sweep varies a preset's knobs; a plug-in has none", advs[0].name))
+	}
+	presets := []string{advs[0].name}
 	vary, err := parseVary(presets[0], varyArgs)
 	if err != nil {
 		return fail(io, "sweep", err)
@@ -62,7 +66,7 @@ func runSweep(ctx context.Context, io IO, args []string) int {
 	if err != nil {
 		return fail(io, "sweep", err)
 	}
-	jobs := sh.take(planRuns(scs, settings(vary), presets, c.repeat))
+	jobs := sh.take(planRuns(scs, settings(vary), advs, c.repeat))
 	res := execute(ctx, io, jobs, c.runOptions())
 	rep := newReport("sweep", args, sh, res.runs)
 	rep.Sweep = &report.Sweep{Advancer: presets[0], Vary: vary, Repeat: c.repeat}

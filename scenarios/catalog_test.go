@@ -13,23 +13,20 @@ import (
 
 	"github.com/leaderfault/leaderfault/advancer"
 	"github.com/leaderfault/leaderfault/check"
+	"github.com/leaderfault/leaderfault/internal/runslot"
 	"github.com/leaderfault/leaderfault/scenarios/catalog"
 	"github.com/leaderfault/leaderfault/scenarios/script"
 )
 
-// runsPerCore is how many catalog runs share one core. Runs wait far more
-// than they compute: a run (a 3-member cluster, the writer at 50 writes/s,
-// the advancer, the proxies) uses about a quarter of a core over its life
-// (18 CPU-seconds for the 48 runs, 64 s of runs one at a time), up to ~0.45
-// core for short runs dominated by cluster start and close. Two per core
-// keep the process within about half the machine on average, with headroom
-// for start and restart bursts and for `make stress`, whose CPU hog takes
-// the other core. At three per core, budgets failed under background load.
-const runsPerCore = 2
-
 // catalogParallel is how many catalog runs go at once: an explicit -parallel
 // wins; under -race (timing not judged, etcd several times slower) it is
-// go test's -parallel default; otherwise runsPerCore per GOMAXPROCS.
+// go test's -parallel default; otherwise the machine's run slots
+// (runslot.Slots: two per core; every scenario run takes one, whatever
+// process it is in). A run (a 3-member cluster, the writer at 50 writes/s,
+// the advancer, the proxies) uses about a quarter of a core over its life
+// (18 CPU-seconds for the 48 runs, 64 s of runs one at a time), up to ~0.45
+// core for short runs dominated by cluster start and close; at three per
+// core, budgets failed under background load.
 func catalogParallel() int {
 	explicit := false
 	flag.Visit(func(f *flag.Flag) { explicit = explicit || f.Name == "test.parallel" })
@@ -41,7 +38,7 @@ func catalogParallel() int {
 		}
 		return runtime.GOMAXPROCS(0)
 	}
-	return runsPerCore * runtime.GOMAXPROCS(0)
+	return runslot.Slots()
 }
 
 // TestCatalog runs every built-in scenario against every preset:

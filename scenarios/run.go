@@ -14,6 +14,7 @@ import (
 	"github.com/leaderfault/leaderfault/check"
 	"github.com/leaderfault/leaderfault/failpoints"
 	"github.com/leaderfault/leaderfault/harness"
+	"github.com/leaderfault/leaderfault/internal/runslot"
 	"github.com/leaderfault/leaderfault/record"
 	"github.com/leaderfault/leaderfault/scenarios/script"
 )
@@ -113,6 +114,14 @@ func Run(ctx context.Context, sc *script.Script, opts Options) (*Result, error) 
 	if seed == 0 {
 		seed = time.Now().UnixNano()%1_000_000 + 1
 	}
+	// Runs share the machine with every other run of the user's (other
+	// test binaries, CLI shards): past a few per core they miss budgets for
+	// the machine's sake. Waiting for a slot is not part of the run.
+	release, err := runslot.Acquire(ctx)
+	if err != nil {
+		return nil, err
+	}
+	defer release()
 	rec := record.New()
 	r := &run{
 		sc: sc, opts: opts, preset: preset, rec: rec, fps: failpoints.New(rec), start: time.Now(),
@@ -125,7 +134,7 @@ func Run(ctx context.Context, sc *script.Script, opts Options) (*Result, error) 
 	if opts.Advancer != nil || opts.RequirementsOnly {
 		steps = sc.ForPreset("")
 	}
-	err := r.exec(ctx, steps)
+	err = r.exec(ctx, steps)
 	r.finish(err)
 	return r.res, err
 }

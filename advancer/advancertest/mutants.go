@@ -66,15 +66,15 @@ func Mutants() []Mutant {
 // poller reads the checkpoint key every so often and reports each larger
 // value; its flaws are switched on by its fields.
 type poller struct {
-	name            string
-	every           time.Duration
-	deadline        time.Duration // 0: reads without deadline
-	pinnedOnly      bool          // the client knows only env.Pinned
+	name       string
+	every      time.Duration
+	deadline   time.Duration // 0: reads without deadline
+	pinnedOnly bool          // the client knows only env.Pinned
 	// stopAt, if set, finds in the run's record the moment from which the
 	// poller reports nothing.
-	stopAt func(ev []record.Event) (time.Duration, bool)
-	backwardsEvery  int           // every n-th advance, report the one before again
-	aheadEvery      int           // every n-th advance, report a value never written
+	stopAt         func(ev []record.Event) (time.Duration, bool)
+	backwardsEvery int // every n-th advance, report the one before again
+	aheadEvery     int // every n-th advance, report a value never written
 }
 
 func (p *poller) Name() string { return p.name }

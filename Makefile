@@ -38,17 +38,23 @@ fuzz:
 	$(GO) test -run '^$$' -fuzz FuzzParseTerm -fuzztime $(FUZZTIME) ./failpoints/
 	$(GO) test -run '^$$' -fuzz FuzzParse -fuzztime $(FUZZTIME) ./scenarios/script/
 
-## stress: the scenario suite STRESS_N times while a CPU hog keeps the other
-## core busy; prints failures per scenario/preset (target: none)
+## stress: while a CPU hog keeps one core busy: the catalog suite STRESS_N
+## times, the robust design under another name through advancertest STRESS_N
+## times (judged on the requirements alone), and the mutants' kill matrix
+## once; prints failures per scenario/preset (target: none)
 stress:
 	$(GO) test -c -o /tmp/leaderfault-scenarios.test ./scenarios/
+	$(GO) test -c -o /tmp/leaderfault-advancertest.test ./advancer/advancertest/
 	@command -v taskset >/dev/null && pin="taskset -c 1" || pin=""; \
 	$$pin sh -c 'while :; do :; done' & hog=$$!; trap "kill $$hog" EXIT INT TERM; \
 	start=$$(date +%s); \
-	cd scenarios && /tmp/leaderfault-scenarios.test -test.run '^TestCatalog$$' -test.count $(STRESS_N) -test.v -test.timeout 0 >/tmp/leaderfault-stress.log 2>&1; \
-	runs=$$(grep -cE -- '--- (PASS|FAIL|SKIP): TestCatalog/[^/]+/[^ ]+ ' /tmp/leaderfault-stress.log); \
-	fails=$$(grep -E -- '--- FAIL: TestCatalog/[^/]+/[^ ]+ ' /tmp/leaderfault-stress.log | sed -E 's/.*--- FAIL: TestCatalog\/([^ ]+) .*/\1/' | sort | uniq -c); \
-	echo "stress: $(STRESS_N) suite runs, $$runs scenario runs, $$(( $$(date +%s) - start ))s, CPU hog on the other core"; \
+	(cd scenarios && /tmp/leaderfault-scenarios.test -test.run '^TestCatalog$$' -test.count $(STRESS_N) -test.v -test.timeout 0) >/tmp/leaderfault-stress.log 2>&1; \
+	(cd advancer/advancertest && /tmp/leaderfault-advancertest.test -test.run '^TestMyAdvancerRecovers$$' -test.count $(STRESS_N) -test.v -test.timeout 0) >>/tmp/leaderfault-stress.log 2>&1; \
+	(cd advancer/advancertest && LEADERFAULT_KILL_MATRIX=1 /tmp/leaderfault-advancertest.test -test.run '^TestKillMatrix$$' -test.v -test.timeout 0) >/tmp/leaderfault-kill-matrix.log 2>&1 || echo "kill matrix: a mutant survived (see /tmp/leaderfault-kill-matrix.log)"; \
+	runs=$$(grep -cE -- '--- (PASS|FAIL|SKIP): (TestCatalog|TestMyAdvancerRecovers)/[^ ]+ ' /tmp/leaderfault-stress.log); \
+	fails=$$(grep -E -- '--- FAIL: (TestCatalog|TestMyAdvancerRecovers)/[^ ]+ ' /tmp/leaderfault-stress.log | sed -E 's/.*--- FAIL: ([^ ]+) .*/\1/' | sort | uniq -c); \
+	echo "stress: $(STRESS_N)× catalog and $(STRESS_N)× advancertest, $$runs scenario runs, $$(( $$(date +%s) - start ))s, CPU hog on one core"; \
+	grep -E '^\s+\| ' /tmp/leaderfault-kill-matrix.log | sed -E 's/^\s+//' ; \
 	if [ -n "$$fails" ]; then echo "failures per scenario/preset:"; echo "$$fails"; exit 1; else echo "failures: 0"; fi
 
 ## mutants: every known-bad advancer on every catalog scenario; prints the

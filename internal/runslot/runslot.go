@@ -3,8 +3,8 @@
 // advancertest.RunCatalog in another package's test binary (go test runs
 // packages side by side), CLI shards. Runs wait far more than they compute,
 // but each holds a 3-member cluster, a writer and an advancer whose timing
-// budgets are in tens of milliseconds: past about two runs per core they
-// start missing budgets for the machine's sake, not the advancer's.
+// budgets are in tens of milliseconds: past one run per core they start
+// missing budgets now and then for the machine's sake, not the advancer's.
 //
 // A slot is an exclusive flock on one of Slots() files in a directory under
 // the temp dir; the kernel drops the lock when its holder exits, so a killed
@@ -22,8 +22,12 @@ import (
 	"time"
 )
 
-// PerCore is how many runs share one core (the catalog's measured limit).
-const PerCore = 2
+// PerCore is how many runs share one core. Measured on 2 cores under make
+// stress (a CPU hog on one core): one run per core held every timing budget
+// (0 failures in 864 runs); two per core halved the catalog's time but
+// missed budgets now and then (7 misses in 1872 runs, by up to 75%), and a
+// random miss is a red CI run.
+const PerCore = 1
 
 // EnvSlots overrides the number of slots (a positive integer).
 const EnvSlots = "LEADERFAULT_RUN_SLOTS"

@@ -47,5 +47,5 @@ func TestSlotsAreExclusiveAndFreedOnRelease(t *testing.T) {
 func TestSlotsDefaultToTwoPerCore(t *testing.T) {
 	t.Setenv(EnvSlots, "")
 	assert.Positive(t, Slots())
-	assert.Zero(t, Slots()%PerCore)
+	assert.Equal(t, 0, Slots()%PerCore)
 }

@@ -146,6 +146,7 @@ func (u *uploader) start(ctx context.Context) bool {
 		if r.modRev != 0 {
 			return true
 		}
+		issued := u.w.Recorder.Now()
 		cctx, cancel := context.WithTimeout(ctx, u.w.Timeout)
 		resp, err := u.mc.clients[r.member].Txn(cctx).
 			If(clientv3.Compare(clientv3.CreateRevision(u.key), "=", 0)).
@@ -157,7 +158,7 @@ func (u *uploader) start(ctx context.Context) bool {
 				Detail: fmt.Sprintf("create key via %s (may still commit): %v", u.mc.endpoints[r.member], err)})
 		case resp.Succeeded:
 			u.w.Recorder.Record(record.Event{Kind: record.KindWrite, Member: WriterMember, Value: u.next,
-				Revision: resp.Header.Revision, Detail: "created via " + u.mc.endpoints[r.member]})
+				Revision: resp.Header.Revision, Issued: issued, Detail: "created via " + u.mc.endpoints[r.member]})
 			u.next++
 			return true
 		}
@@ -179,6 +180,7 @@ type uploadResult struct {
 // outcome. Values are never reused: a value whose upload is in doubt may
 // still be applied later, so the next upload uses a larger one.
 func (u *uploader) upload(ctx context.Context) {
+	issued := u.w.Recorder.Now()
 	v := u.next
 	u.next++
 	ctx, cancel := context.WithTimeout(ctx, u.w.Timeout)
@@ -218,7 +220,7 @@ func (u *uploader) upload(ctx context.Context) {
 			case r.err == nil && r.written:
 				u.preferred = r.member
 				u.w.Recorder.Record(record.Event{Kind: record.KindWrite, Member: WriterMember, Value: v, Revision: r.rev,
-					Detail: "via " + u.mc.endpoints[r.member]})
+					Issued: issued, Detail: "via " + u.mc.endpoints[r.member]})
 				return
 			case r.err == nil:
 				// The compare failed and the key holds a larger value than

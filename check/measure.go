@@ -28,13 +28,15 @@ func References(ev []record.Event) []record.Event {
 	return out
 }
 
-// FirstAdvanceAfter finds the first advance, at or after t0, to a value that
-// was written at or after t0, and returns when it was observed.
+// FirstAdvanceAfter finds the first advance, at or after t0, to a value
+// whose upload was issued at or after t0, and returns when it was observed.
+// An upload already in flight at t0 (acknowledged after it) does not count:
+// it says nothing about recovery from what happened at t0.
 func FirstAdvanceAfter(ev []record.Event, t0 time.Duration) (time.Duration, bool) {
 	var v0 uint64
 	haveV0 := false
 	for _, e := range ev {
-		if e.Kind == record.KindWrite && e.At >= t0 {
+		if e.Kind == record.KindWrite && issued(e) >= t0 {
 			v0, haveV0 = e.Value, true
 			break
 		}
@@ -48,6 +50,15 @@ func FirstAdvanceAfter(ev []record.Event, t0 time.Duration) (time.Duration, bool
 		}
 	}
 	return 0, false
+}
+
+// issued is when a write's upload was sent: its Issued time when recorded,
+// else when it was acknowledged.
+func issued(w record.Event) time.Duration {
+	if w.Issued > 0 {
+		return w.Issued
+	}
+	return w.At
 }
 
 // LeaderChangeAfter finds the first moment at or after t0 when a member

@@ -56,6 +56,17 @@ func TestFirstAdvanceAfterNeedsAValueWrittenAfter(t *testing.T) {
 	assert.False(t, ok, "nothing written after 50ms")
 }
 
+func TestFirstAdvanceAfterIgnoresUploadsInFlight(t *testing.T) {
+	inFlight := wr(30, 2) // issued at 5 ms, before the fault, acknowledged at 30 ms
+	inFlight.Issued = 5 * ms
+	fresh := wr(60, 3)
+	fresh.Issued = 40 * ms
+	ev := seq(step(10, 5, "fault", true), inFlight, adv(31, 2), fresh, adv(70, 3))
+	at, ok := FirstAdvanceAfter(ev, 10*ms)
+	assert.True(t, ok)
+	assert.Equal(t, 70*ms, at, "the upload in flight at the fault says nothing about recovery")
+}
+
 func TestLeaderChangeAndDetect(t *testing.T) {
 	ev := seq(leader(5, "m1", "m0"), leader(20, "m1", "m1"), leader(25, "m0", "m1"),
 		record.Event{At: 40 * ms, Kind: record.KindAdvancerError})

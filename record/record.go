@@ -84,6 +84,10 @@ type Event struct {
 	// Fired is, on fault-healed, whether the fault took effect on every
 	// member it was applied to.
 	Fired bool
+	// Issued is, on a checkpoint write, when its upload was sent (At is when
+	// a quorum acknowledged it): a write in flight at a fault step was
+	// written before it.
+	Issued time.Duration
 }
 
 // String renders the event as one timeline line: "t(ms) member kind body".

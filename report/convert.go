@@ -56,6 +56,9 @@ func FromResult(res *scenarios.Result, o Origin) Run {
 		if e.Kind == record.KindStalled {
 			te.SinceMs = msPtr(&e.Since)
 		}
+		if e.Kind == record.KindWrite && e.Issued > 0 {
+			te.IssuedMs = msPtr(&e.Issued)
+		}
 		r.Timeline = append(r.Timeline, te)
 	}
 	r.Counts = CountEvents(r.Timeline)
@@ -72,6 +75,9 @@ func records(tl []Event) []record.Event {
 			Line: e.Line, Verb: e.Verb, Reference: e.Reference, Held: e.Held, Fault: e.Fault, Name: e.Name, Fired: e.Fired}
 		if e.SinceMs != nil {
 			out[i].Since = fromMs(*e.SinceMs)
+		}
+		if e.IssuedMs != nil {
+			out[i].Issued = fromMs(*e.IssuedMs)
 		}
 	}
 	return out

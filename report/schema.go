@@ -128,6 +128,9 @@ type Event struct {
 	Fault int    `json:"fault,omitempty"`
 	Name  string `json:"name,omitempty"`
 	Fired bool   `json:"fired,omitempty"`
+	// IssuedMs is, on a checkpoint write, when its upload was sent (t_ms is
+	// when a quorum acknowledged it).
+	IssuedMs *float64 `json:"issued_ms,omitempty"`
 	// SinceMs is, for a stalled event, when the upload the advancer stopped
 	// seeing was written: the stall began then.
 	SinceMs *float64 `json:"since_ms,omitempty"`

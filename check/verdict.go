@@ -80,7 +80,10 @@ type Outcome struct {
 //   - some missed, and a known line did not hold either: the run fails.
 //
 // The worst phase decides: Fail, then NotReproduced, then KnownBug, then
-// Pass. failures (invariants broken, steps that failed) fail the run.
+// Pass — except that a known line with a rate (it shows in some runs only)
+// that did not show here never hides a bug that did; alone, it gives
+// NotReproduced with Sometimes set. failures (invariants broken, steps that
+// failed) fail the run.
 func Judge(js []Judgement, failures []string) Outcome {
 	phases := map[int][]Judgement{}
 	var order []int
@@ -92,8 +95,7 @@ func Judge(js []Judgement, failures []string) Outcome {
 	}
 	slices.Sort(order)
 	var out Outcome
-	var fails, notRepro, repro []string
-	always := true // every not-reproduced known line states a rate
+	var fails, notRepro, sometimes, repro []string
 	for _, ref := range order {
 		var known, missedCluster, missed []Judgement
 		for _, j := range phases[ref] {
@@ -120,13 +122,11 @@ func Judge(js []Judgement, failures []string) Outcome {
 		out.Bugs = append(out.Bugs, known...)
 		if len(missed) == 0 {
 			for _, k := range known {
-				rate := ""
 				if k.Rate > 0 {
-					rate = fmt.Sprintf(" (it shows in about %d%% of runs)", k.Rate)
+					sometimes = append(sometimes, fmt.Sprintf("%s (it shows in about %d%% of runs): met every requirement; known: %s", k.Bug, k.Rate, k.Text))
 				} else {
-					always = false
+					notRepro = append(notRepro, fmt.Sprintf("%s: met every requirement; known: %s", k.Bug, k.Text))
 				}
-				notRepro = append(notRepro, fmt.Sprintf("%s%s: met every requirement; known: %s", k.Bug, rate, k.Text))
 			}
 			continue
 		}
@@ -150,10 +150,14 @@ func Judge(js []Judgement, failures []string) Outcome {
 	case len(fails) > 0:
 		out.Verdict, out.Why = Fail, strings.Join(fails, "; ")
 	case len(notRepro) > 0:
-		out.Verdict, out.Why = NotReproduced, "known bug not reproduced: "+strings.Join(notRepro, "; ")
-		out.Sometimes = always
+		out.Verdict, out.Why = NotReproduced, "known bug not reproduced: "+strings.Join(append(notRepro, sometimes...), "; ")
 	case len(repro) > 0:
+		// A known line that shows only in some runs and did not show here
+		// does not hide the bug that did.
 		out.Verdict, out.Why = KnownBug, "known bug reproduced: "+strings.Join(repro, "; ")
+	case len(sometimes) > 0:
+		out.Verdict, out.Why = NotReproduced, "known bug not reproduced: "+strings.Join(sometimes, "; ")
+		out.Sometimes = true
 	default:
 		out.Verdict = Pass
 	}

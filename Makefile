@@ -22,7 +22,7 @@ vet:
 
 ## race: the race detector on the library packages
 race:
-	$(GO) test -count=1 -race -timeout 20m ./failpoints/... ./harness/... ./advancer/... ./scenarios/...
+	$(GO) test -count=1 -race -timeout 20m ./failpoints/... ./harness/... ./advancer/ ./check/ ./record/ ./scenarios/...
 
 ## bench: start-up, leader transfer and disk benchmarks (ratios in one run)
 bench:

@@ -34,6 +34,12 @@ import (
 	"github.com/leaderfault/leaderfault/scenarios/catalog"
 )
 
+// Scale is how much faster than production the catalog's clusters run
+// (election timeout 100 ms instead of 1 s): divide your advancer's
+// production durations by it, as the presets' are, or it is judged at
+// production speed against fast-profile requirements.
+const Scale = 10
+
 // Option adjusts RunCatalog.
 type Option func(*config)
 

@@ -30,6 +30,7 @@ func Mutants() []Mutant {
 				panic(err) // the presets are the package's own
 			}
 			cfg.Name = name
+			cfg, _ = cfg.Scale(Scale)
 			return advancer.New(cfg)
 		}
 	}

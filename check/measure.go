@@ -175,16 +175,14 @@ func Stalls(ev []record.Event) []Stall {
 		}
 	}
 	if open != nil {
-		open.End, open.Open = end(ev), true
+		open.End, open.Open = End(ev), true
 		out = append(out, *open)
 	}
 	return out
 }
 
 // End is the time of the record's last event.
-func End(ev []record.Event) time.Duration { return end(ev) }
-
-func end(ev []record.Event) time.Duration {
+func End(ev []record.Event) time.Duration {
 	var t time.Duration
 	for _, e := range ev {
 		t = max(t, e.At)

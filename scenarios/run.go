@@ -139,8 +139,6 @@ func Run(ctx context.Context, sc *script.Script, opts Options) (*Result, error) 
 	return r.res, err
 }
 
-func (r *run) now() time.Duration { return r.rec.Now() }
-
 func (r *run) exec(ctx context.Context, steps []script.Step) error {
 	for _, st := range steps {
 		if err := ctx.Err(); err != nil {
@@ -328,16 +326,8 @@ func (r *run) settle() {
 		return
 	}
 	ev := r.rec.Events()
-	open := false
-	for _, e := range ev {
-		switch e.Kind {
-		case record.KindStalled:
-			open = true
-		case record.KindCaughtUp:
-			open = false
-		}
-	}
-	if !open {
+	stalls := check.Stalls(ev)
+	if len(stalls) == 0 || !stalls[len(stalls)-1].Open {
 		return
 	}
 	ctx, cancel := context.WithTimeout(r.bgCtx, settleElections*r.c.Profile().Election)

@@ -53,7 +53,7 @@ func (r *run) startWatchdog() {
 			for len(pending) > 0 && pending[0].Value <= lastAdvVal {
 				pending = pending[1:]
 			}
-			now := r.now()
+			now := r.rec.Now()
 			switch {
 			case !stalled && len(pending) > 0 && now-pending[0].At > threshold:
 				stalled = true

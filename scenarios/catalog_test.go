@@ -57,11 +57,14 @@ func TestCatalog(t *testing.T) {
 	defer scenarios.Wait()
 	for _, name := range names {
 		// queued: this scenario holds a slot for each of its presets, so the
-		// next scenario's runs queue behind them (catalog order).
-		queued := make(chan struct{})
+		// next scenario's runs queue behind them (catalog order). done: the
+		// scenario's subtest returned (also when -run filtered it out and
+		// its function never ran).
+		queued, done := make(chan struct{}), make(chan struct{})
 		scenarios.Add(1)
 		go func() {
 			defer scenarios.Done()
+			defer close(done)
 			t.Run(name, func(t *testing.T) {
 				var runs sync.WaitGroup
 				defer runs.Wait()
@@ -81,7 +84,10 @@ func TestCatalog(t *testing.T) {
 				}
 			})
 		}()
-		<-queued
+		select {
+		case <-queued:
+		case <-done:
+		}
 	}
 }
 

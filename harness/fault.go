@@ -127,7 +127,8 @@ func (in *Injection) memberNames() []string {
 	return out
 }
 
-// Inject resolves target now and applies f to each selected member. If any
+// Inject resolves target now (ResolveAgreed: a role waits, bounded, for an
+// agreed leader) and applies f to each selected member. If any
 // member fails, what was applied is undone and the error returned. In a
 // cluster from StartT, a HealAll is registered as test cleanup before the
 // first fault is applied.
@@ -136,7 +137,7 @@ func (c *Cluster) Inject(ctx context.Context, f Fault, target Target) (*Injectio
 		return nil, errors.New("inject: nil fault")
 	}
 	c.registerHealCleanup()
-	members, err := c.Resolve(target)
+	members, err := c.ResolveAgreed(ctx, target)
 	if err != nil {
 		return nil, fmt.Errorf("inject %s: %w", f.Kind(), err)
 	}

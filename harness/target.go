@@ -1,6 +1,7 @@
 package harness
 
 import (
+	"context"
 	"fmt"
 	"sort"
 )
@@ -45,6 +46,32 @@ func (t Target) String() string {
 		return "leader"
 	}
 	return t.kind
+}
+
+// leaderWaitElections bounds, in election timeouts, how long ResolveAgreed
+// waits for the members to agree on a leader. Right after a leader change
+// the members' views differ for a moment (one still votes, one already
+// follows); a role resolved then would fail for the cluster's timing, not
+// the caller's.
+const leaderWaitElections = 10
+
+// ResolveAgreed is Resolve for a target resolved as a step acts: a role
+// (leader, follower, quorum) first waits, up to 10 election timeouts, until
+// the members agree on a leader; then it resolves as Resolve does, with its
+// errors. Inject resolves this way.
+func (c *Cluster) ResolveAgreed(ctx context.Context, t Target) ([]*Member, error) {
+	switch t.kind {
+	case "leader", "", "follower", "quorum":
+		if c.Leader() == nil {
+			wctx, cancel := context.WithTimeout(ctx, leaderWaitElections*c.Profile().Election)
+			_, _ = c.WaitLeader(wctx) // no agreement in time: Resolve says so
+			cancel()
+			if err := ctx.Err(); err != nil {
+				return nil, err
+			}
+		}
+	}
+	return c.Resolve(t)
 }
 
 // Resolve returns the members t selects now. Named members must be running;

@@ -15,9 +15,6 @@ func (r *run) injectFault(ctx context.Context, a script.Fault) error {
 	if err != nil {
 		return err
 	}
-	if err := r.agreedLeaderFor(ctx, a.Target); err != nil {
-		return err
-	}
 	in, err := r.c.Inject(ctx, f, r.target(a.Target))
 	if err != nil {
 		return err
@@ -164,30 +161,4 @@ func (r *run) checkArmedPoints() {
 			r.invalid(fmt.Sprintf("fault point %s=%s never fired", n, st.Term))
 		}
 	}
-}
-
-// leaderWaitElections bounds, in election timeouts, how long a step aimed
-// at a role (leader, follower, quorum) waits for the members to agree on a
-// leader. Right after a leader change the members' views differ for a
-// moment (one still votes, one already follows); a role resolved then would
-// fail for the cluster's timing, not the script's.
-const leaderWaitElections = 10
-
-// agreedLeaderFor waits, for a target that names a role, until the members
-// agree on a leader (bounded; the resolution then fails as before).
-func (r *run) agreedLeaderFor(ctx context.Context, t script.Target) error {
-	switch t.Kind {
-	case script.TargetLeader, script.TargetFollower, script.TargetNthFollower, script.TargetQuorum:
-	default:
-		return nil
-	}
-	if r.c.Leader() != nil {
-		return nil
-	}
-	wctx, cancel := context.WithTimeout(ctx, leaderWaitElections*r.c.Profile().Election)
-	defer cancel()
-	if _, err := r.c.WaitLeader(wctx); err != nil && ctx.Err() != nil {
-		return err
-	}
-	return nil
 }

@@ -206,10 +206,7 @@ func (r *run) step(ctx context.Context, st script.Step) error {
 		if to.IsZero() {
 			to = script.Target{Kind: script.TargetFollower}
 		}
-		if err := r.agreedLeaderFor(ctx, to); err != nil {
-			return err
-		}
-		ms, err := r.c.Resolve(r.target(to))
+		ms, err := r.c.ResolveAgreed(ctx, r.target(to))
 		if err != nil {
 			return err
 		}

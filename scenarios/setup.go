@@ -94,10 +94,7 @@ func (r *run) startAdvancer(a script.Advancer) error {
 	if watchOn.Kind == script.TargetPinned {
 		return errors.New("watch-on=pinned: the advancer's own member is what watch-on chooses")
 	}
-	if err := r.agreedLeaderFor(r.bgCtx, watchOn); err != nil {
-		return err
-	}
-	ms, err := r.c.Resolve(r.target(watchOn))
+	ms, err := r.c.ResolveAgreed(r.bgCtx, r.target(watchOn))
 	if err != nil {
 		return err
 	}

@@ -8,11 +8,13 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/leaderfault/leaderfault/advancer"
 	"github.com/leaderfault/leaderfault/advancer/advancertest"
 	"github.com/leaderfault/leaderfault/check"
 	"github.com/leaderfault/leaderfault/record"
 	"github.com/leaderfault/leaderfault/scenarios"
 	"github.com/leaderfault/leaderfault/scenarios/catalog"
+	"github.com/leaderfault/leaderfault/scenarios/script"
 )
 
 // Before the reference points were fixed, "expect advance within 500ms"
@@ -44,16 +46,7 @@ heal
 		}
 		return refs[0].At + 600*time.Millisecond, true
 	})
-	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-	defer cancel()
-	res, err := scenarios.Run(ctx, sc, scenarios.Options{Advancer: stuck, Logf: t.Logf})
-	require.NoError(t, err)
-	t.Log(res.Summary())
-	require.True(t, res.Valid, "%v", res.Invalid)
-	got := map[int]scenarios.Expectation{}
-	for _, e := range res.Expectations {
-		got[e.Line] = e
-	}
+	res, got := runByLine(t, sc, stuck)
 	assert.True(t, got[5].Passed, "it advanced at first: %s", got[5])
 	assert.False(t, got[6].Passed, "stuck from +600ms is a stall within the second: %s", got[6])
 	require.NotNil(t, got[6].Measured)
@@ -80,9 +73,20 @@ func TestStormEndIsAReferencePoint(t *testing.T) {
 		}
 		return 0, false
 	})
+	res, got := runByLine(t, sc, stuck)
+	require.Contains(t, got, 14)
+	assert.False(t, got[14].Passed, "no advance after the storm ended: %s", got[14])
+	assert.True(t, got[11].Passed, "it advanced during the storm: %s", got[11])
+	assert.Equal(t, check.Fail, res.Verdict())
+}
+
+// runByLine runs sc with the plug-in adv, requires a valid run, and returns
+// the result with its expectations by script line.
+func runByLine(t *testing.T, sc *script.Script, adv advancer.Advancer) (*scenarios.Result, map[int]scenarios.Expectation) {
+	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
-	res, err := scenarios.Run(ctx, sc, scenarios.Options{Advancer: stuck, Logf: t.Logf})
+	res, err := scenarios.Run(ctx, sc, scenarios.Options{Advancer: adv, Logf: t.Logf})
 	require.NoError(t, err)
 	t.Log(res.Summary())
 	require.True(t, res.Valid, "%v", res.Invalid)
@@ -90,8 +94,5 @@ func TestStormEndIsAReferencePoint(t *testing.T) {
 	for _, e := range res.Expectations {
 		got[e.Line] = e
 	}
-	require.Contains(t, got, 14)
-	assert.False(t, got[14].Passed, "no advance after the storm ended: %s", got[14])
-	assert.True(t, got[11].Passed, "it advanced during the storm: %s", got[11])
-	assert.Equal(t, check.Fail, res.Verdict())
+	return res, got
 }

@@ -142,9 +142,11 @@ func (w *brWaiter) openWatch(ctx context.Context, key string, rev int64) (client
 		watcher := w.watcher
 		timer := time.AfterFunc(timeout, func() {
 			if state.CompareAndSwap(creating, timedOut) {
-				cancel()
+				// Record first, then cancel: the cancel lets the wait go on
+				// (and record its restart), so the record reads in order.
 				w.env.ObserveError(fmt.Errorf("watch creation timed out after %v (attempt %d/%d), resetting watcher",
 					timeout, i+1, len(w.cfg.WatchCreateTimeouts)))
+				cancel()
 			}
 		})
 		ch := watcher.Watch(wctx, key, opts...)

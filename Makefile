@@ -6,19 +6,27 @@ FUZZTIME ?= 10m
 # out of go.mod (not a dependency of the library); the module proxy serves it.
 STATICCHECK ?= $(GO) run honnef.co/go/tools/cmd/staticcheck@v0.8.2
 
-.PHONY: test vet race bench repro fuzz stress build mutants etcdctl
+.PHONY: test test-etcd35 vet race bench repro fuzz stress build mutants etcdctl
 STRESS_N ?= 20
 
 ## test: vet + the whole test suite (what CI runs)
 test: vet
 	$(GO) test -count=1 -timeout 12m $(PKGS)
 
+## test-etcd35: the whole test suite, catalog included, on the etcd v3.5 line
+## (server and client v3.5.35: go.etcd35.mod with build tag etcd35)
+ETCD35 = -modfile=go.etcd35.mod -tags etcd35
+test-etcd35:
+	$(GO) test $(ETCD35) -count=1 -timeout 12m $(PKGS)
+
 ## vet: the style gate — gofmt, go vet, staticcheck, and go.mod/go.sum tidy
 vet:
 	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
 	$(GO) vet $(PKGS)
+	$(GO) vet $(ETCD35) $(PKGS)
 	$(STATICCHECK) $(PKGS)
 	$(GO) mod tidy -diff
+	$(GO) mod tidy -modfile=go.etcd35.mod -diff
 
 ## race: the race detector on the library packages
 race:

@@ -79,7 +79,7 @@ func (f *fakeWatcher) RequestProgress(ctx context.Context) error {
 	if progress != nil {
 		return progress(ctx)
 	}
-	w.ch <- clientv3.WatchResponse{Header: &etcdserverpb.ResponseHeader{Revision: w.rev}}
+	w.ch <- clientv3.WatchResponse{Header: header(w.rev)}
 	return nil
 }
 
@@ -99,7 +99,7 @@ func (f *fakeWatcher) count() (watches, requests int) {
 
 func putResponse(value uint64, rev int64) clientv3.WatchResponse {
 	return clientv3.WatchResponse{
-		Header: &etcdserverpb.ResponseHeader{Revision: rev},
+		Header: header(rev),
 		Events: []*clientv3.Event{{Type: clientv3.EventTypePut, Kv: &mvccpb.KeyValue{Value: EncodeCheckpoint(value), ModRevision: rev}}},
 	}
 }

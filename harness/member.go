@@ -317,7 +317,7 @@ func (m *Member) SettledIndex(ctx context.Context) (uint64, error) {
 		return 0, fmt.Errorf("%s: %w", m.name, ErrNotRunning)
 	}
 	select {
-	case <-s.ApplyWaitCommit():
+	case <-applyWaitCommit(s):
 		return s.AppliedIndex(), nil
 	case <-ctx.Done():
 		return 0, fmt.Errorf("%s: applying committed entries: %w", m.name, ctx.Err())

@@ -70,8 +70,11 @@ stress:
 mutants:
 	LEADERFAULT_KILL_MATRIX=1 $(GO) test -count=1 -timeout 30m -run '^TestKillMatrix$$' -v ./advancer/advancertest/ | grep -v '^=== '
 
+## build: the CLI for both etcd lines, bin/leaderfault (etcd 3.7) and
+## bin/leaderfault-etcd3.5; either runs the other with --etcd
 build:
-	$(GO) build -o leaderfault ./cmd/leaderfault
+	$(GO) build -o bin/leaderfault ./cmd/leaderfault
+	$(GO) build $(ETCD35) -o bin/leaderfault-etcd3.5 ./cmd/leaderfault
 
 ## etcdctl: stock etcdctl v3.5.35 (the client line TiDB ships) and v3.7.3 as
 ## out-of-process advancers: bin/etcdctl-3.5, bin/etcdctl-3.7 and

@@ -8,6 +8,8 @@ import (
 	"io"
 	"os"
 	"strings"
+
+	"github.com/leaderfault/leaderfault/harness"
 )
 
 // Exit codes.
@@ -54,6 +56,18 @@ func commands() []command {
 // Main runs the command line args (without the program name) and returns
 // the exit code.
 func Main(ctx context.Context, args []string, io IO) int {
+	exe, args, err := selectLine(args)
+	if err != nil {
+		fmt.Fprintf(io.Stderr, "leaderfault: %v\n", err)
+		var ue usageError
+		if errors.As(err, &ue) {
+			return ExitUsage
+		}
+		return ExitFailed
+	}
+	if exe != "" {
+		return switchLine(io, exe, args)
+	}
 	if len(args) == 0 {
 		usage(io.Stderr)
 		return ExitUsage
@@ -95,6 +109,7 @@ func usage(w io.Writer) {
 	}
 	fmt.Fprintln(w)
 	fmt.Fprintln(w, `"leaderfault help <command>" shows its flags.`)
+	fmt.Fprintf(w, "--etcd 3.5|3.7 (before or after the command) runs it on that etcd line; this binary embeds etcd %s.\n", harness.EtcdVersion())
 	fmt.Fprintln(w, "exit codes: 0 every run passed (met every requirement) or reproduced a known bug;")
 	fmt.Fprintln(w, "            1 a run FAILed, was INVALID, or did NOT REPRODUCE a known bug that shows in")
 	fmt.Fprintln(w, "              every run (one stated with rate=N% may be missing now and then);")

@@ -41,7 +41,7 @@ func runDoctor(ctx context.Context, io IO, args []string) int {
 	if len(pos) > 0 {
 		return fail(io, "doctor", usagef("doctor takes no arguments (got %q)", pos[0]))
 	}
-	checks := []check{checkLoopback(), checkOpenFiles(), checkRoot(), checkFUSE(), checkCluster(ctx), checkChromium()}
+	checks := []check{checkLoopback(), checkOpenFiles(), checkRoot(), checkFUSE(), checkCluster(ctx), checkChromium(), checkEtcdLines()}
 	code = ExitOK
 	for _, c := range checks {
 		mark := "ok  "
@@ -200,4 +200,22 @@ func needsDisk(l loaded) bool {
 		}
 	}
 	return false
+}
+
+// checkEtcdLines says which etcd this binary embeds and whether the other
+// line's binary is at hand for --etcd. Informational: the default line runs
+// everything.
+func checkEtcdLines() check {
+	c := check{name: "etcd lines", ok: true}
+	other := "3.5"
+	if harness.EtcdLine() == "3.5" {
+		other = "3.7"
+	}
+	c.detail = fmt.Sprintf("this binary embeds etcd %s (server and client)", harness.EtcdVersion())
+	if exe := findSibling(lineBinaries[other]); exe != "" {
+		c.detail += fmt.Sprintf("; --etcd %s runs %s", other, exe)
+	} else {
+		c.detail += fmt.Sprintf("; --etcd %s needs %s (make build)", other, lineBinaries[other])
+	}
+	return c
 }

@@ -1,0 +1,119 @@
+package cli
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"syscall"
+
+	"github.com/leaderfault/leaderfault/harness"
+)
+
+// The etcd line (server and client) is chosen when the binary is built: the
+// default build embeds etcd v3.7, a build with -modfile=go.etcd35.mod -tags
+// etcd35 embeds v3.5 (go.mod cannot hold two versions of one module). So
+// "--etcd LINE" does not switch etcd inside this process: when LINE is not the
+// line built in, the command runs in the binary built for LINE, found next to
+// this one or on PATH under its conventional name ("make build" writes both).
+
+// lineBinaries is the conventional binary name of each line.
+var lineBinaries = map[string]string{
+	"3.7": "leaderfault",
+	"3.5": "leaderfault-etcd3.5",
+}
+
+// lineSwitchedEnv marks a process started by a line switch, so that a
+// misnamed binary cannot send the command back and forth.
+const lineSwitchedEnv = "LEADERFAULT_ETCD_SWITCHED"
+
+// execBinary replaces the process with exe (tests replace it).
+var execBinary = func(exe string, argv []string) error {
+	return syscall.Exec(exe, argv, append(os.Environ(), lineSwitchedEnv+"=1"))
+}
+
+// selectLine takes "--etcd LINE" (or -etcd, --etcd=LINE; anywhere in args)
+// out of args. It returns the binary to run instead when LINE is not the line
+// built in ("" when this binary serves it).
+func selectLine(args []string) (exe string, rest []string, err error) {
+	want := ""
+	for i := 0; i < len(args); i++ {
+		a := args[i]
+		if a == "--" {
+			rest = append(rest, args[i:]...)
+			break
+		}
+		name, val, hasVal := strings.Cut(strings.TrimLeft(a, "-"), "=")
+		if !strings.HasPrefix(a, "-") || name != "etcd" {
+			rest = append(rest, a)
+			continue
+		}
+		if !hasVal {
+			if i+1 >= len(args) {
+				return "", nil, usagef("--etcd needs a line: %s", knownLines())
+			}
+			i++
+			val = args[i]
+		}
+		want = val
+	}
+	if want == "" || want == harness.EtcdLine() || want == harness.EtcdVersion() {
+		return "", rest, nil
+	}
+	name, ok := lineBinaries[want]
+	if !ok {
+		return "", nil, usagef("--etcd %q: want a line, %s (this binary embeds etcd %s)", want, knownLines(), harness.EtcdVersion())
+	}
+	if os.Getenv(lineSwitchedEnv) != "" {
+		return "", nil, fmt.Errorf("--etcd %s: %s was started for that line but embeds etcd %s; rebuild it (make build)", want, os.Args[0], harness.EtcdVersion())
+	}
+	if exe := findSibling(name); exe != "" {
+		return exe, rest, nil
+	}
+	return "", nil, fmt.Errorf("--etcd %s: this binary embeds etcd %s, and no %s was found next to it or on PATH.\n"+
+		"Build both lines with \"make build\" (bin/leaderfault, bin/leaderfault-etcd3.5), or run this line directly:\n  %s",
+		want, harness.EtcdVersion(), name, buildHint(want))
+}
+
+func knownLines() string { return "3.5 (what PD and TiDB ship) or 3.7" }
+
+func buildHint(line string) string {
+	if line == "3.5" {
+		return "go run -modfile=go.etcd35.mod -tags etcd35 ./cmd/leaderfault ..."
+	}
+	return "go run ./cmd/leaderfault ..."
+}
+
+// findSibling looks for name next to the running binary, then on PATH.
+func findSibling(name string) string {
+	if self, err := os.Executable(); err == nil {
+		p := filepath.Join(filepath.Dir(self), name)
+		if st, err := os.Stat(p); err == nil && st.Mode().IsRegular() && st.Mode()&0o111 != 0 && !sameFile(p, self) {
+			return p
+		}
+	}
+	if p, err := exec.LookPath(name); err == nil {
+		if self, err := os.Executable(); err != nil || !sameFile(p, self) {
+			return p
+		}
+	}
+	return ""
+}
+
+func sameFile(a, b string) bool {
+	sa, err1 := os.Stat(a)
+	sb, err2 := os.Stat(b)
+	return err1 == nil && err2 == nil && os.SameFile(sa, sb)
+}
+
+// switchLine runs the command in exe; it returns only on failure.
+func switchLine(io IO, exe string, rest []string) int {
+	err := execBinary(exe, append([]string{exe}, rest...))
+	if err == nil {
+		err = errors.New("exec returned")
+	}
+	fmt.Fprintf(io.Stderr, "leaderfault: --etcd: running %s: %v\n", exe, err)
+	return ExitFailed
+}

@@ -1,0 +1,81 @@
+package cli
+
+import (
+	"bytes"
+	"context"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/leaderfault/leaderfault/harness"
+)
+
+func otherLine() string {
+	if harness.EtcdLine() == "3.5" {
+		return "3.7"
+	}
+	return "3.5"
+}
+
+func TestEtcdFlagForTheLineBuiltInIsTakenOut(t *testing.T) {
+	for _, args := range [][]string{
+		{"--etcd", harness.EtcdLine(), "list"},
+		{"list", "-etcd", harness.EtcdLine()},
+		{"list", "--etcd=" + harness.EtcdVersion()},
+	} {
+		exe, rest, err := selectLine(args)
+		require.NoError(t, err, "%q", args)
+		assert.Empty(t, exe, "%q", args)
+		assert.Equal(t, []string{"list"}, rest, "%q", args)
+	}
+	_, rest, err := selectLine([]string{"run", "x", "--", "--etcd", "3.1"})
+	require.NoError(t, err)
+	assert.Equal(t, []string{"run", "x", "--", "--etcd", "3.1"}, rest, "arguments after -- are not flags")
+}
+
+func TestEtcdFlagRejectsUnknownLines(t *testing.T) {
+	var out bytes.Buffer
+	code := Main(context.Background(), []string{"--etcd", "3.4", "list"}, IO{Stdout: &out, Stderr: &out})
+	assert.Equal(t, ExitUsage, code)
+	assert.Contains(t, out.String(), `--etcd "3.4": want a line, 3.5 (what PD and TiDB ship) or 3.7`)
+	code = Main(context.Background(), []string{"list", "--etcd"}, IO{Stdout: &out, Stderr: &out})
+	assert.Equal(t, ExitUsage, code)
+}
+
+func TestEtcdFlagForAnotherLineSaysHowToBuildIt(t *testing.T) {
+	t.Setenv("PATH", t.TempDir())
+	t.Setenv(lineSwitchedEnv, "")
+	var out bytes.Buffer
+	code := Main(context.Background(), []string{"--etcd", otherLine(), "list"}, IO{Stdout: &out, Stderr: &out})
+	assert.Equal(t, ExitFailed, code)
+	assert.Contains(t, out.String(), "this binary embeds etcd "+harness.EtcdVersion())
+	assert.Contains(t, out.String(), "make build")
+	assert.Contains(t, out.String(), buildHint(otherLine()))
+}
+
+func TestEtcdFlagForAnotherLineRunsItsBinary(t *testing.T) {
+	dir := t.TempDir()
+	other := filepath.Join(dir, lineBinaries[otherLine()])
+	require.NoError(t, os.WriteFile(other, []byte("#!/bin/sh\n"), 0o755))
+	t.Setenv("PATH", dir)
+	t.Setenv(lineSwitchedEnv, "")
+	var got []string
+	old := execBinary
+	execBinary = func(exe string, argv []string) error { got = argv; return os.ErrPermission }
+	t.Cleanup(func() { execBinary = old })
+
+	var out bytes.Buffer
+	code := Main(context.Background(), []string{"run", "--etcd", otherLine(), "leader-crash", "--repeat", "2"}, IO{Stdout: &out, Stderr: &out})
+	assert.Equal(t, []string{other, "run", "leader-crash", "--repeat", "2"}, got, "the command, without --etcd, in the other line's binary")
+	assert.Equal(t, ExitFailed, code, "exec failed here, so Main reports it")
+	assert.Contains(t, out.String(), "running "+other)
+
+	// A binary started by a switch that still has the wrong line stops.
+	t.Setenv(lineSwitchedEnv, "1")
+	code = Main(context.Background(), []string{"--etcd", otherLine(), "list"}, IO{Stdout: &out, Stderr: &out})
+	assert.Equal(t, ExitFailed, code)
+	assert.Contains(t, out.String(), "rebuild it")
+}

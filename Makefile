@@ -6,7 +6,7 @@ FUZZTIME ?= 10m
 # out of go.mod (not a dependency of the library); the module proxy serves it.
 STATICCHECK ?= $(GO) run honnef.co/go/tools/cmd/staticcheck@v0.8.2
 
-.PHONY: test test-etcd35 vet race bench repro fuzz stress build mutants etcdctl
+.PHONY: test test-etcd35 test-etcd3515 vet race bench repro fuzz stress build mutants etcdctl
 STRESS_N ?= 20
 
 ## test: vet + the whole test suite (what CI runs)
@@ -19,14 +19,22 @@ ETCD35 = -modfile=go.etcd35.mod -tags etcd35
 test-etcd35:
 	$(GO) test $(ETCD35) -count=1 -timeout 12m $(PKGS)
 
+## test-etcd3515: harness, advancer and the scenario catalog on etcd v3.5.15,
+## the version tikv/pd pins (before the v3.5.22 backport of etcd-io/etcd#20229)
+ETCD3515 = -modfile=go.etcd3515.mod -tags etcd35
+test-etcd3515:
+	$(GO) test $(ETCD3515) -count=1 -timeout 12m ./harness/ ./advancer/ ./scenarios/...
+
 ## vet: the style gate — gofmt, go vet, staticcheck, and go.mod/go.sum tidy
 vet:
 	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
 	$(GO) vet $(PKGS)
 	$(GO) vet $(ETCD35) $(PKGS)
+	$(GO) vet $(ETCD3515) $(PKGS)
 	$(STATICCHECK) $(PKGS)
 	$(GO) mod tidy -diff
 	$(GO) mod tidy -modfile=go.etcd35.mod -diff
+	$(GO) mod tidy -modfile=go.etcd3515.mod -diff
 
 ## race: the race detector on the library packages
 race:
@@ -70,11 +78,13 @@ stress:
 mutants:
 	LEADERFAULT_KILL_MATRIX=1 $(GO) test -count=1 -timeout 30m -run '^TestKillMatrix$$' -v ./advancer/advancertest/ | grep -v '^=== '
 
-## build: the CLI for both etcd lines, bin/leaderfault (etcd 3.7) and
-## bin/leaderfault-etcd3.5; either runs the other with --etcd
+## build: the CLI for every etcd build, bin/leaderfault (etcd 3.7.3),
+## bin/leaderfault-etcd3.5 (3.5.35) and bin/leaderfault-etcd3.5.15 (tikv/pd's
+## pin); each runs the others with --etcd
 build:
 	$(GO) build -o bin/leaderfault ./cmd/leaderfault
 	$(GO) build $(ETCD35) -o bin/leaderfault-etcd3.5 ./cmd/leaderfault
+	$(GO) build $(ETCD3515) -o bin/leaderfault-etcd3.5.15 ./cmd/leaderfault
 
 ## etcdctl: stock etcdctl v3.5.35 (the client line TiDB ships) and v3.7.3 as
 ## out-of-process advancers: bin/etcdctl-3.5, bin/etcdctl-3.7 and

@@ -1,5 +1,6 @@
-// The etcd v3.5 line (what PD and TiDB ship): the same module built against
-// etcd server, client and api v3.5.35 instead of v3.7.3. Used as
+// The etcd v3.5 line (the line PD and TiDB ship), at its current patch
+// release: the same module built against etcd server, client and api v3.5.35
+// instead of v3.7.3 (go.etcd3515.mod: v3.5.15, the version tikv/pd pins). Used as
 //   go test -modfile=go.etcd35.mod -tags etcd35 ./...   (make test-etcd35)
 // The few API differences live in files tagged etcd35 / !etcd35
 // (harness/etcdline_*.go). Keep the other requirements in step with go.mod;

@@ -202,20 +202,20 @@ func needsDisk(l loaded) bool {
 	return false
 }
 
-// checkEtcdLines says which etcd this binary embeds and whether the other
-// line's binary is at hand for --etcd. Informational: the default line runs
-// everything.
+// checkEtcdLines says which etcd this binary embeds and which other builds
+// are at hand for --etcd. Informational: the default line runs everything.
 func checkEtcdLines() check {
 	c := check{name: "etcd lines", ok: true}
-	other := "3.5"
-	if harness.EtcdLine() == "3.5" {
-		other = "3.7"
-	}
 	c.detail = fmt.Sprintf("this binary embeds etcd %s (server and client)", harness.EtcdVersion())
-	if exe := findSibling(lineBinaries[other]); exe != "" {
-		c.detail += fmt.Sprintf("; --etcd %s runs %s", other, exe)
-	} else {
-		c.detail += fmt.Sprintf("; --etcd %s needs %s (make build)", other, lineBinaries[other])
+	for _, v := range []string{"3.7.3", "3.5.35", "3.5.15"} {
+		if v == harness.EtcdVersion() {
+			continue
+		}
+		if exe := findSibling(builds[v]); exe != "" {
+			c.detail += fmt.Sprintf("; --etcd %s runs %s", v, exe)
+		} else {
+			c.detail += fmt.Sprintf("; --etcd %s needs %s (make build)", v, builds[v])
+		}
 	}
 	return c
 }

@@ -19,10 +19,25 @@ import (
 // line built in, the command runs in the binary built for LINE, found next to
 // this one or on PATH under its conventional name ("make build" writes both).
 
-// lineBinaries is the conventional binary name of each line.
-var lineBinaries = map[string]string{
-	"3.7": "leaderfault",
-	"3.5": "leaderfault-etcd3.5",
+// builds are the etcd versions "make build" builds a binary for, by
+// conventional binary name; lines name a line's default version.
+var (
+	builds = map[string]string{
+		"3.7.3":  "leaderfault",
+		"3.5.35": "leaderfault-etcd3.5",
+		"3.5.15": "leaderfault-etcd3.5.15",
+	}
+	lines = map[string]string{"3.7": "3.7.3", "3.5": "3.5.35"}
+)
+
+// binaryFor is the binary name for --etcd value want (a line or a version
+// of builds).
+func binaryFor(want string) (string, bool) {
+	if v, ok := lines[want]; ok {
+		want = v
+	}
+	name, ok := builds[want]
+	return name, ok
 }
 
 // lineSwitchedEnv marks a process started by a line switch, so that a
@@ -59,10 +74,10 @@ func selectLine(args []string) (exe string, rest []string, err error) {
 		}
 		want = val
 	}
-	if want == "" || want == harness.EtcdLine() || want == harness.EtcdVersion() {
+	if v, ok := lines[want]; ok && v == harness.EtcdVersion() || want == "" || want == harness.EtcdVersion() {
 		return "", rest, nil
 	}
-	name, ok := lineBinaries[want]
+	name, ok := binaryFor(want)
 	if !ok {
 		return "", nil, usagef("--etcd %q: want a line, %s (this binary embeds etcd %s)", want, knownLines(), harness.EtcdVersion())
 	}
@@ -73,15 +88,23 @@ func selectLine(args []string) (exe string, rest []string, err error) {
 		return exe, rest, nil
 	}
 	return "", nil, fmt.Errorf("--etcd %s: this binary embeds etcd %s, and no %s was found next to it or on PATH.\n"+
-		"Build both lines with \"make build\" (bin/leaderfault, bin/leaderfault-etcd3.5), or run this line directly:\n  %s",
+		"Build every line with \"make build\" (bin/leaderfault, bin/leaderfault-etcd3.5, bin/leaderfault-etcd3.5.15), or run it directly:\n  %s",
 		want, harness.EtcdVersion(), name, buildHint(want))
 }
 
-func knownLines() string { return "3.5 (what PD and TiDB ship) or 3.7" }
+func knownLines() string {
+	return "3.7 (3.7.3, the default), 3.5 (3.5.35) or 3.5.15 (the version tikv/pd pins)"
+}
 
-func buildHint(line string) string {
-	if line == "3.5" {
+func buildHint(want string) string {
+	if v, ok := lines[want]; ok {
+		want = v
+	}
+	switch want {
+	case "3.5.35":
 		return "go run -modfile=go.etcd35.mod -tags etcd35 ./cmd/leaderfault ..."
+	case "3.5.15":
+		return "go run -modfile=go.etcd3515.mod -tags etcd35 ./cmd/leaderfault ..."
 	}
 	return "go run ./cmd/leaderfault ..."
 }

@@ -25,13 +25,16 @@ func FromResult(res *scenarios.Result, o Origin) Run {
 		Job: o.Job, Scenario: res.Scenario, Description: res.Description, File: o.File,
 		Advancer: res.Advancer, Knobs: copyKnobs(o.Knobs), Repeat: max(o.Repeat, 1),
 		Seed: res.Seed, Scale: res.Scale, Profile: res.Profile,
-		TickMs: ms(res.Tick), ElectionMs: ms(res.Elect),
+		TickMs: ms(res.Tick), ElectionMs: ms(res.Elect), Etcd: res.Etcd,
 		Verdict: string(res.Verdict()), Why: res.Outcome.Why, Sometimes: res.Outcome.Sometimes,
 		Passed: res.Passed, Valid: res.Valid, Skipped: res.Skipped,
 		Invalid: res.Invalid, Failures: res.Failures, Notes: res.Notes,
 		Expectations: make([]Expectation, 0, len(res.Expectations)),
 		RecoveryMs:   msPtr(res.Recovery), ResumedMs: msPtr(res.Resumed), DurationMs: ms(res.Duration),
 		Timeline: make([]Event, 0, len(res.Events)),
+	}
+	if res.Stretch != 1 {
+		r.Stretch = res.Stretch
 	}
 	for _, e := range res.Expectations {
 		r.Expectations = append(r.Expectations, Expectation{

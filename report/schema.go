@@ -45,6 +45,13 @@ type Run struct {
 	Profile    string  `json:"profile"`
 	TickMs     float64 `json:"tick_ms"`
 	ElectionMs float64 `json:"election_ms"`
+	// Stretch is the factor the scenario's durations and the cluster's
+	// timing were multiplied by ("run --time production": 10 for a
+	// fast-profile scenario); absent: as written.
+	Stretch float64 `json:"stretch,omitempty"`
+	// Etcd is the etcd server version the run used (v3.7.3, or v3.5.35 on
+	// the etcd35 build); absent in reports written before it was recorded.
+	Etcd string `json:"etcd,omitempty"`
 
 	// Verdict is pass (every requirement met), FAIL (a requirement missed,
 	// not in a known way), known-bug (a preset's known bug reproduced:

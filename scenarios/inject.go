@@ -37,7 +37,7 @@ func (r *run) injectFault(ctx context.Context, a script.Fault) error {
 			case <-r.bgCtx.Done():
 				return
 			}
-			hctx, cancel := context.WithTimeout(r.bgCtx, 30*time.Second)
+			hctx, cancel := context.WithTimeout(r.bgCtx, r.bound(30*time.Second))
 			defer cancel()
 			r.healOne(hctx, in)
 		}()

@@ -19,6 +19,11 @@ type Result struct {
 	// Scale divides the advancer's production constants (10 maps etcd's
 	// production timing, election 1 s, to the fast profile's 100 ms).
 	Scale float64
+	// Stretch is the factor the script's durations and the cluster's timing
+	// were multiplied by (Options.Stretch; 1: as written).
+	Stretch float64
+	// Etcd is the etcd server version the run used (harness.EtcdVersion).
+	Etcd string
 	// Profile is the cluster timing; script durations are in this time.
 	Profile string
 	Tick    time.Duration
@@ -116,7 +121,11 @@ func (r *Result) Verdict() check.Verdict {
 // Summary renders the result's expectations and problems, one per line.
 func (r *Result) Summary() string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "%s / %s: %s (seed %d, scale %g, profile %s, %v)\n", r.Scenario, r.Advancer, r.Verdict(), r.Seed, r.Scale, r.Profile, r.Duration.Round(time.Millisecond))
+	stretch := ""
+	if r.Stretch != 0 && r.Stretch != 1 {
+		stretch = fmt.Sprintf(", durations ×%g", r.Stretch)
+	}
+	fmt.Fprintf(&b, "%s / %s: %s (seed %d, scale %g, profile %s%s, %v)\n", r.Scenario, r.Advancer, r.Verdict(), r.Seed, r.Scale, r.Profile, stretch, r.Duration.Round(time.Millisecond))
 	if r.Skipped != "" {
 		fmt.Fprintf(&b, "  skipped: %s\n", r.Skipped)
 	}

@@ -37,6 +37,16 @@ type Options struct {
 	// advancer line gives none; 0 means production election / profile
 	// election (10 at the fast profile).
 	Scale float64
+	// Stretch runs the scenario in a time base Stretch times slower: the
+	// cluster's tick and election timeout and every duration of the script
+	// (see script.Script.Stretch) are multiplied by it, and so, with them,
+	// everything the runner derives from the election timeout (stall
+	// threshold, watchdog, settle time, role-target waits) and its own
+	// deadlines. The advancer's default scale follows the election timeout:
+	// a fast-profile scenario stretched by 10 runs at etcd's production
+	// timing with the presets' production constants unscaled. 0 or 1: as
+	// written. StretchTo computes the factor for a target profile.
+	Stretch float64
 	// Knobs are advancer knob overrides applied after the script's (sweeps).
 	Knobs map[string]string
 	// RequirementsOnly judges a preset on the requirements alone, as a
@@ -60,8 +70,9 @@ type run struct {
 	res    *Result
 	start  time.Time
 
-	pinned *harness.Member
-	scale  float64
+	pinned  *harness.Member
+	scale   float64
+	stretch float64 // 1 unless Options.Stretch says otherwise
 
 	bg       sync.WaitGroup // advancer, writer, watchdog, timed heals
 	judging  sync.WaitGroup // expectations being judged
@@ -114,6 +125,13 @@ func Run(ctx context.Context, sc *script.Script, opts Options) (*Result, error) 
 	if seed == 0 {
 		seed = time.Now().UnixNano()%1_000_000 + 1
 	}
+	stretch := cmp.Or(opts.Stretch, 1)
+	if stretch != 1 {
+		var err error
+		if sc, err = sc.Stretch(stretch); err != nil {
+			return nil, err
+		}
+	}
 	// Runs share the machine with every other run of the user's (other
 	// test binaries, CLI shards): past a few per core they miss budgets for
 	// the machine's sake. Waiting for a slot is not part of the run.
@@ -124,8 +142,9 @@ func Run(ctx context.Context, sc *script.Script, opts Options) (*Result, error) 
 	defer release()
 	rec := record.New()
 	r := &run{
-		sc: sc, opts: opts, preset: preset, rec: rec, fps: failpoints.New(rec), start: time.Now(),
-		res: &Result{Scenario: sc.Name, Description: sc.Description, Advancer: preset, Seed: seed, Valid: true},
+		sc: sc, opts: opts, preset: preset, rec: rec, fps: failpoints.New(rec), start: time.Now(), stretch: stretch,
+		res: &Result{Scenario: sc.Name, Description: sc.Description, Advancer: preset, Seed: seed, Valid: true,
+			Stretch: stretch, Etcd: harness.EtcdVersion()},
 	}
 	r.bgCtx, r.stopBg = context.WithCancel(context.Background())
 	// Known lines name presets. A plug-in (whatever it calls itself) and a

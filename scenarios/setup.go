@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math"
+	"time"
 
 	"github.com/leaderfault/leaderfault/advancer"
 	"github.com/leaderfault/leaderfault/harness"
@@ -16,19 +18,13 @@ func (r *run) ensureCluster(ctx context.Context, a *script.Cluster) error {
 		return nil
 	}
 	opts := harness.Options{Seed: r.res.Seed, Recorder: r.rec, Failpoints: r.fps, Logf: r.opts.Logf}
+	p, err := clusterProfile(a, r.stretch)
+	if err != nil {
+		return err
+	}
+	opts.Profile = p
 	if a != nil {
 		opts.Members = a.Members
-		p, err := harness.ProfileByName(a.Profile)
-		if err != nil {
-			return err
-		}
-		if a.Tick > 0 {
-			p.Tick, p.Name = a.Tick, "custom"
-		}
-		if a.Election > 0 {
-			p.Election, p.Name = a.Election, "custom"
-		}
-		opts.Profile = p
 		opts.Disk = a.Disk
 		if a.Disk {
 			if err := harness.DiskAvailable(); err != nil {
@@ -51,12 +47,68 @@ func (r *run) ensureCluster(ctx context.Context, a *script.Cluster) error {
 		return fmt.Errorf("seeded initial leader: %w", err)
 	}
 	r.rec.Add(record.KindNote, first.Name(), "initial leader chosen by seed %d", r.res.Seed)
-	p := c.Profile()
+	p = c.Profile()
 	r.res.Profile, r.res.Tick, r.res.Elect = p.Name, p.Tick, p.Election
 	if err := advancer.RegisterPoints(r.fps); err != nil {
 		return err
 	}
 	return nil
+}
+
+// clusterProfile is the cluster timing of a cluster line (nil: none, the
+// fast profile) in a time base stretch times slower: the profile's tick and
+// election, or the line's own, multiplied by stretch. The result carries a
+// profile's name when it is one (fast stretched by 10 is production), else
+// "custom".
+func clusterProfile(a *script.Cluster, stretch float64) (harness.Profile, error) {
+	var c script.Cluster
+	if a != nil {
+		c = *a
+	}
+	p, err := harness.ProfileByName(c.Profile)
+	if err != nil {
+		return harness.Profile{}, err
+	}
+	if c.Tick > 0 {
+		p.Tick, p.Name = c.Tick, "custom"
+	}
+	if c.Election > 0 {
+		p.Election, p.Name = c.Election, "custom"
+	}
+	if stretch == 0 || stretch == 1 {
+		return p, nil
+	}
+	p.Tick = time.Duration(math.Round(float64(p.Tick) * stretch))
+	p.Election = time.Duration(math.Round(float64(p.Election) * stretch))
+	p.Name = "custom"
+	for _, named := range []harness.Profile{harness.ProfileFast, harness.ProfileProduction} {
+		if p.Tick == named.Tick && p.Election == named.Election {
+			p.Name = named.Name
+		}
+	}
+	if p.Tick%time.Millisecond != 0 || p.Election%time.Millisecond != 0 {
+		return harness.Profile{}, fmt.Errorf("stretch %g: tick %v and election %v are not whole milliseconds (etcd counts them in ms)", stretch, p.Tick, p.Election)
+	}
+	return p, p.Validate()
+}
+
+// StretchTo is the Options.Stretch that runs sc at profile p's election
+// timeout: p's election over the one sc's cluster line sets (the fast
+// profile's without one). StretchTo(sc, harness.ProfileProduction) runs a
+// catalog scenario, written at the fast profile, in production time.
+func StretchTo(sc *script.Script, p harness.Profile) (float64, error) {
+	var line *script.Cluster
+	for _, st := range sc.Steps {
+		if c, ok := st.Action.(script.Cluster); ok {
+			line = &c
+			break
+		}
+	}
+	own, err := clusterProfile(line, 1)
+	if err != nil {
+		return 0, err
+	}
+	return float64(p.Election) / float64(own.Election), nil
 }
 
 // target converts a script target to a harness target.
@@ -169,7 +221,7 @@ func (r *run) awaitFollowing(ctx context.Context) error {
 	if !r.advOn || !r.writerOn {
 		return nil
 	}
-	ctx, cancel := context.WithTimeout(ctx, defaultWait)
+	ctx, cancel := context.WithTimeout(ctx, r.bound(defaultWait))
 	defer cancel()
 	n := 0
 	_, err := r.rec.Wait(ctx, 0, func(e record.Event) bool {

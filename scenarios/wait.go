@@ -16,7 +16,7 @@ const defaultWait = 10 * time.Second
 func (r *run) wait(ctx context.Context, a script.Wait) error {
 	within := a.Within
 	if within == 0 {
-		within = defaultWait
+		within = r.bound(defaultWait)
 	}
 	switch a.Until {
 	case "":
@@ -34,6 +34,13 @@ func (r *run) wait(ctx context.Context, a script.Wait) error {
 		return err
 	}
 	return fmt.Errorf("unknown wait %q", a.Until)
+}
+
+// bound stretches one of the runner's own deadlines (defaultWait, a timed
+// heal's) with the run's time base, so that a stretched run is bounded as
+// the same run written at that speed would be.
+func (r *run) bound(d time.Duration) time.Duration {
+	return time.Duration(float64(d) * r.stretch)
 }
 
 func sleepCtx(ctx context.Context, d time.Duration) error {

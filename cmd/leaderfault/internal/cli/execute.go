@@ -7,6 +7,7 @@ import (
 	"io"
 	"time"
 
+	"github.com/leaderfault/leaderfault/harness"
 	"github.com/leaderfault/leaderfault/report"
 	"github.com/leaderfault/leaderfault/scenarios"
 )
@@ -15,6 +16,7 @@ import (
 type runOptions struct {
 	seed    int64
 	scale   float64
+	time    string // --time: a profile name, or "" for the script's own time
 	quiet   bool
 	steps   bool // a line per script step on stderr
 	verbose bool // etcd's warnings of failed runs on stderr
@@ -46,13 +48,23 @@ func execute(ctx context.Context, io IO, jobs []job, o runOptions) executeResult
 			RequirementsOnly: len(j.knobs) > 0,
 			OnStep:           func(line int, text string, elapsed time.Duration) { p.step(line, text) },
 		}
+		var err error
+		if o.time != "" {
+			var prof harness.Profile
+			if prof, err = harness.ProfileByName(o.time); err == nil {
+				opts.Stretch, err = scenarios.StretchTo(j.scenario.script, prof)
+			}
+		}
 		// An exec plug-in (named exec:NAME, never a preset's name) is held
 		// to the requirements alone.
 		opts.Advancer = j.adv.advancer()
 		if o.verbose {
 			opts.Logf = logTo(p, io.Stderr)
 		}
-		r, err := scenarios.Run(ctx, j.scenario.script, opts)
+		var r *scenarios.Result
+		if err == nil {
+			r, err = scenarios.Run(ctx, j.scenario.script, opts)
+		}
 		if r == nil {
 			// Only options the plan validated can fail this way.
 			r = &scenarios.Result{Scenario: j.scenario.script.Name, Advancer: j.preset,

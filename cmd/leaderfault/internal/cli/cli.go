@@ -50,6 +50,7 @@ func commands() []command {
 		{"sweep", "run scenarios across advancer knob values; recovery per setting", runSweep},
 		{"doctor", "can this machine run everything, and what will be skipped and why", runDoctor},
 		{"merge", "combine JSON reports (CI shards) into one JSON and/or HTML report", runMerge},
+		{"compare", "two JSON reports side by side: verdicts and recovery per scenario and advancer", runCompare},
 	}
 }
 

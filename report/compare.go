@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"slices"
 	"strings"
 )
 
@@ -43,7 +44,7 @@ type Agreement string
 const (
 	// Agree: the same most common verdict, recoveries within tolerance.
 	Agree Agreement = "agree"
-	// AgreeWithinSpread: the most common verdicts differ, but each side's
+	// AgreeWithinSpread: the most common verdicts differ, but one side's
 	// occurs among the other side's runs (a known line with a rate, say);
 	// recoveries within tolerance.
 	AgreeWithinSpread Agreement = "within spread"
@@ -159,7 +160,7 @@ func judgeSides(a, b *Side, o CompareOptions) (Agreement, string) {
 		if b.Verdicts[a.Verdict] == 0 && a.Verdicts[b.Verdict] == 0 {
 			return Differ, fmt.Sprintf("verdict %s vs %s", a.Verdict, b.Verdict)
 		}
-		agreement, why = AgreeWithinSpread, fmt.Sprintf("verdicts %s vs %s, each seen on the other side", a.VerdictText(), b.VerdictText())
+		agreement, why = AgreeWithinSpread, fmt.Sprintf("verdicts %s vs %s: one side's most common is among the other's", a.VerdictText(), b.VerdictText())
 	}
 	ra, rb := a.RecoveryET, b.RecoveryET
 	switch {
@@ -189,8 +190,10 @@ func (s *Side) VerdictText() string {
 		}
 		return fmt.Sprintf("%d %s", s.Runs, s.Verdict)
 	}
+	vs := slices.Clone(verdictOrder)
+	slices.SortStableFunc(vs, func(a, b string) int { return s.Verdicts[b] - s.Verdicts[a] })
 	var parts []string
-	for _, v := range verdictOrder {
+	for _, v := range vs {
 		if n := s.Verdicts[v]; n > 0 {
 			parts = append(parts, fmt.Sprintf("%d %s", n, v))
 		}

@@ -19,7 +19,7 @@ recoveries are shown and compared in election timeouts (ET); columns are
 labelled by etcd version when the reports differ in it, else by profile,
 else by file name.
 
-A row agrees when the most common verdicts are the same (or each is seen
+A row agrees when the most common verdicts are the same (or one side's is seen
 among the other side's runs: "within spread") and the median recoveries, in
 ET, differ by at most max(E, R × the larger). Exit code 1 when a row
 differs (or is in one report only), 0 otherwise; a row skipped on one side

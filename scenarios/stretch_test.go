@@ -1,0 +1,99 @@
+package scenarios
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/leaderfault/leaderfault/harness"
+	"github.com/leaderfault/leaderfault/record"
+	"github.com/leaderfault/leaderfault/scenarios/catalog"
+	"github.com/leaderfault/leaderfault/scenarios/script"
+)
+
+func TestClusterProfileStretchesOnce(t *testing.T) {
+	for _, c := range []struct {
+		name    string
+		line    *script.Cluster
+		stretch float64
+		want    harness.Profile
+	}{
+		{"no cluster line", nil, 1, harness.ProfileFast},
+		{"no cluster line, ×10", nil, 10, harness.ProfileProduction},
+		{"fast ×10 is production", &script.Cluster{Profile: "fast"}, 10, harness.ProfileProduction},
+		{"production as written", &script.Cluster{Profile: "production"}, 0, harness.ProfileProduction},
+		{"production ×2", &script.Cluster{Profile: "production"}, 2, harness.Profile{Name: "custom", Tick: 200 * time.Millisecond, Election: 2 * time.Second}},
+		{"own timing ×10", &script.Cluster{Tick: 20 * time.Millisecond, Election: 200 * time.Millisecond}, 10, harness.Profile{Name: "custom", Tick: 200 * time.Millisecond, Election: 2 * time.Second}},
+		{"own timing ×5 is production", &script.Cluster{Tick: 20 * time.Millisecond, Election: 200 * time.Millisecond}, 5, harness.ProfileProduction},
+	} {
+		got, err := clusterProfile(c.line, c.stretch)
+		require.NoError(t, err, c.name)
+		assert.Equal(t, c.want, got, c.name)
+	}
+	_, err := clusterProfile(&script.Cluster{Profile: "fast"}, 0.15)
+	assert.ErrorContains(t, err, "whole milliseconds")
+}
+
+func TestStretchTo(t *testing.T) {
+	for _, c := range []struct {
+		src  string
+		want float64
+	}{
+		{"scenario a\nwait 1s\n", 10},
+		{"scenario a\ncluster profile=fast\n", 10},
+		{"scenario a\ncluster profile=production\n", 1},
+		{"scenario a\ncluster election=250ms\n", 4},
+	} {
+		sc, err := Parse("a.scn", []byte(c.src))
+		require.NoError(t, err)
+		got, err := StretchTo(sc, harness.ProfileProduction)
+		require.NoError(t, err)
+		assert.Equal(t, c.want, got, c.src)
+	}
+}
+
+// TestStretchedRunIsInProductionTime runs the shortest catalog scenario in
+// production time (~1.2 s of scenario, 10× its fast-profile length): the
+// cluster at etcd's defaults, the preset unscaled, the script's durations ×10
+// in what ran and in what the result says.
+func TestStretchedRunIsInProductionTime(t *testing.T) {
+	file, src, err := catalog.Source("leader-transfer")
+	require.NoError(t, err)
+	sc, err := Parse(file, src)
+	require.NoError(t, err)
+	k, err := StretchTo(sc, harness.ProfileProduction)
+	require.NoError(t, err)
+	require.Equal(t, 10.0, k)
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute) // waiting for a run slot included
+	defer cancel()
+	res, err := Run(ctx, sc, Options{Preset: "robust", Stretch: k})
+	require.NoError(t, err)
+	assert.Equal(t, "production", res.Profile)
+	assert.Equal(t, time.Second, res.Elect)
+	assert.Equal(t, 100*time.Millisecond, res.Tick)
+	assert.Equal(t, 1.0, res.Scale, "the advancer's default scale follows the stretched election timeout")
+	assert.Equal(t, 10.0, res.Stretch)
+	assert.Equal(t, harness.EtcdVersion(), res.Etcd)
+	var texts []string
+	for _, e := range res.Expectations {
+		texts = append(texts, e.Text)
+	}
+	assert.Contains(t, texts, "expect leader-change within 3s")
+	assert.Contains(t, texts, "expect advance within 5s")
+	// The writer's every=20ms ran as 200ms: its ticker never fires early,
+	// so uploads are 200ms apart on average (ticks dropped under load only
+	// widen it; 20ms, unstretched, would fail by far).
+	var writes []time.Duration
+	for _, e := range res.Events {
+		if e.Kind == record.KindWrite && e.Issued > 0 {
+			writes = append(writes, e.Issued)
+		}
+	}
+	require.GreaterOrEqual(t, len(writes), 3)
+	mean := (writes[len(writes)-1] - writes[0]) / time.Duration(len(writes)-1)
+	assert.GreaterOrEqual(t, mean, 150*time.Millisecond, "mean interval between uploads")
+	assert.Equal(t, "pass", string(res.Verdict()), res.Summary())
+}

@@ -96,3 +96,26 @@ etcdctl:
 	cd tools/etcdctl37 && $(GO) build -o ../../bin/etcdctl-3.7 go.etcd.io/etcd/etcdctl/v3
 	$(GO) build -o bin/etcdctl-adapter ./cmd/etcdctl-adapter
 	@bin/etcdctl-3.5 version | head -1; bin/etcdctl-3.7 version | head -1
+
+## scale-check: does a run at the fast profile (advancer scale 10) reach the
+## verdict a run in production time would? Every catalog scenario and preset
+## SCALE_FAST_N times at the fast profile and once with --time production
+## (etcd's default timing, advancer scale 1, every script duration x10), two
+## CLI shards per side, then "leaderfault compare": verdicts must agree and
+## recovery / election timeout within the tolerance (README, Measured
+## figures). ~25 min on 2 cores; not in CI.
+.PHONY: scale-check
+SCALE_FAST_N ?= 5
+SCALE_DIR    ?= /tmp/leaderfault-scale
+scale-check:
+	mkdir -p $(SCALE_DIR)
+	$(GO) build -o $(SCALE_DIR)/leaderfault ./cmd/leaderfault
+	@cd $(SCALE_DIR) && start=$$(date +%s); \
+	for i in 1 2; do \
+	  ./leaderfault run all --advancer all --repeat $(SCALE_FAST_N) --timeline none --quiet --shard $$i/2 --json fast$$i.json >fast$$i.log 2>&1 & \
+	  ./leaderfault run all --advancer all --time production --timeline none --quiet --shard $$i/2 --json production$$i.json >production$$i.log 2>&1 & \
+	done; wait; \
+	./leaderfault merge fast1.json fast2.json --json fast.json >/dev/null; \
+	./leaderfault merge production1.json production2.json --json production.json >/dev/null; \
+	echo "scale-check: $$(( $$(date +%s) - start ))s; reports in $(SCALE_DIR)"; \
+	./leaderfault compare fast.json production.json

@@ -160,7 +160,7 @@ func judgeSides(a, b *Side, o CompareOptions) (Agreement, string) {
 		if b.Verdicts[a.Verdict] == 0 && a.Verdicts[b.Verdict] == 0 {
 			return Differ, fmt.Sprintf("verdict %s vs %s", a.Verdict, b.Verdict)
 		}
-		agreement, why = AgreeWithinSpread, fmt.Sprintf("verdicts %s vs %s: one side's most common is among the other's", a.VerdictText(), b.VerdictText())
+		agreement, why = AgreeWithinSpread, "the most common verdicts differ; one is among the other side's runs"
 	}
 	ra, rb := a.RecoveryET, b.RecoveryET
 	switch {

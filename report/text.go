@@ -45,10 +45,15 @@ func (r Run) Title() string {
 	return t
 }
 
-// Settings is the run's parameters as one line: seed, scale, profile.
+// Settings is the run's parameters as one line: seed, scale, profile (and
+// the stretch of a run in another time base).
 func (r Run) Settings() string {
-	return fmt.Sprintf("seed %d, scale %g, profile %s (tick %s, election %s), %s",
-		r.Seed, r.Scale, r.Profile, formatMs(r.TickMs), formatMs(r.ElectionMs), formatMs(r.DurationMs))
+	stretch := ""
+	if r.Stretch != 0 && r.Stretch != 1 {
+		stretch = fmt.Sprintf(", script durations ×%g", r.Stretch)
+	}
+	return fmt.Sprintf("seed %d, scale %g, profile %s (tick %s, election %s)%s, %s",
+		r.Seed, r.Scale, r.Profile, formatMs(r.TickMs), formatMs(r.ElectionMs), stretch, formatMs(r.DurationMs))
 }
 
 // eventLine renders one timeline event as "t(ms)  member  kind  detail".

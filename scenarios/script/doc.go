@@ -81,7 +81,10 @@
 // members is 1, 3 or 5; profile is fast (tick 10ms, election 100ms) or
 // production (100ms, 1s); tick and election override the profile (whole
 // milliseconds, election at least 5 ticks); disk=true puts the members' data
-// on the fault-injecting filesystem, which disk faults need.
+// on the fault-injecting filesystem, which disk faults need. Every duration
+// in a script is in the cluster's time; a runner may run the script in a
+// slower time base (Script.Stretch, "run --time production"), which
+// multiplies the cluster's timing and every duration of the script alike.
 //
 //	advancer watch-on=leader endpoints=all scale=10 backoff-max=3s
 //

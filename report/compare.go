@@ -213,7 +213,12 @@ func formatET(v *float64) string {
 // differs, else by names (file names).
 func CompareLabels(a, b *Report, names [2]string) [2]string {
 	for _, f := range []func(Run) string{
-		func(r Run) string { return r.Etcd },
+		func(r Run) string {
+			if r.Etcd == "" {
+				return ""
+			}
+			return "etcd " + r.Etcd
+		},
 		func(r Run) string {
 			if r.Stretch != 0 && r.Stretch != 1 {
 				return fmt.Sprintf("%s (×%g)", r.Profile, r.Stretch)

@@ -87,11 +87,11 @@ func TestCompareWithinSpreadAndSameTiming(t *testing.T) {
 	assert.Equal(t, AgreeWithinSpread, cs[0].Agreement, "not-reproduced is among the first side's verdicts; 15.1 vs 14 ET")
 	assert.False(t, Normalized(cs), "same election timeout: shown in ms")
 	labels := CompareLabels(a, b, [2]string{"a.json", "b.json"})
-	assert.Equal(t, [2]string{"3.5.35", "3.7.3"}, labels, "the etcd version labels the columns when it differs")
+	assert.Equal(t, [2]string{"etcd 3.5.35", "etcd 3.7.3"}, labels, "the etcd version labels the columns when it differs")
 	var out bytes.Buffer
 	WriteComparison(&out, labels, cs)
 	assert.Contains(t, out.String(), "1.51s / p99 1.52s")
-	assert.Contains(t, out.String(), "verdict 3.5.35")
+	assert.Contains(t, out.String(), "verdict etcd 3.5.35")
 
 	same := CompareLabels(a, a, [2]string{"x.json", "x.json"})
 	assert.Equal(t, [2]string{"A", "B"}, same)

@@ -103,7 +103,7 @@ etcdctl:
 ## (etcd's default timing, advancer scale 1, every script duration x10), two
 ## CLI shards per side, then "leaderfault compare": verdicts must agree and
 ## recovery / election timeout within the tolerance (README, Measured
-## figures). ~25 min on 2 cores; not in CI.
+## figures). ~17-20 min on 2 cores (SCALE_FAST_N 2-5); not in CI.
 .PHONY: scale-check
 SCALE_FAST_N ?= 5
 SCALE_DIR    ?= /tmp/leaderfault-scale

@@ -6,7 +6,7 @@ FUZZTIME ?= 10m
 # out of go.mod (not a dependency of the library); the module proxy serves it.
 STATICCHECK ?= $(GO) run honnef.co/go/tools/cmd/staticcheck@v0.8.2
 
-.PHONY: test test-etcd35 test-etcd3515 vet race bench repro fuzz stress build mutants etcdctl
+.PHONY: test test-etcd35 test-etcd3515 vet race bench repro fuzz stress build mutants etcdctl incident
 STRESS_N ?= 20
 
 ## test: vet + the whole test suite (what CI runs)
@@ -48,6 +48,17 @@ bench:
 ## repro: the headline reproduction — leader disk stall, three advancers side by side
 repro:
 	$(GO) run ./cmd/leaderfault run leader-disk-stall --advancer all
+
+## incident: the incident-length tier (scenarios/incident: faults of 60 s,
+## 10 production minutes at scale 10) for every preset; per scenario and
+## preset the verdict and how long the advancer stayed stalled after the heal.
+## Minutes of wall time; not in make test. INCIDENT_REPEAT=N for the spread.
+INCIDENT_REPEAT ?= 1
+INCIDENT_JSON   ?= /tmp/leaderfault-incident.json
+incident:
+	@start=$$(date +%s); \
+	$(GO) run ./cmd/leaderfault run incident --advancer all --repeat $(INCIDENT_REPEAT) --timeline none --json $(INCIDENT_JSON); rc=$$?; \
+	echo "make incident: $$(( $$(date +%s) - start ))s wall; JSON report (timelines): $(INCIDENT_JSON)"; exit $$rc
 
 ## fuzz: each fuzz target for FUZZTIME
 fuzz:

@@ -20,7 +20,9 @@
 //     Stalls reads them back, MaxLag measures the same thing over a window.
 //   - Recovery is from the first reference point until the advancer is
 //     caught up for good; Resumed is from the last reference point to the
-//     first advance of a value written after it.
+//     first advance of a value written after it; StalledAfterHeal is how
+//     long the advancer stayed stalled after the last reference point (the
+//     stall that outlasts its fault).
 //
 // It does not wait for events (the runner does) and does not render
 // anything (package report does).

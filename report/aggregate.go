@@ -46,7 +46,7 @@ func KnobsString(k map[string]string) string {
 
 func aggregate(runs []Run) Aggregate {
 	a := Aggregate{Scenario: runs[0].Scenario, Advancer: runs[0].Advancer, Knobs: copyKnobs(runs[0].Knobs), Runs: len(runs)}
-	var recovery, resumed, stall, errs []float64
+	var recovery, resumed, afterHeal, stall, errs []float64
 	type line struct {
 		agg      ExpectationAggregate
 		measured []float64
@@ -61,6 +61,7 @@ func aggregate(runs []Run) Aggregate {
 		}
 		recovery = append(recovery, orInf(r.RecoveryMs))
 		resumed = append(resumed, orInf(r.ResumedMs))
+		afterHeal = append(afterHeal, orInf(r.StalledAfterHealMs))
 		stall = append(stall, r.Counts.LongestStallMs)
 		errs = append(errs, float64(r.Counts.AdvancerErrors))
 		if r.Counts.Stalls > 0 {
@@ -83,6 +84,7 @@ func aggregate(runs []Run) Aggregate {
 	a.setTally(t)
 	a.Recovery = NewStats(recovery)
 	a.Resumed = NewStats(resumed)
+	a.StalledAfterHeal = NewStats(afterHeal)
 	a.LongestStall = NewStats(stall)
 	a.AdvancerErrors = NewStats(errs)
 	sort.SliceStable(lines, func(i, j int) bool { return lines[i].agg.Line < lines[j].agg.Line })

@@ -104,3 +104,20 @@ func TestSummarizeCountsKnownBugsApart(t *testing.T) {
 	assert.Equal(t, Summarize(runs), merged.Aggregates)
 	assert.Equal(t, 2, merged.Aggregates[0].KnownBug)
 }
+
+func TestSummarizeStalledAfterHeal(t *testing.T) {
+	ms := func(v float64) *float64 { return &v }
+	runs := []Run{
+		{Scenario: "s", Advancer: "a", Valid: true, StalledAfterHealMs: ms(0)},
+		{Scenario: "s", Advancer: "a", Valid: true, StalledAfterHealMs: ms(9400)},
+		{Scenario: "s", Advancer: "a", Valid: true}, // still stalled at the end
+	}
+	aggs := Summarize(runs)
+	require.Len(t, aggs, 1)
+	s := aggs[0].StalledAfterHeal
+	assert.Equal(t, 3, s.N)
+	assert.Equal(t, 1, s.Never, "a run still stalled at the end never caught up")
+	require.NotNil(t, s.P50)
+	assert.Equal(t, 9400.0, *s.P50)
+	assert.Nil(t, s.Max)
+}

@@ -31,7 +31,8 @@ func FromResult(res *scenarios.Result, o Origin) Run {
 		Invalid: res.Invalid, Failures: res.Failures, Notes: res.Notes,
 		Expectations: make([]Expectation, 0, len(res.Expectations)),
 		RecoveryMs:   msPtr(res.Recovery), ResumedMs: msPtr(res.Resumed), DurationMs: ms(res.Duration),
-		Timeline: make([]Event, 0, len(res.Events)),
+		StalledAfterHealMs: msPtr(res.StalledAfterHeal),
+		Timeline:           make([]Event, 0, len(res.Events)),
 	}
 	if res.Stretch != 1 {
 		r.Stretch = res.Stretch

@@ -7,6 +7,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/leaderfault/leaderfault/check"
 	"github.com/leaderfault/leaderfault/record"
 	"github.com/leaderfault/leaderfault/scenarios"
 )
@@ -15,10 +16,11 @@ func TestFromResultCopiesEverythingAndCounts(t *testing.T) {
 	rec := 250 * time.Millisecond
 	measured := 120 * time.Millisecond
 	resumed := 470 * time.Millisecond
+	afterHeal := 470 * time.Millisecond
 	res := &scenarios.Result{
 		Scenario: "s", Description: "d", Advancer: "legacy", Seed: 7, Scale: 10, Profile: "fast",
 		Tick: 10 * time.Millisecond, Elect: 100 * time.Millisecond, Passed: false, Valid: true,
-		Failures: []string{"boom"}, Recovery: &rec, Resumed: &resumed, Duration: 1500 * time.Millisecond,
+		Failures: []string{"boom"}, Recovery: &rec, Resumed: &resumed, StalledAfterHeal: &afterHeal, Duration: 1500 * time.Millisecond,
 		Expectations: []scenarios.Expectation{
 			{Line: 9, Text: "expect advance within 1s        [legacy]", Passed: true, Measured: &measured},
 			{Line: 10, Text: "expect detect within 1s", Passed: false},
@@ -52,6 +54,10 @@ func TestFromResultCopiesEverythingAndCounts(t *testing.T) {
 	require.NotNil(t, r.ResumedMs)
 	assert.Equal(t, 470.0, *r.ResumedMs, "the runner's figure")
 	assert.Equal(t, r.ResumedMs, resumedMs(r.Timeline), "measured again from the saved timeline: from the heal step to the advance of value 2, the first written after it")
+	require.NotNil(t, r.StalledAfterHealMs)
+	assert.Equal(t, 470.0, *r.StalledAfterHealMs, "the runner's figure")
+	assert.Equal(t, r.StalledAfterHealMs, msPtr(check.StalledAfterHeal(records(r.Timeline))),
+		"measured again from the saved timeline: the stall from the write at 40ms to the catch-up at 510ms, all after the heal at 30ms")
 	assert.Equal(t, Event{TMs: 30, Kind: "step", Line: 8, Verb: "heal", Reference: true, Detail: "heal"}, r.Timeline[4], "structure kept")
 	assert.Equal(t, 40.0, *r.Timeline[7].SinceMs)
 }

@@ -86,10 +86,15 @@ type Run struct {
 	// set in the timeline: typically the heal) to the first advance whose
 	// value was written after it; null when it never resumed. It is the
 	// reconnect time that backoff knobs decide.
-	ResumedMs  *float64 `json:"resumed_ms"`
-	DurationMs float64  `json:"duration_ms"`
-	Counts     Counts   `json:"counts"`
-	Timeline   []Event  `json:"timeline"`
+	ResumedMs *float64 `json:"resumed_ms"`
+	// StalledAfterHealMs is how long the advancer stayed stalled (behind
+	// the quorum, per the watchdog) after the last reference point: the
+	// stall that outlasts its fault; null when it was still stalled at the
+	// end of the run (check.StalledAfterHeal).
+	StalledAfterHealMs *float64 `json:"stalled_after_heal_ms"`
+	DurationMs         float64  `json:"duration_ms"`
+	Counts             Counts   `json:"counts"`
+	Timeline           []Event  `json:"timeline"`
 }
 
 // Expectation is one judged expectation of a run: a requirement (an expect
@@ -197,6 +202,9 @@ type Aggregate struct {
 	// recovered count as infinitely slow (Stats.Never).
 	Recovery Stats `json:"recovery_ms"`
 	Resumed  Stats `json:"resumed_ms"` // as Recovery, of Run.ResumedMs
+	// StalledAfterHeal is as Recovery, of Run.StalledAfterHealMs (still
+	// stalled at the end: Never).
+	StalledAfterHeal Stats `json:"stalled_after_heal_ms"`
 	// StalledRuns counts runs in which the watchdog recorded a stall.
 	StalledRuns    int   `json:"stalled_runs"`
 	LongestStall   Stats `json:"longest_stall_ms"`

@@ -152,7 +152,9 @@ const TableLegend = VerdictLegend + `
 expectations: ✓ requirement met, ✗ missed; known lines (a preset's known deviation): ≈ it showed as
 known, ≠ it did not. recovery: first fault step → advancer caught up for good (end of its last stall,
 else its first advance of a value written after the fault); resumed: last fault or heal step → first
-advance of a value written after it; watchdog stall: longest span the advancer was behind the quorum.`
+advance of a value written after it; watchdog stall: longest span the advancer was behind the quorum;
+stalled after heal: how long it stayed behind the quorum after the last fault or heal step (never: still
+behind at the end).`
 
 // WriteSummaryTable prints one row per group: the verdict table. With
 // repeats, figures are p50 / p99 / max.
@@ -171,18 +173,22 @@ func WriteSummaryTable(w io.Writer, aggs []Aggregate) {
 	if repeats {
 		recovery, resumed, expectations = "recovery p50 / p99 / max", "resumed p50 / p99 / max", "expectations"
 	}
-	head = append(head, "result", recovery, resumed, "watchdog stall", expectations)
+	afterHeal := "stalled after heal"
+	if repeats {
+		afterHeal += " p50 / p99 / max"
+	}
+	head = append(head, "result", recovery, resumed, "watchdog stall", afterHeal, expectations)
 	row(tw, head...)
 	for _, a := range aggs {
 		cells := []string{a.Scenario, a.Advancer}
 		if knobs {
 			cells = append(cells, orDash(KnobsString(a.Knobs)))
 		}
-		rec, res := statsCell(a.Recovery), statsCell(a.Resumed)
+		rec, res, healed := statsCell(a.Recovery), statsCell(a.Resumed), statsCell(a.StalledAfterHeal)
 		if a.Runs == a.Skipped {
-			rec, res = "-", "-"
+			rec, res, healed = "-", "-", "-"
 		}
-		cells = append(cells, a.Verdict(), rec, res, a.stallCell(), compactExpectations(a))
+		cells = append(cells, a.Verdict(), rec, res, a.stallCell(), healed, compactExpectations(a))
 		row(tw, cells...)
 	}
 	tw.Flush()

@@ -33,13 +33,13 @@ func TestSummaryTableShowsMeasuredFigures(t *testing.T) {
 	out := buf.String()
 	lines := strings.Split(strings.TrimSpace(out), "\n")
 	require.Len(t, lines, 4)
-	assert.Regexp(t, `^scenario\s+advancer\s+result\s+recovery\s+resumed\s+watchdog stall\s+expectations \(measured\)$`, lines[0])
+	assert.Regexp(t, `^scenario\s+advancer\s+result\s+recovery\s+resumed\s+watchdog stall\s+stalled after heal\s+expectations \(measured\)$`, lines[0])
 	// A reproduced known bug is never a bare pass: the verdict names it,
 	// and the known line is marked apart from the requirements.
-	assert.Regexp(t, `^leader-disk-stall\s+legacy\s+known bug reproduced \(pingcap/tidb#69048\)\s+\S+\s+\S+\s+\S+\s+`+
+	assert.Regexp(t, `^leader-disk-stall\s+legacy\s+known bug reproduced \(pingcap/tidb#69048\)\s+\S+\s+\S+\s+\S+\s+\S+\s+`+
 		`leader-change \S+ ✓, advance \S+ ✗, no-stall \S+ ✗, known stall \S+ ≈, advance \S+ ✓, caught up \S+ ✓$`, lines[1])
 	assert.Regexp(t, `^leader-disk-stall\s+pr69047\s+known bug reproduced \(pingcap/tidb#69048\)\s+`, lines[2])
-	assert.Regexp(t, `^leader-disk-stall\s+robust\s+pass\s+\S+\s+\S+\s+none\s+`, lines[3])
+	assert.Regexp(t, `^leader-disk-stall\s+robust\s+pass\s+\S+\s+\S+\s+none\s+\S+\s+`, lines[3])
 	assert.NotContains(t, lines[3], "known", "robust has no known line")
 	assert.Contains(t, TableLegend, "pass = met every requirement")
 }

@@ -50,10 +50,14 @@ type Result struct {
 	// Resumed is from the last reference point (typically the heal) to the
 	// first advance of a value written after it: the reconnect time that
 	// backoff settings decide; nil when it never resumed.
-	Resumed  *time.Duration
-	Notes    []string
-	Events   []record.Event
-	Duration time.Duration
+	Resumed *time.Duration
+	// StalledAfterHeal is how long the advancer stayed stalled after the
+	// last reference point (check.StalledAfterHeal); nil when it was still
+	// stalled at the end.
+	StalledAfterHeal *time.Duration
+	Notes            []string
+	Events           []record.Event
+	Duration         time.Duration
 }
 
 // Expectation is one judged expectation with its measured figure: a

@@ -282,6 +282,7 @@ func (r *run) finish(runErr error) {
 		if r.advOn {
 			r.res.Recovery = check.Recovery(ev)
 			r.res.Resumed = check.Resumed(ev)
+			r.res.StalledAfterHeal = check.StalledAfterHeal(ev)
 			r.fillMeasured(ev)
 			r.caughtUpAtTheEnd(ev)
 		}

@@ -10,6 +10,7 @@ import (
 
 	"github.com/leaderfault/leaderfault/scenarios"
 	"github.com/leaderfault/leaderfault/scenarios/catalog"
+	"github.com/leaderfault/leaderfault/scenarios/incident"
 	"github.com/leaderfault/leaderfault/scenarios/script"
 )
 
@@ -27,7 +28,7 @@ type loaded struct {
 }
 
 // loadScenarios resolves each argument to a built-in scenario (by name;
-// "all" for the whole catalog) or a scenario file (by path: it exists,
+// "all" for the whole catalog, "incident" for the incident tier) or a scenario file (by path: it exists,
 // contains a slash or ends in .scn) and parses it. Every argument is tried; all problems are reported together.
 func loadScenarios(args []string) ([]loaded, error) {
 	var out []loaded
@@ -35,8 +36,11 @@ func loadScenarios(args []string) ([]loaded, error) {
 	seen := map[string]bool{}
 	for _, arg := range args {
 		names := splitList(arg)
-		if arg == "all" && !isPath(arg) {
+		switch {
+		case arg == "all" && !isPath(arg):
 			names = catalog.Names()
+		case arg == "incident" && !isPath(arg):
+			names = incident.Names()
 		}
 		for _, a := range names {
 			if seen[a] {
@@ -73,8 +77,13 @@ func loadScenario(arg string) (loaded, error) {
 	}
 	src, err := fs.ReadFile(catalog.FS(), arg+".scn")
 	if err != nil {
-		return loaded{}, usagef("unknown scenario %q%s (built-in: %s; or give a file path)",
-			arg, suggest(arg, catalog.Names()), strings.Join(catalog.Names(), ", "))
+		// Not in the catalog: the incident tier (long runs, not in make test).
+		src, err = fs.ReadFile(incident.FS(), arg+".scn")
+	}
+	if err != nil {
+		known := append(catalog.Names(), incident.Names()...)
+		return loaded{}, usagef("unknown scenario %q%s (built-in: %s; incident tier: %s, or \"incident\" for all; or give a file path)",
+			arg, suggest(arg, known), strings.Join(catalog.Names(), ", "), strings.Join(incident.Names(), ", "))
 	}
 	sc, err := scenarios.Parse(arg+".scn", src)
 	if err != nil {

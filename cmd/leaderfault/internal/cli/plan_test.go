@@ -9,6 +9,7 @@ import (
 
 	"github.com/leaderfault/leaderfault/report"
 	"github.com/leaderfault/leaderfault/scenarios/catalog"
+	"github.com/leaderfault/leaderfault/scenarios/incident"
 	"github.com/leaderfault/leaderfault/scenarios/script"
 )
 
@@ -131,4 +132,25 @@ func TestAllIsTheCatalog(t *testing.T) {
 	scs, err = loadScenarios([]string{"leader-crash,leader-transfer", "leader-crash"})
 	require.NoError(t, err)
 	assert.Len(t, scs, 2, "comma lists, duplicates dropped")
+}
+
+// The incident tier is loadable by name and as a whole, but "all" (the
+// catalog) never includes it: its runs take minutes each.
+func TestIncidentTierIsApartFromAll(t *testing.T) {
+	scs, err := loadScenarios([]string{"incident"})
+	require.NoError(t, err)
+	var names []string
+	for _, s := range scs {
+		names = append(names, s.script.Name)
+	}
+	assert.Equal(t, incident.Names(), names)
+	require.NotEmpty(t, names)
+	for _, n := range names {
+		assert.NotContains(t, catalog.Names(), n)
+	}
+
+	scs, err = loadScenarios([]string{"incident-leader-disk-stall"})
+	require.NoError(t, err)
+	require.Len(t, scs, 1)
+	assert.Equal(t, "incident-leader-disk-stall", scs[0].script.Name)
 }

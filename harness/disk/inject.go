@@ -204,20 +204,38 @@ func taskDying(tid int) bool {
 // is in a system call, which the runtime does not wait for.
 //
 // /proc/<tid>/syscall holds the number of the system call the thread is
-// blocked in, -1 when it is blocked but not in one, or "running" (proc(5)).
-// Only a number counts: anything else, or a file that cannot be read (the
-// thread is gone, or no permission), lets the read through, because a read
-// let through is a smaller error than a frozen process.
+// blocked in, -1 when it is blocked but not in one, or "running" when it is
+// runnable (proc(5)). A thread that made a synchronous request is runnable only
+// for a moment — between queueing the request and going to sleep, preempted
+// on a busy machine — so "running" is read again, until runningBudget; a
+// thread still running then made no synchronous request (readahead), and its
+// read goes ahead. So does one whose file cannot be read (the thread is gone,
+// or no permission): a read let through is a smaller error than a frozen
+// process.
 func callerInSyscall(ctx context.Context) bool {
 	caller, ok := fuse.FromContext(ctx)
 	if !ok || caller.Pid == 0 {
 		return false
 	}
-	line, err := os.ReadFile("/proc/" + strconv.Itoa(int(caller.Pid)) + "/syscall")
-	if err != nil {
-		return false
+	path := "/proc/" + strconv.Itoa(int(caller.Pid)) + "/syscall"
+	deadline := time.Now().Add(runningBudget)
+	for {
+		line, err := os.ReadFile(path)
+		if err != nil {
+			return false
+		}
+		nr, _, _ := bytes.Cut(bytes.TrimSpace(line), []byte(" "))
+		if string(nr) != "running" || time.Now().After(deadline) {
+			n, err := strconv.Atoi(string(nr))
+			return err == nil && n >= 0
+		}
+		time.Sleep(runningPollInterval)
 	}
-	nr, _, _ := bytes.Cut(bytes.TrimSpace(line), []byte(" "))
-	n, err := strconv.Atoi(string(nr))
-	return err == nil && n >= 0
 }
+
+// How long, and how often, callerInSyscall looks again at a thread that is
+// still runnable.
+const (
+	runningBudget       = 100 * time.Millisecond
+	runningPollInterval = time.Millisecond
+)

@@ -50,7 +50,7 @@ func diskPointName(member string, site disk.Site) string {
 var diskDescriptions = map[disk.Site]string{
 	disk.SiteWrite: "every write to the member's data dir (WAL, snapshot, bbolt)",
 	disk.SiteFsync: "every fsync/fdatasync of the member's data dir (WAL commit, bbolt commit)",
-	disk.SiteRead:  "reads of the member's data dir that miss the page cache",
+	disk.SiteRead:  "read(2)s of the member's data dir that miss the page cache (never bbolt's mmap page faults)",
 	disk.SiteOpen:  "open/create of files in the member's data dir",
 }
 
@@ -106,33 +106,78 @@ func (c *Cluster) unmountDisks() error {
 	return errors.Join(errs...)
 }
 
-// DiskStall makes the member's disk hang: every write and fsync of its data
-// dir blocks until healed (failpoint term "pause" on its disk points). This
-// is the IO hang of pingcap/tidb#69048.
-type DiskStall struct{}
+// DiskStall makes the member's disk hang until healed (failpoint term "pause"
+// on its disk points): every write and fsync of its data dir, and, unless
+// WritesOnly, every open and every read(2) of it too. That is the IO hang of
+// pingcap/tidb#69048 and tikv/pd#10746, injected there as read and write
+// latency of 10 minutes on the member's volume.
+//
+// A read that serves a page fault of bbolt's mmap is never held (docs/facts.md
+// §2.7): in practice a running member keeps answering reads, and a member
+// (re)started under the hang hangs at its first open. The fault has fired once
+// any operation it holds was held; the record shows each site's hits.
+type DiskStall struct {
+	// WritesOnly holds writes and fsyncs only; opens and reads go ahead.
+	WritesOnly bool
+}
 
 // Kind implements Fault.
 func (DiskStall) Kind() string { return "disk-stall" }
 
-// Apply implements Fault.
-func (DiskStall) Apply(ctx context.Context, c *Cluster, m *Member, fired func()) (Effect, error) {
-	return applyDiskTerm(ctx, c, m, fired, "pause", disk.SiteWrite, disk.SiteFsync)
+// String is the kind, with reads=false (the script's spelling) for WritesOnly.
+func (f DiskStall) String() string {
+	if f.WritesOnly {
+		return "disk-stall reads=false"
+	}
+	return "disk-stall"
 }
 
-// DiskDelay slows the member's disk: every fsync (and, with Writes, every
-// write) of its data dir takes Delay longer.
+// Sites lists the disk sites the stall holds.
+func (f DiskStall) Sites() []disk.Site {
+	if f.WritesOnly {
+		return []disk.Site{disk.SiteWrite, disk.SiteFsync}
+	}
+	return []disk.Site{disk.SiteWrite, disk.SiteFsync, disk.SiteRead, disk.SiteOpen}
+}
+
+// Apply implements Fault.
+func (f DiskStall) Apply(ctx context.Context, c *Cluster, m *Member, fired func()) (Effect, error) {
+	return applyDiskTerm(ctx, c, m, fired, "pause", f.Sites()...)
+}
+
+// DiskDelay slows the member's disk: every fsync (with Writes, every write;
+// with Reads, every open and read(2)) of its data dir takes Delay longer.
 type DiskDelay struct {
 	Delay  time.Duration
 	Writes bool
+	// Reads delays opens and read(2) too. Page faults of bbolt's mmap are
+	// never delayed (docs/facts.md §2.7), so a running member barely notices.
+	Reads bool
 }
 
 // Kind implements Fault.
 func (DiskDelay) Kind() string { return "disk-delay" }
 func (f DiskDelay) String() string {
+	ops := "fsync"
 	if f.Writes {
-		return fmt.Sprintf("disk-delay %v on fsync and write", f.Delay)
+		ops += ", write"
 	}
-	return fmt.Sprintf("disk-delay %v on fsync", f.Delay)
+	if f.Reads {
+		ops += ", open, read"
+	}
+	return fmt.Sprintf("disk-delay %v on %s", f.Delay, ops)
+}
+
+// Sites lists the disk sites the delay slows.
+func (f DiskDelay) Sites() []disk.Site {
+	sites := []disk.Site{disk.SiteFsync}
+	if f.Writes {
+		sites = append(sites, disk.SiteWrite)
+	}
+	if f.Reads {
+		sites = append(sites, disk.SiteRead, disk.SiteOpen)
+	}
+	return sites
 }
 
 // Apply implements Fault.
@@ -140,15 +185,11 @@ func (f DiskDelay) Apply(ctx context.Context, c *Cluster, m *Member, fired func(
 	if f.Delay <= 0 {
 		return nil, fmt.Errorf("disk-delay: delay must be positive, got %v", f.Delay)
 	}
-	sites := []disk.Site{disk.SiteFsync}
-	if f.Writes {
-		sites = append(sites, disk.SiteWrite)
-	}
-	return applyDiskTerm(ctx, c, m, fired, fmt.Sprintf("sleep(%q)", f.Delay.String()), sites...)
+	return applyDiskTerm(ctx, c, m, fired, fmt.Sprintf("sleep(%q)", f.Delay.String()), f.Sites()...)
 }
 
 // applyDiskTerm arms term on the member's disk points and calls fired when
-// the first of them is hit.
+// the first of them is hit, whichever site it is.
 func applyDiskTerm(ctx context.Context, c *Cluster, m *Member, fired func(), term string, sites ...disk.Site) (Effect, error) {
 	if m.disk == nil {
 		return nil, fmt.Errorf("disk faults need the cluster's Disk option (data dirs on FUSE): %v", DiskAvailable())

@@ -31,14 +31,16 @@ func (p params) duration(key string) time.Duration {
 	return 0
 }
 
-func (p params) bool(key string) bool {
+// boolOr is the true/false parameter key, or def when it is not given (the
+// catalog's Words make sure a given one is true or false).
+func (p params) boolOr(key string, def bool) bool {
 	for _, x := range p.ps {
 		if x.Key == key {
 			b, _ := x.Value.AsBool()
 			return b
 		}
 	}
-	return false
+	return def
 }
 
 func (p params) direction(key string) (harness.Direction, error) {
@@ -54,17 +56,22 @@ func (p params) direction(key string) (harness.Direction, error) {
 var (
 	delayParams = map[string]script.ValueKind{"delay": script.KindDuration, "jitter": script.KindDuration, "dir": script.KindWord}
 	dirParams   = map[string]script.ValueKind{"dir": script.KindWord}
+	dirWords    = map[string][]string{"dir": {"in", "out", "both"}}
+	boolWords   = []string{"true", "false"}
 )
 
 // Faults is the built-in fault catalog, by kind.
 var Faults = map[string]FaultEntry{
-	"disk-stall": {Kind: "disk-stall", Description: "every write and fsync of the member's data dir hangs until healed (needs cluster disk=true)",
-		Spec:  script.FaultSpec{NeedsDisk: true},
-		Build: func(params) (harness.Fault, error) { return harness.DiskStall{}, nil }},
-	"disk-delay": {Kind: "disk-delay", Description: "every fsync (writes=true: and write) of the member's data dir takes delay longer (needs disk=true)",
-		Spec: script.FaultSpec{Params: map[string]script.ValueKind{"delay": script.KindDuration, "writes": script.KindWord}, Required: []string{"delay"}, NeedsDisk: true},
+	"disk-stall": {Kind: "disk-stall", Description: "every write, fsync, open and read(2) of the member's data dir hangs until healed (reads=false: writes and fsync only; bbolt's mmap page faults never hang) (needs cluster disk=true)",
+		Spec: script.FaultSpec{Params: map[string]script.ValueKind{"reads": script.KindWord}, Words: map[string][]string{"reads": boolWords}, NeedsDisk: true},
 		Build: func(p params) (harness.Fault, error) {
-			return harness.DiskDelay{Delay: p.duration("delay"), Writes: p.bool("writes")}, nil
+			return harness.DiskStall{WritesOnly: !p.boolOr("reads", true)}, nil
+		}},
+	"disk-delay": {Kind: "disk-delay", Description: "every fsync (writes=true: and write; reads=true: and open and read(2)) of the member's data dir takes delay longer (needs disk=true)",
+		Spec: script.FaultSpec{Params: map[string]script.ValueKind{"delay": script.KindDuration, "writes": script.KindWord, "reads": script.KindWord},
+			Words: map[string][]string{"writes": boolWords, "reads": boolWords}, Required: []string{"delay"}, NeedsDisk: true},
+		Build: func(p params) (harness.Fault, error) {
+			return harness.DiskDelay{Delay: p.duration("delay"), Writes: p.boolOr("writes", false), Reads: p.boolOr("reads", false)}, nil
 		}},
 	"peer-isolate": {Kind: "peer-isolate", Description: "complete, symmetric partition of the member from its peers (clients still reach it)",
 		Build: func(params) (harness.Fault, error) { return harness.Isolate{}, nil }},
@@ -73,37 +80,37 @@ var Faults = map[string]FaultEntry{
 	"peer-deaf": {Kind: "peer-deaf", Description: "the member speaks to its peers but cannot hear them",
 		Build: func(params) (harness.Fault, error) { return harness.Deaf{}, nil }},
 	"peer-delay": {Kind: "peer-delay", Description: "raft traffic of the member delayed by delay±jitter (dir=in|out|both)",
-		Spec: script.FaultSpec{Params: delayParams, Required: []string{"delay"}},
+		Spec: script.FaultSpec{Params: delayParams, Words: dirWords, Required: []string{"delay"}},
 		Build: func(p params) (harness.Fault, error) {
 			d, err := p.direction("dir")
 			return harness.PeerDelay{Latency: p.duration("delay"), Jitter: p.duration("jitter"), Direction: d}, err
 		}},
 	"peer-blackhole": {Kind: "peer-blackhole", Description: "raft traffic of the member dropped (dir=in|out|both)",
-		Spec: script.FaultSpec{Params: dirParams},
+		Spec: script.FaultSpec{Params: dirParams, Words: dirWords},
 		Build: func(p params) (harness.Fault, error) {
 			d, err := p.direction("dir")
 			return harness.PeerBlackhole{Direction: d}, err
 		}},
 	"peer-pause": {Kind: "peer-pause", Description: "raft traffic of the member held until healed (dir=in|out|both)",
-		Spec: script.FaultSpec{Params: dirParams},
+		Spec: script.FaultSpec{Params: dirParams, Words: dirWords},
 		Build: func(p params) (harness.Fault, error) {
 			d, err := p.direction("dir")
 			return harness.PeerPause{Direction: d}, err
 		}},
 	"client-blackhole": {Kind: "client-blackhole", Description: "silent blackhole between clients and the member: nothing arrives, nothing errors, connections stay open (bytes held as TCP would retransmit them)",
-		Spec: script.FaultSpec{Params: dirParams},
+		Spec: script.FaultSpec{Params: dirParams, Words: dirWords},
 		Build: func(p params) (harness.Fault, error) {
 			d, err := p.direction("dir")
 			return harness.ClientBlackhole{Direction: d}, err
 		}},
 	"client-delay": {Kind: "client-delay", Description: "bytes between clients and the member delayed by delay±jitter",
-		Spec: script.FaultSpec{Params: delayParams, Required: []string{"delay"}},
+		Spec: script.FaultSpec{Params: delayParams, Words: dirWords, Required: []string{"delay"}},
 		Build: func(p params) (harness.Fault, error) {
 			d, err := p.direction("dir")
 			return harness.ClientDelay{Latency: p.duration("delay"), Jitter: p.duration("jitter"), Direction: d}, err
 		}},
 	"client-pause": {Kind: "client-pause", Description: "bytes between clients and the member held until healed",
-		Spec: script.FaultSpec{Params: dirParams},
+		Spec: script.FaultSpec{Params: dirParams, Words: dirWords},
 		Build: func(p params) (harness.Fault, error) {
 			d, err := p.direction("dir")
 			return harness.ClientPause{Direction: d}, err

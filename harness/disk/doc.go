@@ -26,5 +26,8 @@
 // It is not a general FUSE library and not a fault catalog: names, members and
 // proof of firing live in package failpoints; this package only evaluates terms
 // where the IO happens. Reads served from the page cache and mmap reads of
-// cached pages never reach the server, so the read site only sees cache misses.
+// cached pages never reach the server, so the read site only sees cache misses;
+// and a miss that serves a page fault of a mapped file is never held, whatever
+// the term (a held page fault stops the Go runtime of the process that made it:
+// see callerInSyscall), so the read site holds read(2)s only.
 package disk

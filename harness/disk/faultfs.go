@@ -122,9 +122,15 @@ type faultFile struct {
 	inj *injector
 }
 
+// Read evaluates the read site for reads made by a system call (read(2),
+// pread...). A read that serves a page fault (an mmap, such as bbolt's,
+// touching a page that is not cached) always goes ahead at once: see
+// callerInSyscall.
 func (f *faultFile) Read(ctx context.Context, buf []byte, off int64) (fuse.ReadResult, syscall.Errno) {
-	if errno := f.inj.inject(ctx, SiteRead); errno != 0 {
-		return nil, errno
+	if f.inj.armed(SiteRead) && callerInSyscall(ctx) {
+		if errno := f.inj.inject(ctx, SiteRead); errno != 0 {
+			return nil, errno
+		}
 	}
 	return f.lf.Read(ctx, buf, off)
 }

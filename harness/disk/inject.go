@@ -78,6 +78,9 @@ func (in *injector) disableAll() {
 	}
 }
 
+// armed reports whether site has a term.
+func (in *injector) armed(site Site) bool { return in.points[site].cur.Load() != nil }
+
 // inject evaluates site's term for one FUSE operation, before the operation.
 // It returns non-zero only when the operation must not be done: its caller is
 // being killed while the term holds it (see awaitEval).
@@ -186,3 +189,53 @@ func taskDying(tid int) bool {
 	}
 	return false
 }
+
+// callerInSyscall reports whether the thread that caused a FUSE request is
+// blocked in a system call (read(2), pread, ...), as opposed to a page fault:
+// the kernel reading a page for a mapped file (bbolt reads its database
+// through mmap) that a thread touched outside any system call.
+//
+// Why it matters: a Go thread held in a page fault is in the middle of Go code,
+// so the runtime cannot stop it, and the garbage collector's stop-the-world
+// waits for it for ever. Every member of a cluster lives in one process, so
+// one member's held page fault would freeze all of them, the writer and the
+// advancer at the next GC, and the heal that would release it with them
+// (docs/facts.md §2.7). A thread in read(2), like one in write(2) or fsync,
+// is in a system call, which the runtime does not wait for.
+//
+// /proc/<tid>/syscall holds the number of the system call the thread is
+// blocked in, -1 when it is blocked but not in one, or "running" when it is
+// runnable (proc(5)). A thread that made a synchronous request is runnable only
+// for a moment — between queueing the request and going to sleep, preempted
+// on a busy machine — so "running" is read again, until runningBudget; a
+// thread still running then made no synchronous request (readahead), and its
+// read goes ahead. So does one whose file cannot be read (the thread is gone,
+// or no permission): a read let through is a smaller error than a frozen
+// process.
+func callerInSyscall(ctx context.Context) bool {
+	caller, ok := fuse.FromContext(ctx)
+	if !ok || caller.Pid == 0 {
+		return false
+	}
+	path := "/proc/" + strconv.Itoa(int(caller.Pid)) + "/syscall"
+	deadline := time.Now().Add(runningBudget)
+	for {
+		line, err := os.ReadFile(path)
+		if err != nil {
+			return false
+		}
+		nr, _, _ := bytes.Cut(bytes.TrimSpace(line), []byte(" "))
+		if string(nr) != "running" || time.Now().After(deadline) {
+			n, err := strconv.Atoi(string(nr))
+			return err == nil && n >= 0
+		}
+		time.Sleep(runningPollInterval)
+	}
+}
+
+// How long, and how often, callerInSyscall looks again at a thread that is
+// still runnable.
+const (
+	runningBudget       = 100 * time.Millisecond
+	runningPollInterval = time.Millisecond
+)

@@ -15,7 +15,7 @@ type Site string
 const (
 	SiteWrite Site = "write" // write, pwrite, copy_file_range into a file
 	SiteFsync Site = "fsync" // fsync and fdatasync of files, fsync of directories
-	SiteRead  Site = "read"  // reads that miss the page cache
+	SiteRead  Site = "read"  // read(2)s that miss the page cache; never page faults of an mmap
 	SiteOpen  Site = "open"  // open and create of files (not directories)
 )
 

@@ -33,6 +33,9 @@ type FaultSpec struct {
 	// also accepts integers, KindString also accepts bare words.
 	Params   map[string]ValueKind
 	Required []string // parameters that must be given
+	// Words lists the words a KindWord parameter may take (dir: in, out,
+	// both); a parameter without an entry takes any word.
+	Words map[string][]string
 	// NeedsDisk is set for faults on the members' disks, which need the
 	// cluster line's disk=true (data directories on the fault-injecting
 	// filesystem).
@@ -60,6 +63,10 @@ func (c FaultSpecs) CheckFault(kind string, params []Param) error {
 			return fmt.Errorf("fault %s: unknown parameter %q%s; expected %s", kind, p.Key, didYouMean(p.Key, names), spec.syntax(names))
 		case !accepts(want, p.Value):
 			return fmt.Errorf("fault %s: %s is a %s; expected %s=<%s>", kind, p, p.Value.Kind, p.Key, want)
+		case spec.Words[p.Key] != nil && !slices.Contains(spec.Words[p.Key], p.Value.Text):
+			words := spec.Words[p.Key]
+			return fmt.Errorf("fault %s: %s: unknown value %q%s; expected %s=<%s>", kind, p, p.Value.Text,
+				didYouMean(p.Value.Text, words), p.Key, strings.Join(words, "|"))
 		}
 	}
 	for _, key := range spec.Required {
@@ -74,6 +81,9 @@ func (s FaultSpec) syntax(names []string) string {
 	out := make([]string, len(names))
 	for i, n := range names {
 		out[i] = fmt.Sprintf("%s=<%s>", n, s.Params[n])
+		if words := s.Words[n]; words != nil {
+			out[i] = fmt.Sprintf("%s=<%s>", n, strings.Join(words, "|"))
+		}
 		if !slices.Contains(s.Required, n) {
 			out[i] = "[" + out[i] + "]"
 		}

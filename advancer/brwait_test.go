@@ -268,6 +268,50 @@ func TestServeReadsBeforeEachWaitAndRetriesAfterErrors(t *testing.T) {
 	})
 }
 
+// The loop's read is the wait's read: for legacy and pr69047 it has no
+// deadline, so a read stuck on a stalled member holds the whole service loop
+// (nothing recorded for an hour); request-timeouts (later BR) bound it, and
+// the loop records the failure and goes round again after retry-interval.
+func TestServeLoopReadOnStalledMember(t *testing.T) {
+	run := func(t *testing.T, cfg Config, for_ time.Duration) (gets int, errs []record.Event) {
+		f := newWaiterFixture(t, cfg)
+		f.kv.stalled = true
+		ctx, cancel := context.WithTimeout(t.Context(), for_)
+		defer cancel()
+		read := func(ctx context.Context) (readResult, error) { return f.w.read(ctx, f.env.Key()) }
+		wait := func(ctx context.Context, current uint64) error {
+			_, _, err := f.w.WaitGlobalCheckpointAdvance(ctx, current)
+			return err
+		}
+		require.NoError(t, serve(ctx, f.env, cfg.RetryInterval, read, wait))
+		f.kv.mu.Lock()
+		defer f.kv.mu.Unlock()
+		return f.kv.gets, f.env.Recorder.OfKind(record.KindAdvancerError)
+	}
+	for _, cfg := range []Config{legacy(), pr69047()} {
+		t.Run(cfg.Name, func(t *testing.T) {
+			synctest.Test(t, func(t *testing.T) {
+				gets, errs := run(t, cfg, time.Hour)
+				assert.Equal(t, 1, gets, "one read, never answered, never given up")
+				assert.Empty(t, errs)
+			})
+		})
+	}
+	t.Run("request-timeouts", func(t *testing.T) {
+		synctest.Test(t, func(t *testing.T) {
+			cfg := pr69047()
+			cfg.RequestTimeouts = Durations{5 * time.Second, 10 * time.Second, 15 * time.Second}
+			gets, errs := run(t, cfg, 61500*time.Millisecond)
+			assert.Equal(t, 6, gets, "3 attempts (30 s), 1 s pause, 3 more (30 s)")
+			require.Len(t, errs, 2)
+			assert.Equal(t, 30*time.Second, errs[0].At.Round(time.Second))
+			assert.Equal(t, 61*time.Second, errs[1].At.Round(time.Second))
+			assert.Contains(t, errs[0].Detail, "service loop read: ")
+			assert.Contains(t, errs[0].Detail, "deadline exceeded")
+		})
+	})
+}
+
 // The later BR PRs' watch-creation timeouts: each attempt that does not get a
 // stream in time is cancelled and the watcher replaced; after the last one the
 // wait goes back to its read.

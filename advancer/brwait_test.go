@@ -273,10 +273,10 @@ func TestServeReadsBeforeEachWaitAndRetriesAfterErrors(t *testing.T) {
 // (nothing recorded for an hour); request-timeouts (later BR) bound it, and
 // the loop records the failure and goes round again after retry-interval.
 func TestServeLoopReadOnStalledMember(t *testing.T) {
-	run := func(t *testing.T, cfg Config, for_ time.Duration) (gets int, errs []record.Event) {
+	run := func(t *testing.T, cfg Config, runFor time.Duration) (gets int, errs []record.Event) {
 		f := newWaiterFixture(t, cfg)
 		f.kv.stalled = true
-		ctx, cancel := context.WithTimeout(t.Context(), for_)
+		ctx, cancel := context.WithTimeout(t.Context(), runFor)
 		defer cancel()
 		read := func(ctx context.Context) (readResult, error) { return f.w.read(ctx, f.env.Key()) }
 		wait := func(ctx context.Context, current uint64) error {

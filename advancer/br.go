@@ -2,14 +2,23 @@ package advancer
 
 import (
 	"context"
+	"fmt"
 	"time"
 
 	clientv3 "go.etcd.io/etcd/client/v3"
 )
 
-// brAdvancer runs brWaiter in the loop of BR's CRR service: wait for the
-// checkpoint to pass the last one seen; on error record it, pause
-// RetryInterval (1 s in BR) and go again.
+// brAdvancer runs brWaiter in the loop of BR's CRR service (docs/facts.md
+// §4.6): each round first reads the checkpoint through the same etcd client
+// (the calculator's GetGlobalCheckpointForTask); a value past the last one
+// seen is an advance; otherwise wait for the checkpoint to pass it and go
+// round again, so what the wait saw is reported by the next round's read. On
+// an error of either, record it, pause RetryInterval (1 s in BR) and go again.
+//
+// The loop's read is the wait's read (brWaiter.read): no deadline unless
+// request-timeouts gives it per-attempt ones, as later BR does for both. A
+// read without deadline that lands on a stalled member holds the loop until
+// the member answers.
 //
 // Each wait opens a fresh watch, as BR does, and the watch's gRPC stream
 // closes when the wait returns (clientv3 shuts a stream down with its last
@@ -38,24 +47,48 @@ func (a *brAdvancer) Run(ctx context.Context, env *Env) error {
 		onResponse:    cli.widenAfter,
 	}
 	defer func() { w.watcher.Close() }()
-	return serve(ctx, env, a.cfg.RetryInterval, func(ctx context.Context, current uint64) (uint64, int64, error) {
-		v, rev, err := w.WaitGlobalCheckpointAdvance(ctx, current)
+	read := func(ctx context.Context) (readResult, error) { return w.read(ctx, env.Key()) }
+	return serve(ctx, env, a.cfg.RetryInterval, read, func(ctx context.Context, current uint64) error {
+		_, _, err := w.WaitGlobalCheckpointAdvance(ctx, current)
 		if err != nil {
 			// The first watch may never have opened (pinned member down):
 			// do not let it hold the client on one endpoint.
 			cli.widenNow(env, "first wait failed")
 		}
-		return v, rev, err
+		return err
 	})
 }
 
-// serve is the CRR service loop around a wait: report each advance and wait
-// for the next one; on error report it and pause retry first. It returns nil
-// when ctx ends.
-func serve(ctx context.Context, env *Env, retry time.Duration, wait func(context.Context, uint64) (uint64, int64, error)) error {
+// loopReadHow is the Detail of an advance the service loop's read found.
+const loopReadHow = "service loop read"
+
+// serve is BR's CRR Service.Run around a read and a wait (br/pkg/stream/crr/
+// service/service.go): read the checkpoint; if it passed the last one seen,
+// report the advance and read again; otherwise wait for it to move, then read
+// again. An error of the read or the wait is reported, then retry passes. It
+// returns nil when ctx ends.
+func serve(ctx context.Context, env *Env, retry time.Duration,
+	read func(context.Context) (readResult, error),
+	wait func(ctx context.Context, current uint64) error) error {
 	var current uint64
 	for {
-		v, rev, err := wait(ctx, current)
+		r, err := read(ctx)
+		if ctx.Err() != nil {
+			return nil
+		}
+		if err != nil {
+			env.ObserveError(fmt.Errorf("%s: %w", loopReadHow, err))
+			if !sleepCtx(ctx, retry) {
+				return nil
+			}
+			continue
+		}
+		if r.value > current {
+			env.observeAdvance(r.value, r.modRev, loopReadHow)
+			current = r.value
+			continue
+		}
+		err = wait(ctx, current)
 		if ctx.Err() != nil {
 			return nil
 		}
@@ -64,9 +97,6 @@ func serve(ctx context.Context, env *Env, retry time.Duration, wait func(context
 			if !sleepCtx(ctx, retry) {
 				return nil
 			}
-			continue
 		}
-		env.ObserveAdvance(v, rev)
-		current = v
 	}
 }

@@ -3,6 +3,7 @@ package advancer
 import (
 	"context"
 	"errors"
+	"fmt"
 	"testing"
 	"testing/synctest"
 	"time"
@@ -209,35 +210,105 @@ func TestRequestTimeoutsRetryFailedReads(t *testing.T) {
 	})
 }
 
-func TestServeRetriesAfterErrorAndReportsAdvances(t *testing.T) {
+// BR's Service.Run: every round reads first; a value past the last one is an
+// advance (reported by the read, not by the wait); otherwise it waits, then
+// reads again. A failed read or wait is recorded and retry passes.
+func TestServeReadsBeforeEachWaitAndRetriesAfterErrors(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		rec := record.New()
 		env := &Env{Endpoints: []string{"e"}, Task: "t", Recorder: rec}
 		ctx, cancel := context.WithCancel(t.Context())
-		calls := 0
-		var at []time.Duration
 		start := time.Now()
-		err := serve(ctx, env, time.Second, func(ctx context.Context, current uint64) (uint64, int64, error) {
-			calls++
-			at = append(at, time.Since(start))
-			switch calls {
+		var calls []string
+		nreads := 0
+		reads := []struct {
+			value uint64
+			err   error
+		}{
+			{err: errors.New("read boom")}, // t=0: retry after 1 s
+			{value: 0},                     // t=1s: nothing yet, wait (1 s)
+			{value: 7},                     // t=2s, after the wait: advance
+			{value: 7},                     // t=2s: wait again; it fails, retry after 1 s
+			{value: 9},                     // t=3s: advance
+			{value: 9},                     // t=3s: last wait, ends with ctx
+		}
+		read := func(ctx context.Context) (readResult, error) {
+			i := nreads
+			nreads++
+			calls = append(calls, fmt.Sprintf("read@%v", time.Since(start)))
+			r := reads[min(i, len(reads)-1)]
+			return readResult{value: r.value, modRev: int64(r.value)}, r.err
+		}
+		waits := 0
+		wait := func(ctx context.Context, current uint64) error {
+			waits++
+			calls = append(calls, fmt.Sprintf("wait(%d)@%v", current, time.Since(start)))
+			switch waits {
 			case 1:
-				return 0, 0, errors.New("boom")
-			case 2, 3:
-				return current + 1, int64(calls), nil
+				time.Sleep(time.Second)
+				return nil
+			case 2:
+				return errors.New("wait boom")
 			}
 			cancel()
 			<-ctx.Done()
-			return 0, 0, ctx.Err()
-		})
-		require.NoError(t, err)
-		assert.Equal(t, []time.Duration{0, time.Second, time.Second, time.Second}, at)
+			return ctx.Err()
+		}
+		require.NoError(t, serve(ctx, env, time.Second, read, wait))
+		assert.Equal(t, []string{"read@0s", "read@1s", "wait(0)@1s", "read@2s", "read@2s", "wait(7)@2s",
+			"read@3s", "read@3s", "wait(9)@3s"}, calls)
 		adv := rec.OfKind(record.KindAdvance)
 		require.Len(t, adv, 2)
-		assert.Equal(t, []uint64{1, 2}, []uint64{adv[0].Value, adv[1].Value})
+		assert.Equal(t, []uint64{7, 9}, []uint64{adv[0].Value, adv[1].Value})
+		assert.Equal(t, loopReadHow, adv[0].Detail, "the loop's read reports the advance")
 		errs := rec.OfKind(record.KindAdvancerError)
-		require.Len(t, errs, 1, "ctx end is not an error")
-		assert.Equal(t, "boom", errs[0].Detail)
+		require.Len(t, errs, 2, "ctx end is not an error")
+		assert.Equal(t, "service loop read: read boom", errs[0].Detail)
+		assert.Equal(t, "wait boom", errs[1].Detail)
+	})
+}
+
+// The loop's read is the wait's read: for legacy and pr69047 it has no
+// deadline, so a read stuck on a stalled member holds the whole service loop
+// (nothing recorded for an hour); request-timeouts (later BR) bound it, and
+// the loop records the failure and goes round again after retry-interval.
+func TestServeLoopReadOnStalledMember(t *testing.T) {
+	run := func(t *testing.T, cfg Config, runFor time.Duration) (gets int, errs []record.Event) {
+		f := newWaiterFixture(t, cfg)
+		f.kv.stalled = true
+		ctx, cancel := context.WithTimeout(t.Context(), runFor)
+		defer cancel()
+		read := func(ctx context.Context) (readResult, error) { return f.w.read(ctx, f.env.Key()) }
+		wait := func(ctx context.Context, current uint64) error {
+			_, _, err := f.w.WaitGlobalCheckpointAdvance(ctx, current)
+			return err
+		}
+		require.NoError(t, serve(ctx, f.env, cfg.RetryInterval, read, wait))
+		f.kv.mu.Lock()
+		defer f.kv.mu.Unlock()
+		return f.kv.gets, f.env.Recorder.OfKind(record.KindAdvancerError)
+	}
+	for _, cfg := range []Config{legacy(), pr69047()} {
+		t.Run(cfg.Name, func(t *testing.T) {
+			synctest.Test(t, func(t *testing.T) {
+				gets, errs := run(t, cfg, time.Hour)
+				assert.Equal(t, 1, gets, "one read, never answered, never given up")
+				assert.Empty(t, errs)
+			})
+		})
+	}
+	t.Run("request-timeouts", func(t *testing.T) {
+		synctest.Test(t, func(t *testing.T) {
+			cfg := pr69047()
+			cfg.RequestTimeouts = Durations{5 * time.Second, 10 * time.Second, 15 * time.Second}
+			gets, errs := run(t, cfg, 61500*time.Millisecond)
+			assert.Equal(t, 6, gets, "3 attempts (30 s), 1 s pause, 3 more (30 s)")
+			require.Len(t, errs, 2)
+			assert.Equal(t, 30*time.Second, errs[0].At.Round(time.Second))
+			assert.Equal(t, 61*time.Second, errs[1].At.Round(time.Second))
+			assert.Contains(t, errs[0].Detail, "service loop read: ")
+			assert.Contains(t, errs[0].Detail, "deadline exceeded")
+		})
 	})
 }
 

@@ -15,7 +15,30 @@ import (
 
 // clientConfig is the clientv3 configuration the knobs describe, for the
 // given endpoints.
+//
+// The backoff always goes in through grpc.WithConnectParams. For a preset
+// whose BR passed none (legacy) the values are gRPC's defaults, MinConnectTimeout
+// 20 s included, so the client behaves as gRPC's defaults would. A zero
+// MinConnectTimeout is passed as zero: gRPC then gives each connection attempt
+// the current backoff delay as its deadline (docs/facts.md §3.9).
 func (c Config) clientConfig(endpoints []string, lg *zap.Logger) clientv3.Config {
+	opts := []grpc.DialOption{grpc.WithConnectParams(grpc.ConnectParams{
+		Backoff: backoff.Config{
+			BaseDelay:  c.BackoffBase,
+			Multiplier: c.BackoffMultiplier,
+			Jitter:     c.BackoffJitter,
+			MaxDelay:   c.BackoffMax,
+		},
+		MinConnectTimeout: c.MinConnectTimeout,
+	})}
+	if c.DialBlock {
+		// BR passes both (docs/facts.md §4.3). clientv3 v3.5 dials with
+		// grpc.DialContext, which honours them: New waits up to DialTimeout
+		// for a connection and fails with the connection's error. clientv3
+		// v3.7 uses grpc.NewClient, which ignores them (§3.12).
+		//lint:ignore SA1019 deprecated for grpc.NewClient only; the etcd v3.5 client dials with DialContext
+		opts = append(opts, grpc.WithBlock(), grpc.WithReturnConnectionError())
+	}
 	return clientv3.Config{
 		Endpoints:            append([]string(nil), endpoints...),
 		DialTimeout:          c.DialTimeout,
@@ -25,15 +48,7 @@ func (c Config) clientConfig(endpoints []string, lg *zap.Logger) clientv3.Config
 		PermitWithoutStream:  c.PermitWithoutStream,
 		BackoffWaitBetween:   c.UnaryRetryWait,
 		Logger:               lg,
-		DialOptions: []grpc.DialOption{grpc.WithConnectParams(grpc.ConnectParams{
-			Backoff: backoff.Config{
-				BaseDelay:  c.BackoffBase,
-				Multiplier: c.BackoffMultiplier,
-				Jitter:     c.BackoffJitter,
-				MaxDelay:   c.BackoffMax,
-			},
-			MinConnectTimeout: c.MinConnectTimeout,
-		})},
+		DialOptions:          opts,
 	}
 }
 

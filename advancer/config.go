@@ -44,6 +44,7 @@ type Config struct {
 
 	// Client (clientv3 + gRPC).
 	DialTimeout         time.Duration // clientv3 DialTimeout (token/version calls only since etcd v3.7)
+	DialBlock           bool          // grpc.WithBlock + WithReturnConnectionError: the v3.5 client's New waits up to DialTimeout for a connection
 	AutoSyncInterval    time.Duration // 0: no endpoint auto-sync
 	KeepAliveTime       time.Duration // 0: no keepalive pings
 	KeepAliveTimeout    time.Duration
@@ -52,7 +53,7 @@ type Config struct {
 	BackoffMultiplier   float64
 	BackoffJitter       float64
 	BackoffMax          time.Duration
-	MinConnectTimeout   time.Duration
+	MinConnectTimeout   time.Duration // 0: gRPC's rule without it, each connection attempt's deadline is the current backoff delay
 	UnaryRetryWait      time.Duration // clientv3's pause between unary retry rounds (default 25 ms)
 
 	// Watch.

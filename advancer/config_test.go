@@ -120,3 +120,43 @@ func TestValidateNamesEveryProblem(t *testing.T) {
 	c.GuardInterval = 0
 	assert.ErrorContains(t, c.Validate(), "guard-interval")
 }
+
+// min-connect-timeout 0 is gRPC's rule without one (the attempt deadline is
+// the backoff delay): valid, kept at 0 by Scale, and round-tripped by Set/Get.
+func TestMinConnectTimeoutZeroIsValidScaledAndRoundTrips(t *testing.T) {
+	c := pr69047()
+	require.Zero(t, c.MinConnectTimeout)
+	require.NoError(t, c.Validate())
+	s, notes := c.Scale(10)
+	assert.Zero(t, s.MinConnectTimeout)
+	assert.Equal(t, 100*time.Millisecond, s.BackoffBase, "the attempt deadline scales with the backoff")
+	assert.Equal(t, 300*time.Millisecond, s.BackoffMax)
+	for _, n := range notes {
+		assert.NotContains(t, n, "min-connect-timeout")
+	}
+	require.NoError(t, s.Validate())
+
+	v, err := c.Get("min-connect-timeout")
+	require.NoError(t, err)
+	assert.Equal(t, "0s", v)
+	l := legacy()
+	require.NoError(t, l.Set("min-connect-timeout", v))
+	assert.Zero(t, l.MinConnectTimeout)
+	assert.Contains(t, l.String(), " min-connect-timeout=0s ")
+	require.NoError(t, l.Set("min-connect-timeout", "20s"))
+	assert.Equal(t, 20*time.Second, l.MinConnectTimeout)
+
+	l.MinConnectTimeout = -time.Second
+	assert.ErrorContains(t, l.Validate(), "min-connect-timeout -1s: must not be negative")
+}
+
+func TestDialBlockKnob(t *testing.T) {
+	c := robust()
+	assert.False(t, c.DialBlock)
+	require.NoError(t, c.Set("dial-block", "true"))
+	assert.True(t, c.DialBlock)
+	assert.Len(t, c.clientConfig([]string{"http://127.0.0.1:1"}, nil).DialOptions, 3,
+		"connect params, WithBlock, WithReturnConnectionError")
+	require.NoError(t, c.Set("dial-block", "false"))
+	assert.Len(t, c.clientConfig([]string{"http://127.0.0.1:1"}, nil).DialOptions, 1)
+}

@@ -18,6 +18,9 @@ type fakeKV struct {
 	modRev   int64
 	revision int64
 	gets     int
+	// stalled makes Get block until its ctx ends, as a linearizable read
+	// on a member that cannot reach the leader does.
+	stalled bool
 }
 
 func (f *fakeKV) set(value uint64, modRev, revision int64) {
@@ -30,6 +33,12 @@ func (f *fakeKV) Get(ctx context.Context, key string, _ ...clientv3.OpOption) (*
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.gets++
+	if f.stalled {
+		f.mu.Unlock()
+		<-ctx.Done()
+		f.mu.Lock()
+		return nil, ctx.Err()
+	}
 	resp := &clientv3.GetResponse{Header: &etcdserverpb.ResponseHeader{Revision: f.revision}}
 	if f.modRev != 0 {
 		resp.Kvs = []*mvccpb.KeyValue{{Key: []byte(key), Value: EncodeCheckpoint(f.value), ModRevision: f.modRev}}

@@ -13,15 +13,16 @@ const (
 	PresetRobust  = "robust"
 )
 
-// gRPC's default reconnect backoff (google.golang.org/grpc/backoff.DefaultConfig)
-// and minimum connect timeout; clientv3 does not change them (docs/facts.md §3).
+// gRPC's default reconnect backoff (google.golang.org/grpc backoff/backoff.go
+// DefaultConfig) and minimum connect timeout (clientconn.go minConnectTimeout);
+// clientv3 does not change them (docs/facts.md §3.9).
 const (
 	grpcBackoffBase       = time.Second
 	grpcBackoffMultiplier = 1.6
 	grpcBackoffJitter     = 0.2
 	grpcBackoffMax        = 120 * time.Second
 	grpcMinConnectTimeout = 20 * time.Second
-	// clientv3's defaultBackoffWaitBetween.
+	// go.etcd.io/etcd/client/v3 options.go defaultBackoffWaitBetween.
 	clientv3UnaryRetryWait = 25 * time.Millisecond
 )
 
@@ -42,36 +43,56 @@ func Preset(name string) (Config, error) {
 	return Config{}, fmt.Errorf("unknown advancer preset %q; known: %s", name, strings.Join(Presets(), ", "))
 }
 
-// legacy is BR before PR #69047 (docs/facts.md §4): a plain watch with no leader
-// requirement, no progress requests and no idle guard, on a client with dial
-// timeout 5 s, auto-sync 30 s, keepalive 10 s / 3 s without pings on idle
-// connections, and gRPC's default 1 s → 120 s reconnect backoff.
+// legacy is BR before PR #69047 (docs/facts.md §4.5, table in §4.8): a
+// plain watch with no leader requirement, no progress requests and no idle
+// guard, on a client with dial timeout 5 s, auto-sync 30 s, keepalive 10 s /
+// 3 s without pings on idle connections, WithBlock, and gRPC's default
+// 1 s → 120 s reconnect backoff with its 20 s minimum connect timeout.
+//
+// Client values: pingcap/tidb br/pkg/task/operator/crr_checkpoint.go
+// dialEtcdWithCfg, before PR #69047 (copies at commits 3b854161, 054067d8).
 func legacy() Config {
 	return Config{
-		Name:                PresetLegacy,
-		Design:              DesignBR,
-		DialTimeout:         5 * time.Second,
-		AutoSyncInterval:    30 * time.Second,
+		Name:   PresetLegacy,
+		Design: DesignBR,
+		// clientv3.Config{DialTimeout: 5 * time.Second} in dialEtcdWithCfg.
+		DialTimeout: 5 * time.Second,
+		// grpc.WithBlock() and grpc.WithReturnConnectionError() in its
+		// DialOptions (honoured by the etcd v3.5 client only, §3.12).
+		DialBlock: true,
+		// clientv3.Config{AutoSyncInterval: 30 * time.Second}.
+		AutoSyncInterval: 30 * time.Second,
+		// grpc.WithKeepaliveParams{Time: cfg.GRPCKeepaliveTime, Timeout:
+		// cfg.GRPCKeepaliveTimeout, PermitWithoutStream: false}; the task
+		// config's defaults are br/pkg/task/common.go
+		// defaultGRPCKeepaliveTime 10 s, defaultGRPCKeepaliveTimeout 3 s.
 		KeepAliveTime:       10 * time.Second,
 		KeepAliveTimeout:    3 * time.Second,
 		PermitWithoutStream: false,
-		BackoffBase:         grpcBackoffBase,
-		BackoffMultiplier:   grpcBackoffMultiplier,
-		BackoffJitter:       grpcBackoffJitter,
-		BackoffMax:          grpcBackoffMax,
-		MinConnectTimeout:   grpcMinConnectTimeout,
-		UnaryRetryWait:      clientv3UnaryRetryWait,
-		RetryInterval:       time.Second,
+		// No grpc.WithConnectParams: gRPC's defaults (grpc backoff.DefaultConfig;
+		// clientconn.go minConnectTimeout 20 s), which clientv3 leaves alone.
+		BackoffBase:       grpcBackoffBase,
+		BackoffMultiplier: grpcBackoffMultiplier,
+		BackoffJitter:     grpcBackoffJitter,
+		BackoffMax:        grpcBackoffMax,
+		MinConnectTimeout: grpcMinConnectTimeout,
+		// BR sets no clientv3 BackoffWaitBetween: clientv3's default.
+		UnaryRetryWait: clientv3UnaryRetryWait,
+		// br/pkg/stream/crr/service/service.go DefaultRetryInterval (the
+		// --retry-interval flag's default, br/pkg/stream/crr/config).
+		RetryInterval: time.Second,
+		// Watch: no require-leader, no progress notify, no RequestProgress,
+		// no idle timer — reconstructed, not read (§4.5). Reads (the service
+		// loop's and the wait's) have no deadline: request-timeouts empty
+		// (AdvancerExt.GetGlobalCheckpointForTask passes the loop's ctx
+		// straight to KV.Get, §4.6).
 	}
 }
 
-// pr69047 is exactly what PR #69047 changed on top of legacy (docs/facts.md §4):
-// gRPC MaxDelay 3 s, PermitWithoutStream, a require-leader watch with
-// progress notify, RequestProgress every 30 s (with a 30 s timeout), and a
-// 90 s idle timer reset by any watch response. The watch-creation and
-// request timeouts of later PRs are not in it (knobs watch-create-timeouts and
-// request-timeouts add them: 5s,10s,15s). The PR (docs/facts.md §4) sets only MaxDelay of the
-// backoff; the rest keeps gRPC's defaults.
+// pr69047 is exactly what PR #69047 changed on top of legacy (docs/facts.md
+// §4.3, table in §4.8). The watch-creation and request timeouts of later PRs
+// are not in it (knobs watch-create-timeouts and request-timeouts add them:
+// 5s,10s,15s).
 //
 // Measured here: etcd answers RequestProgress only once its revision has
 // reached every watcher's start revision (storage/mvcc/watchable_store.go,
@@ -81,8 +102,24 @@ func legacy() Config {
 func pr69047() Config {
 	c := legacy()
 	c.Name = PresetPR69047
+	// crr_checkpoint.go newEtcdClientConfig: grpc.WithConnectParams{Backoff:
+	// etcdGRPCBackoffConfig()} = backoff.DefaultConfig with MaxDelay
+	// etcdGRPCBackOffMaxDelay (3 s); base, multiplier and jitter stay gRPC's.
 	c.BackoffMax = 3 * time.Second
+	// The same ConnectParams leave MinConnectTimeout at 0, so gRPC gives each
+	// connection attempt the current backoff delay as its deadline (1 s, then
+	// 1.6 s … up to 3 s ± 20%), not 20 s (grpc clientconn.go
+	// addrConn.resetTransportAndUnlock, §3.9).
+	c.MinConnectTimeout = 0
+	// etcdKeepaliveParams: the same task keepalive, PermitWithoutStream true.
 	c.PermitWithoutStream = true
+	// DialTimeout 5 s, AutoSyncInterval 30 s, WithBlock and
+	// WithReturnConnectionError are unchanged by the PR.
+	//
+	// br/pkg/streamhelper/advancer_cliext.go waitCheckpointEvent: watch ctx
+	// clientv3.WithRequireLeader, option WithProgressNotify;
+	// metadataWatchProgressInterval 30 s (each request bounded by it),
+	// metadataWatchIdleTimeout 90 s.
 	c.RequireLeader = true
 	c.ProgressNotify = true
 	c.ProgressInterval = 30 * time.Second
@@ -98,7 +135,8 @@ func robust() Config {
 	return Config{
 		Name:   PresetRobust,
 		Design: DesignRobust,
-		// Only clientv3's token/version calls use it.
+		// Only clientv3's token/version calls use it. No WithBlock
+		// (DialBlock false): a client must start even while its member is down.
 		DialTimeout: 5 * time.Second,
 		// The robust advancer keeps one client per member and picks members
 		// itself; auto-sync would only rewrite endpoints under it.

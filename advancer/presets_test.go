@@ -22,6 +22,7 @@ func TestPresetLegacyMatchesReference(t *testing.T) {
 	assert.Equal(t, 10*time.Second, c.KeepAliveTime)
 	assert.Equal(t, 3*time.Second, c.KeepAliveTimeout)
 	assert.False(t, c.PermitWithoutStream)
+	assert.True(t, c.DialBlock, "§4.8: BR passes WithBlock and WithReturnConnectionError")
 	// §3: gRPC default backoff base 1 s, ×1.6, jitter 0.2, max 120 s, MinConnectTimeout 20 s.
 	assert.Equal(t, time.Second, c.BackoffBase)
 	assert.Equal(t, 1.6, c.BackoffMultiplier)
@@ -65,7 +66,12 @@ func TestPresetPR69047MatchesReference(t *testing.T) {
 	assert.Equal(t, l.DialTimeout, c.DialTimeout)
 	assert.Equal(t, l.AutoSyncInterval, c.AutoSyncInterval)
 	assert.Equal(t, l.BackoffBase, c.BackoffBase)
-	assert.Equal(t, l.MinConnectTimeout, c.MinConnectTimeout)
+	assert.Equal(t, l.BackoffMultiplier, c.BackoffMultiplier)
+	assert.Equal(t, l.BackoffJitter, c.BackoffJitter)
+	assert.Equal(t, l.DialBlock, c.DialBlock)
+	// §3.9, §4.3: WithConnectParams without MinConnectTimeout — each
+	// connection attempt's deadline is the backoff delay, not 20 s.
+	assert.Zero(t, c.MinConnectTimeout)
 }
 
 func TestPresetRobustFitsFastProfileBudget(t *testing.T) {

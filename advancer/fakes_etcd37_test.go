@@ -8,6 +8,8 @@ import (
 )
 
 // header is a watch response header at rev; clientv3 v3.7 holds it by pointer.
-func header(rev int64) *etcdserverpb.ResponseHeader { return &etcdserverpb.ResponseHeader{Revision: rev} }
+func header(rev int64) *etcdserverpb.ResponseHeader {
+	return &etcdserverpb.ResponseHeader{Revision: rev}
+}
 
 var _ = clientv3.WatchResponse{Header: header(0)}

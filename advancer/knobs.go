@@ -65,7 +65,7 @@ var knobs = []knob{
 	durKnob("unary-retry-wait", "clientv3 pause between rounds of unary retries", func(c *Config) *time.Duration { return &c.UnaryRetryWait }),
 	boolKnob("require-leader", "watch ctx WithRequireLeader", func(c *Config) *bool { return &c.RequireLeader }),
 	boolKnob("progress-notify", "watch option WithProgressNotify", func(c *Config) *bool { return &c.ProgressNotify }),
-	durKnob("progress-interval", "RequestProgress period, each with this timeout (0: never)", func(c *Config) *time.Duration { return &c.ProgressInterval }),
+	durKnob("progress-interval", "RequestProgress period, each with this timeout (pd: request-timeouts) (0: never)", func(c *Config) *time.Duration { return &c.ProgressInterval }),
 	durKnob("idle-timeout", "error out (pd: rebuild the watch) after this long without any watch response (0: never)", func(c *Config) *time.Duration { return &c.IdleTimeout }),
 	{name: "request-timeouts", doc: "per-attempt timeouts of the checkpoint read, e.g. 5s,10s,15s (none: no deadline); pd: one entry, PD's DefaultRequestTimeout (load, RequestProgress, member list, health probe)", kind: kindDurations,
 		durs: func(c *Config) *Durations { return &c.RequestTimeouts }},

@@ -11,7 +11,7 @@ import (
 	"google.golang.org/grpc/codes"
 )
 
-// pd is tikv/pd's own etcd client and watch machinery (docs/facts.md §6), in
+// pd is tikv/pd's own etcd client and watch machinery (docs/facts.md §7), in
 // production units: the client newClient builds
 // (pkg/utils/etcdutil/etcdutil.go), the health checker CreateEtcdClient
 // starts on it (health_checker.go), and the LoopWatcher

@@ -14,7 +14,7 @@ import (
 	"github.com/leaderfault/leaderfault/record"
 )
 
-// The constants are docs/facts.md §6 (tikv/pd pkg/utils/etcdutil), written
+// The constants are docs/facts.md §7 (tikv/pd pkg/utils/etcdutil), written
 // out again on purpose: a preset that drifts from PD's source fails here.
 func TestPresetPDMatchesReference(t *testing.T) {
 	c, err := Preset(PresetPD)

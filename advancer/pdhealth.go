@@ -13,7 +13,7 @@ import (
 )
 
 // pdHealthChecker is tikv/pd's etcd client health checker
-// (pkg/utils/etcdutil/health_checker.go, docs/facts.md §6): two loops on the
+// (pkg/utils/etcdutil/health_checker.go, docs/facts.md §7): two loops on the
 // guarded client's lifetime, one period apart.
 //
 //   - syncer (update): list the members through the guarded client

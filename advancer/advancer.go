@@ -128,8 +128,11 @@ func (e *Env) logger() *zap.Logger {
 
 // New returns the advancer a Config describes. Config errors surface from Run.
 func New(cfg Config) Advancer {
-	if cfg.Design == DesignRobust {
+	switch cfg.Design {
+	case DesignRobust:
 		return &robustAdvancer{cfg: cfg}
+	case DesignPD:
+		return &pdAdvancer{cfg: cfg}
 	}
 	return &brAdvancer{cfg: cfg}
 }

@@ -15,6 +15,9 @@ const (
 	DesignBR Design = "br"
 	// DesignRobust is leaderfault's own design (see robust.go).
 	DesignRobust Design = "robust"
+	// DesignPD is tikv/pd's own etcd watch machinery (see pd.go): a
+	// LoopWatcher on one client that a health checker re-points.
+	DesignPD Design = "pd"
 )
 
 // Durations is a list of durations, written "5s,10s,15s" ("" or "none" is
@@ -69,15 +72,19 @@ type Config struct {
 	GuardInterval    time.Duration // how often the quorum read checks the watch
 	GuardReadTimeout time.Duration // deadline of one quorum read
 	StaleAfter       time.Duration // a watch this far behind the quorum is rebuilt
+
+	// PD design only (pd.go, pdhealth.go).
+	HealthInterval   time.Duration // health checker: member sync and probe period
+	HealthResetAfter time.Duration // health checker: reset endpoints after this long without a healthy one
 }
 
 // Validate reports knob combinations that cannot run.
 func (c Config) Validate() error {
 	var errs []string
 	switch c.Design {
-	case DesignBR, DesignRobust:
+	case DesignBR, DesignRobust, DesignPD:
 	default:
-		errs = append(errs, fmt.Sprintf("design %q: want %s or %s", c.Design, DesignBR, DesignRobust))
+		errs = append(errs, fmt.Sprintf("design %q: want %s, %s or %s", c.Design, DesignBR, DesignRobust, DesignPD))
 	}
 	if c.BackoffBase <= 0 || c.BackoffMax < c.BackoffBase {
 		errs = append(errs, fmt.Sprintf("backoff-base %v / backoff-max %v: want 0 < base <= max", c.BackoffBase, c.BackoffMax))
@@ -96,6 +103,9 @@ func (c Config) Validate() error {
 			errs = append(errs, fmt.Sprintf("design robust needs guard-interval, guard-read-timeout and stale-after > 0 (have %v, %v, %v)",
 				c.GuardInterval, c.GuardReadTimeout, c.StaleAfter))
 		}
+	}
+	if c.Design == DesignPD {
+		errs = append(errs, c.validatePD()...)
 	}
 	for _, k := range knobs {
 		if k.kind == kindDuration && *k.dur(&c) < 0 {

@@ -50,8 +50,8 @@ func floatKnob(name, doc string, f func(*Config) *float64) knob {
 
 // knobs is the catalog, in the order reports print them.
 var knobs = []knob{
-	{name: "design", doc: "waiting algorithm: br (BR's WaitGlobalCheckpointAdvance) or robust", kind: kindString,
-		str: func(c *Config) *string { return (*string)(&c.Design) }, allowed: []string{string(DesignBR), string(DesignRobust)}},
+	{name: "design", doc: "waiting algorithm: br (BR's WaitGlobalCheckpointAdvance), robust, or pd (tikv/pd's LoopWatcher and health checker)", kind: kindString,
+		str: func(c *Config) *string { return (*string)(&c.Design) }, allowed: []string{string(DesignBR), string(DesignRobust), string(DesignPD)}},
 	durKnob("dial-timeout", "clientv3 DialTimeout", func(c *Config) *time.Duration { return &c.DialTimeout }),
 	boolKnob("dial-block", "pass grpc.WithBlock and WithReturnConnectionError: the etcd v3.5 client's New waits up to dial-timeout for a connection (the v3.7 client ignores both)",
 		func(c *Config) *bool { return &c.DialBlock }),
@@ -68,9 +68,9 @@ var knobs = []knob{
 	durKnob("unary-retry-wait", "clientv3 pause between rounds of unary retries", func(c *Config) *time.Duration { return &c.UnaryRetryWait }),
 	boolKnob("require-leader", "watch ctx WithRequireLeader", func(c *Config) *bool { return &c.RequireLeader }),
 	boolKnob("progress-notify", "watch option WithProgressNotify", func(c *Config) *bool { return &c.ProgressNotify }),
-	durKnob("progress-interval", "RequestProgress period, each with this timeout (0: never)", func(c *Config) *time.Duration { return &c.ProgressInterval }),
-	durKnob("idle-timeout", "error out after this long without any watch response (0: never)", func(c *Config) *time.Duration { return &c.IdleTimeout }),
-	{name: "request-timeouts", doc: "per-attempt timeouts of the checkpoint read, e.g. 5s,10s,15s (none: no deadline)", kind: kindDurations,
+	durKnob("progress-interval", "RequestProgress period, each with this timeout (pd: request-timeouts) (0: never)", func(c *Config) *time.Duration { return &c.ProgressInterval }),
+	durKnob("idle-timeout", "error out (pd: rebuild the watch) after this long without any watch response (0: never)", func(c *Config) *time.Duration { return &c.IdleTimeout }),
+	{name: "request-timeouts", doc: "per-attempt timeouts of the checkpoint read, e.g. 5s,10s,15s (none: no deadline); pd: one entry, PD's DefaultRequestTimeout (load, RequestProgress, member list, health probe)", kind: kindDurations,
 		durs: func(c *Config) *Durations { return &c.RequestTimeouts }},
 	{name: "watch-create-timeouts", doc: "per-attempt timeouts of watch creation (none: no deadline)", kind: kindDurations,
 		durs: func(c *Config) *Durations { return &c.WatchCreateTimeouts }},
@@ -78,6 +78,8 @@ var knobs = []knob{
 	durKnob("guard-interval", "robust: period of the quorum read that checks the watch", func(c *Config) *time.Duration { return &c.GuardInterval }),
 	durKnob("guard-read-timeout", "robust: deadline of one quorum read", func(c *Config) *time.Duration { return &c.GuardReadTimeout }),
 	durKnob("stale-after", "robust: rebuild a watch this long behind the quorum", func(c *Config) *time.Duration { return &c.StaleAfter }),
+	durKnob("health-interval", "pd: health checker period (member list sync, require-leader probe of every member)", func(c *Config) *time.Duration { return &c.HealthInterval }),
+	durKnob("health-reset-after", "pd: with no healthy member for this long, reset the client's endpoints (escapes gRPC backoff)", func(c *Config) *time.Duration { return &c.HealthResetAfter }),
 }
 
 // Knobs lists every knob name with its meaning, in catalog order.

@@ -11,6 +11,7 @@ const (
 	PresetLegacy  = "legacy"
 	PresetPR69047 = "pr69047"
 	PresetRobust  = "robust"
+	PresetPD      = "pd"
 )
 
 // gRPC's default reconnect backoff (google.golang.org/grpc backoff/backoff.go
@@ -27,7 +28,7 @@ const (
 )
 
 // Presets lists the preset names.
-func Presets() []string { return []string{PresetLegacy, PresetPR69047, PresetRobust} }
+func Presets() []string { return []string{PresetLegacy, PresetPR69047, PresetRobust, PresetPD} }
 
 // Preset returns a preset's Config in production units (run it against the
 // fast profile with Scale(10)).
@@ -39,6 +40,8 @@ func Preset(name string) (Config, error) {
 		return pr69047(), nil
 	case PresetRobust:
 		return robust(), nil
+	case PresetPD:
+		return pd(), nil
 	}
 	return Config{}, fmt.Errorf("unknown advancer preset %q; known: %s", name, strings.Join(Presets(), ", "))
 }

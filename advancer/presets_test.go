@@ -114,6 +114,8 @@ func TestNewPicksDesign(t *testing.T) {
 		switch c.Design {
 		case DesignRobust:
 			assert.IsType(t, &robustAdvancer{}, a)
+		case DesignPD:
+			assert.IsType(t, &pdAdvancer{}, a)
 		default:
 			assert.IsType(t, &brAdvancer{}, a)
 		}

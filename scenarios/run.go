@@ -24,7 +24,7 @@ const taskName = "leaderfault"
 
 // Options configures one run.
 type Options struct {
-	// Preset is the advancer preset to run (legacy, pr69047, robust), and the
+	// Preset is the advancer preset to run (legacy, pr69047, robust, pd), and the
 	// name that selects its known lines. With Advancer set it is only a
 	// label; it defaults to Advancer.Name().
 	Preset string

@@ -65,7 +65,7 @@ func (f *advancerFlag) given() []string {
 	return f.values
 }
 
-const advancerUsage = "advancers: a comma-separated list of presets (legacy, pr69047, robust, all) " +
+const advancerUsage = "advancers: a comma-separated list of presets (legacy, pr69047, robust, pd, all) " +
 	"and out-of-process plug-ins exec:[NAME=]COMMAND (docs/exec-protocol.md; an exec: item takes the rest of the value, " +
 	"commas included; repeat --advancer for several; named exec:NAME, else after the command's program)"
 

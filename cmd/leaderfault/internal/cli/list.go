@@ -117,6 +117,7 @@ var presetSummaries = map[string]string{
 	advancer.PresetLegacy:  "BR before pingcap/tidb PR #69047: plain watch, gRPC default backoff 1s→120s, no idle guard",
 	advancer.PresetPR69047: "BR with PR #69047: require-leader watch, progress requests, 90s idle timeout, backoff max 3s",
 	advancer.PresetRobust:  "leaderfault's design: quorum-read guard moves a stale watch, backoff 100ms→1s",
+	advancer.PresetPD:      "tikv/pd's LoopWatcher (progress every 1s, rebuild after 10s silence) + health checker (probe every 10s, re-point endpoints)",
 }
 
 func listPresets(w io.Writer) error {
@@ -131,7 +132,7 @@ func listPresets(w io.Writer) error {
 func listKnobs(w io.Writer) error {
 	fmt.Fprintln(w, "advancer knobs (advancer <knob>=<value>, sweep --vary <knob>=v1,v2; production units):")
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-	fmt.Fprintf(tw, "  knob\t%s\t%s\t%s\t\n", advancer.PresetLegacy, advancer.PresetPR69047, advancer.PresetRobust)
+	fmt.Fprintf(tw, "  knob\t%s\t\n", strings.Join(advancer.Presets(), "\t"))
 	for _, k := range advancer.Knobs() {
 		fmt.Fprintf(tw, "  %s", k.Name)
 		for _, p := range advancer.Presets() {

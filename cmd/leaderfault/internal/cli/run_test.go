@@ -132,7 +132,7 @@ known stall for 300ms bug="example/repo#2" rate=30% [robust]`)
 }
 
 // TestShardsMergeIntoTheWholeRun: two shards of "run --advancer all" cover
-// the three presets once, and merge puts them back in plan order.
+// the four presets once, and merge puts them back in plan order.
 func TestShardsMergeIntoTheWholeRun(t *testing.T) {
 	dir := t.TempDir()
 	a, b, merged := filepath.Join(dir, "a.json"), filepath.Join(dir, "b.json"), filepath.Join(dir, "m.json")
@@ -141,7 +141,8 @@ func TestShardsMergeIntoTheWholeRun(t *testing.T) {
 	r2 := invoke(t, "run", "leader-transfer", "--shard", "2/2", "--json", b, "--timeline", "none")
 	require.Equal(t, ExitOK, r2.code, r2.stderr)
 	assert.Contains(t, r1.stderr, "[2/2] leader-transfer / robust")
-	assert.Contains(t, r2.stderr, "[1/1] leader-transfer / pr69047")
+	assert.Contains(t, r2.stderr, "[1/2] leader-transfer / pr69047")
+	assert.Contains(t, r2.stderr, "[2/2] leader-transfer / pd")
 	assert.NotContains(t, r1.stdout, "t(ms)", "--timeline none")
 
 	m := invoke(t, "merge", b, a, "--json", merged)
@@ -154,9 +155,9 @@ func TestShardsMergeIntoTheWholeRun(t *testing.T) {
 		assert.Equal(t, i, r.Job)
 		got = append(got, r.Advancer)
 	}
-	assert.Equal(t, []string{"legacy", "pr69047", "robust"}, got)
+	assert.Equal(t, []string{"legacy", "pr69047", "robust", "pd"}, got)
 	assert.Equal(t, []string{"1/2", "2/2"}, rep.Shards)
-	assert.Len(t, rep.Aggregates, 3)
+	assert.Len(t, rep.Aggregates, 4)
 
 	overlap := invoke(t, "merge", a, a)
 	assert.Equal(t, ExitUsage, overlap.code)

@@ -136,7 +136,7 @@ func TestList(t *testing.T) {
 
 	r = invoke(t, "list", "knobs")
 	require.Equal(t, ExitOK, r.code)
-	assert.Regexp(t, `(?m)^  backoff-max +2m0s +3s +1s +gRPC reconnect backoff`, r.stdout, "each preset's value")
+	assert.Regexp(t, `(?m)^  backoff-max +2m0s +3s +1s +2m0s +gRPC reconnect backoff`, r.stdout, "each preset's value")
 	assert.NotContains(t, r.stdout, "scenarios")
 }
 

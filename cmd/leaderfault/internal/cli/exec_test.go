@@ -20,7 +20,7 @@ func TestParseAdvancers(t *testing.T) {
 		{name: "legacy"}, {name: "robust"},
 		{name: "exec:a", command: "sh -c 'echo a, b',x"},
 		{name: "exec:true", command: "true --flag"},
-		{name: "pr69047"},
+		{name: "pr69047"}, {name: "pd"},
 	}, got, "an exec: item takes the rest of the value; all adds the presets not given yet")
 
 	got, err = parseAdvancers([]string{"exec:cat < /dev/null | true"})

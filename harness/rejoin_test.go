@@ -43,15 +43,14 @@ func TestRejoinAfterDiskStallFloodsOnThisLine(t *testing.T) {
 	require.NotNil(t, old)
 	in, err := c.Inject(ctx, DiskStall{}, Leader)
 	require.NoError(t, err)
-	// The stall fires on the leader's next WAL write: give it one.
-	go func() {
-		cli, err := old.DirectClient()
-		if err == nil {
-			short, cancel := context.WithTimeout(ctx, 300*time.Millisecond)
-			_, _ = cli.Put(short, "leaderfault/rejoin/trigger", "x")
-			cancel()
-		}
-	}()
+	// The stall fires on the leader's next WAL write: give it one. The put
+	// hangs until its deadline; the election goes on meanwhile.
+	ocli, err := old.DirectClient()
+	require.NoError(t, err)
+	short, cancel := context.WithTimeout(ctx, 300*time.Millisecond)
+	_, err = ocli.Put(short, "leaderfault/rejoin/trigger", "x")
+	cancel()
+	require.Error(t, err, "a put through the stalled leader succeeded")
 	nl, err := c.WaitNewLeader(ctx, old)
 	require.NoError(t, err)
 	require.True(t, in.Fired(), "disk stall never fired on %s", old.name)

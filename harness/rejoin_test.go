@@ -58,6 +58,8 @@ func TestRejoinAfterDiskStallFloodsOnThisLine(t *testing.T) {
 	// The log the stalled member misses: more appends than the leader keeps
 	// in flight to one follower (etcd's MaxInflightMsgs, 512), so that part
 	// of it is still to be sent when the stall ends.
+	elected, err := peerSentBytes(ctx, nl, old)
+	require.NoError(t, err)
 	cli, err := nl.DirectClient()
 	require.NoError(t, err)
 	const puts, size = 1000, 1024
@@ -78,6 +80,10 @@ func TestRejoinAfterDiskStallFloodsOnThisLine(t *testing.T) {
 	}
 	before, err := peerSentBytes(ctx, nl, old)
 	require.NoError(t, err)
+	// The premise: the stalled member never acknowledged the new leader's
+	// first (probe) append, so the leader sent it nothing of the new log.
+	require.Less(t, before-elected, float64(puts*size)/2,
+		"the leader replicated %.1f MB to the stalled member %s during the stall", (before-elected)/1e6, old.name)
 	healed := time.Now()
 	require.NoError(t, in.Heal(ctx))
 	require.NoError(t, old.waitRevision(ctx, last))

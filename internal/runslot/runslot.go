@@ -18,6 +18,8 @@ import (
 	"path/filepath"
 	"runtime"
 	"strconv"
+	"strings"
+	"sync/atomic"
 	"syscall"
 	"time"
 )
@@ -45,26 +47,41 @@ func Slots() int {
 // costs nothing and a freed slot is taken within this.
 const pollEvery = 10 * time.Millisecond
 
-// Acquire takes a slot, waiting until one is free or ctx ends. The returned
-// release gives it back; it is safe to call once.
+// Acquire waits for a free slot, in turn, and returns the function that
+// frees it. Waiting is first come, first served across processes: a waiter
+// takes a ticket (a file named by the time it started waiting, flocked for as
+// long as it waits) and may take a slot only while fewer than Slots() live
+// tickets are older than its own. Without tickets a process that frees a slot
+// and asks again at once wins it back before a poller notices, and a busy
+// process starved another one's runs past their deadline (seen: a catalog run
+// under -race waited 2 minutes while CLI runs took the slots back to back).
+// A ticket whose owner died is not flocked any more and is removed by the
+// next waiter that sees it.
 func Acquire(ctx context.Context) (release func(), err error) {
 	dir := filepath.Join(os.TempDir(), fmt.Sprintf("leaderfault-runslots-%d", os.Getuid()))
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return nil, fmt.Errorf("run slots: %w", err)
 	}
 	n := Slots()
+	ticket, err := takeTicket(dir)
+	if err != nil {
+		return nil, err
+	}
+	defer ticket.drop()
 	t := time.NewTicker(pollEvery)
 	defer t.Stop()
 	for {
-		for i := range n {
-			f, err := os.OpenFile(filepath.Join(dir, fmt.Sprintf("slot-%d", i)), os.O_CREATE|os.O_RDWR, 0o600)
-			if err != nil {
-				return nil, fmt.Errorf("run slots: %w", err)
+		if ticket.ahead() < n {
+			for i := range n {
+				f, err := os.OpenFile(filepath.Join(dir, fmt.Sprintf("slot-%d", i)), os.O_CREATE|os.O_RDWR, 0o600)
+				if err != nil {
+					return nil, fmt.Errorf("run slots: %w", err)
+				}
+				if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err == nil {
+					return func() { f.Close() }, nil // closing the file drops the lock
+				}
+				f.Close()
 			}
-			if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err == nil {
-				return func() { f.Close() }, nil // closing the file drops the lock
-			}
-			f.Close()
 		}
 		select {
 		case <-ctx.Done():
@@ -72,4 +89,69 @@ func Acquire(ctx context.Context) (release func(), err error) {
 		case <-t.C:
 		}
 	}
+}
+
+// ticket is a waiter's place in line: a file "wait-<unix ns>-<pid>-<seq>"
+// the waiter keeps flocked.
+type ticket struct {
+	dir, name string
+	f         *os.File
+}
+
+var ticketSeq atomic.Int64
+
+// takeTicket creates the ticket under a temporary name, flocks it, and only
+// then gives it its queue name, so no other waiter can see it unlocked and
+// take it for a dead one.
+func takeTicket(dir string) (*ticket, error) {
+	name := fmt.Sprintf("wait-%020d-%d-%d", time.Now().UnixNano(), os.Getpid(), ticketSeq.Add(1))
+	tmp := filepath.Join(dir, "new-"+name)
+	f, err := os.OpenFile(tmp, os.O_CREATE|os.O_EXCL|os.O_RDWR, 0o600)
+	if err != nil {
+		return nil, fmt.Errorf("run slots: %w", err)
+	}
+	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err != nil {
+		f.Close()
+		os.Remove(tmp)
+		return nil, fmt.Errorf("run slots: lock ticket: %w", err)
+	}
+	if err := os.Rename(tmp, filepath.Join(dir, name)); err != nil {
+		f.Close()
+		os.Remove(tmp)
+		return nil, fmt.Errorf("run slots: %w", err)
+	}
+	return &ticket{dir: dir, name: name, f: f}, nil
+}
+
+// ahead counts the live tickets older than this one, removing dead ones.
+func (t *ticket) ahead() int {
+	entries, err := os.ReadDir(t.dir)
+	if err != nil {
+		return 0
+	}
+	n := 0
+	for _, e := range entries {
+		name := e.Name()
+		if !strings.HasPrefix(name, "wait-") || name >= t.name {
+			continue
+		}
+		path := filepath.Join(t.dir, name)
+		f, err := os.Open(path)
+		if err != nil {
+			continue // gone meanwhile
+		}
+		if syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB) == nil {
+			os.Remove(path) // its owner is gone: nobody holds it
+		} else {
+			n++
+		}
+		f.Close()
+	}
+	return n
+}
+
+// drop leaves the line.
+func (t *ticket) drop() {
+	os.Remove(filepath.Join(t.dir, t.name))
+	t.f.Close()
 }

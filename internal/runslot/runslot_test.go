@@ -2,6 +2,10 @@ package runslot
 
 import (
 	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -48,4 +52,61 @@ func TestSlotsDefaultToTwoPerCore(t *testing.T) {
 	t.Setenv(EnvSlots, "")
 	assert.Positive(t, Slots())
 	assert.Equal(t, 0, Slots()%PerCore)
+}
+
+// A holder that frees its slot and asks again at once must not win it back
+// ahead of a run that was already waiting: tickets serve waiters in turn.
+// (Without them the holder, which tries at once, beats the waiter, which
+// polls every 10 ms.)
+func TestWaitersAreServedInTurn(t *testing.T) {
+	t.Setenv(EnvSlots, "1")
+	t.Setenv("TMPDIR", t.TempDir())
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	release, err := Acquire(ctx)
+	require.NoError(t, err)
+
+	waiter := make(chan func(), 1)
+	go func() {
+		r, err := Acquire(ctx)
+		assert.NoError(t, err)
+		waiter <- r
+	}()
+	require.Eventually(t, func() bool { return countTickets(t) == 1 }, 5*time.Second, time.Millisecond, "the waiter takes a ticket")
+
+	// Cycle the slot as a busy pool does: release and ask again at once.
+	release()
+	holder := make(chan func(), 1)
+	go func() {
+		r, err := Acquire(ctx)
+		assert.NoError(t, err)
+		holder <- r
+	}()
+	var first func()
+	select {
+	case first = <-waiter:
+	case r := <-holder:
+		if r != nil {
+			r()
+		}
+		t.Fatal("the holder won the slot back ahead of the run that was already waiting")
+	}
+	require.NotNil(t, first)
+	first()
+	again := <-holder
+	require.NotNil(t, again)
+	again()
+	assert.Zero(t, countTickets(t), "no ticket is left behind")
+}
+
+func countTickets(t *testing.T) int {
+	entries, err := os.ReadDir(filepath.Join(os.TempDir(), fmt.Sprintf("leaderfault-runslots-%d", os.Getuid())))
+	require.NoError(t, err)
+	n := 0
+	for _, e := range entries {
+		if strings.HasPrefix(e.Name(), "wait-") {
+			n++
+		}
+	}
+	return n
 }

@@ -3,6 +3,7 @@ package leftover
 import (
 	"os"
 	"os/exec"
+	"slices"
 	"syscall"
 	"testing"
 	"time"
@@ -21,9 +22,13 @@ func TestFindsChildrenByEnvironmentAndWaitsForThemToGo(t *testing.T) {
 	require.NoError(t, cmd.Start())
 	defer func() { _ = cmd.Process.Kill(); _ = cmd.Wait() }()
 
-	env, ok := Children(os.Getpid())[cmd.Process.Pid]
-	require.True(t, ok, "the child is listed")
-	assert.Contains(t, env, "LEFTOVER_TEST_DIR="+dir)
+	// Start returns once the child is forked; until it has exec'd sleep its
+	// /proc environ can read empty (CI saw [""]), so wait for the exec.
+	want := "LEFTOVER_TEST_DIR=" + dir
+	require.Eventually(t, func() bool {
+		env, ok := Children(os.Getpid())[cmd.Process.Pid]
+		return ok && slices.Contains(env, want)
+	}, 5*time.Second, time.Millisecond, "the child is listed with its environment")
 	assert.Contains(t, Processes(dir), cmd.Process.Pid)
 	assert.Empty(t, Mounts(dir))
 

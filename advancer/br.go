@@ -48,7 +48,15 @@ func (a *brAdvancer) Run(ctx context.Context, env *Env) error {
 	}
 	defer func() { w.watcher.Close() }()
 	read := func(ctx context.Context) (readResult, error) { return w.read(ctx, env.Key()) }
-	return serve(ctx, env, a.cfg.RetryInterval, read, func(ctx context.Context, current uint64) error {
+	// Until its first watch is open the client knows only the pinned member
+	// (newPinnedClient), and the scenario asked for that watch to sit there
+	// when the faults begin. With a writer faster than the loop, every read
+	// finds a new value and BR's loop would never reach its wait; so the
+	// rounds wait even after an advance until the first watch is open.
+	// Without this, a fault on the pinned member before the first watch
+	// left every read on the one member the client knew (CI saw pr69047 stuck
+	// 2 s on five-member-double-crash on v3.5.35).
+	return serve(ctx, env, a.cfg.RetryInterval, read, cli.needsCreatedNotify, func(ctx context.Context, current uint64) error {
 		_, _, err := w.WaitGlobalCheckpointAdvance(ctx, current)
 		if err != nil {
 			// The first watch may never have opened (pinned member down):
@@ -66,9 +74,11 @@ const loopReadHow = "service loop read"
 // service/service.go): read the checkpoint; if it passed the last one seen,
 // report the advance and read again; otherwise wait for it to move, then read
 // again. An error of the read or the wait is reported, then retry passes. It
-// returns nil when ctx ends.
+// returns nil when ctx ends. While waitAnyway (nil: never) reports true, a
+// round waits even after its read found an advance.
 func serve(ctx context.Context, env *Env, retry time.Duration,
 	read func(context.Context) (readResult, error),
+	waitAnyway func() bool,
 	wait func(ctx context.Context, current uint64) error) error {
 	var current uint64
 	for {
@@ -86,7 +96,9 @@ func serve(ctx context.Context, env *Env, retry time.Duration,
 		if r.value > current {
 			env.observeAdvance(r.value, r.modRev, loopReadHow)
 			current = r.value
-			continue
+			if waitAnyway == nil || !waitAnyway() {
+				continue
+			}
 		}
 		err = wait(ctx, current)
 		if ctx.Err() != nil {

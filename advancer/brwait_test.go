@@ -254,7 +254,7 @@ func TestServeReadsBeforeEachWaitAndRetriesAfterErrors(t *testing.T) {
 			<-ctx.Done()
 			return ctx.Err()
 		}
-		require.NoError(t, serve(ctx, env, time.Second, read, wait))
+		require.NoError(t, serve(ctx, env, time.Second, read, nil, wait))
 		assert.Equal(t, []string{"read@0s", "read@1s", "wait(0)@1s", "read@2s", "read@2s", "wait(7)@2s",
 			"read@3s", "read@3s", "wait(9)@3s"}, calls)
 		adv := rec.OfKind(record.KindAdvance)
@@ -283,7 +283,7 @@ func TestServeLoopReadOnStalledMember(t *testing.T) {
 			_, _, err := f.w.WaitGlobalCheckpointAdvance(ctx, current)
 			return err
 		}
-		require.NoError(t, serve(ctx, f.env, cfg.RetryInterval, read, wait))
+		require.NoError(t, serve(ctx, f.env, cfg.RetryInterval, read, nil, wait))
 		f.kv.mu.Lock()
 		defer f.kv.mu.Unlock()
 		return f.kv.gets, f.env.Recorder.OfKind(record.KindAdvancerError)

@@ -342,12 +342,25 @@ func (r *run) settle() {
 	if r.c == nil || !r.advOn || !r.writerOn {
 		return
 	}
+	bound := settleElections * r.c.Profile().Election
+	// A run is judged on uploads after its last reference point. Right after
+	// a heal the cluster may store nothing for a while (etcd v3.7 floods a
+	// member back from a disk stall with appends, docs/facts.md §7.5; under
+	// -race that took longer than the script's tail): wait, bounded, for the
+	// writer's first upload after it rather than end a run that cannot be
+	// judged. A run whose writer still stores nothing stays INVALID.
+	if refs := check.References(r.rec.Events()); len(refs) > 0 {
+		last := refs[len(refs)-1].At
+		ctx, cancel := context.WithTimeout(r.bgCtx, bound)
+		_, _ = r.rec.Wait(ctx, 0, func(e record.Event) bool { return e.Kind == record.KindWrite && e.At > last })
+		cancel()
+	}
 	ev := r.rec.Events()
 	stalls := check.Stalls(ev)
 	if len(stalls) == 0 || !stalls[len(stalls)-1].Open {
 		return
 	}
-	ctx, cancel := context.WithTimeout(r.bgCtx, settleElections*r.c.Profile().Election)
+	ctx, cancel := context.WithTimeout(r.bgCtx, bound)
 	defer cancel()
 	_, _ = r.rec.WaitKind(ctx, len(ev), record.KindCaughtUp, "")
 }

@@ -11,7 +11,10 @@ import (
 // requirement in every measured run (README, "Measured figures"); on the
 // others PD's design deviates, as the catalog's [pd] known lines say.
 var pdMeetsRequirements = []string{
-	"five-member-double-crash", "follower-disk-stall", "leader-change-storm", "leader-crash",
+	// Not the crash scenarios: now and then a crashed member's watch stream
+	// ends without an error reaching PD's loop, which then waits out its 10 s
+	// (scaled 1 s) silence rule (seen once in CI; a rate=5% known line).
+	"follower-disk-stall", "leader-change-storm",
 	"leader-graceful-stop", "leader-transfer", "quorum-loss",
 }
 

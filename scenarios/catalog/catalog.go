@@ -19,8 +19,17 @@ var files embed.FS
 func FS() fs.FS { return files }
 
 // Names lists the built-in scenario names (file names without .scn), sorted.
-func Names() []string {
-	entries, _ := fs.ReadDir(files, ".")
+func Names() []string { return NamesIn(files) }
+
+// Source returns the script of the named scenario and its file name.
+func Source(name string) (file string, src []byte, err error) {
+	return SourceIn(files, "built-in", name)
+}
+
+// NamesIn lists the scenario names (file names without .scn) at the root of
+// fsys, sorted: the catalog's, or another embedded set's (package incident).
+func NamesIn(fsys fs.FS) []string {
+	entries, _ := fs.ReadDir(fsys, ".")
 	var out []string
 	for _, e := range entries {
 		if name, ok := strings.CutSuffix(e.Name(), ".scn"); ok {
@@ -31,12 +40,13 @@ func Names() []string {
 	return out
 }
 
-// Source returns the script of the named scenario and its file name.
-func Source(name string) (file string, src []byte, err error) {
+// SourceIn returns the script of the named scenario in fsys and its file
+// name; kind names the set in the error ("no built-in scenario ...").
+func SourceIn(fsys fs.FS, kind, name string) (file string, src []byte, err error) {
 	file = name + ".scn"
-	src, err = fs.ReadFile(files, file)
+	src, err = fs.ReadFile(fsys, file)
 	if err != nil {
-		return file, nil, fmt.Errorf("no built-in scenario %q; known: %s", name, strings.Join(Names(), ", "))
+		return file, nil, fmt.Errorf("no %s scenario %q; known: %s", kind, name, strings.Join(NamesIn(fsys), ", "))
 	}
 	return file, src, nil
 }

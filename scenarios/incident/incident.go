@@ -12,10 +12,9 @@ package incident
 
 import (
 	"embed"
-	"fmt"
 	"io/fs"
-	"sort"
-	"strings"
+
+	"github.com/leaderfault/leaderfault/scenarios/catalog"
 )
 
 //go:embed *.scn
@@ -25,24 +24,9 @@ var files embed.FS
 func FS() fs.FS { return files }
 
 // Names lists the incident scenario names (file names without .scn), sorted.
-func Names() []string {
-	entries, _ := fs.ReadDir(files, ".")
-	var out []string
-	for _, e := range entries {
-		if name, ok := strings.CutSuffix(e.Name(), ".scn"); ok {
-			out = append(out, name)
-		}
-	}
-	sort.Strings(out)
-	return out
-}
+func Names() []string { return catalog.NamesIn(files) }
 
 // Source returns the script of the named scenario and its file name.
 func Source(name string) (file string, src []byte, err error) {
-	file = name + ".scn"
-	src, err = fs.ReadFile(files, file)
-	if err != nil {
-		return file, nil, fmt.Errorf("no incident scenario %q; known: %s", name, strings.Join(Names(), ", "))
-	}
-	return file, src, nil
+	return catalog.SourceIn(files, "incident", name)
 }

@@ -2,7 +2,6 @@ package cli
 
 import (
 	"context"
-	"errors"
 	"fmt"
 
 	"github.com/leaderfault/leaderfault/report"
@@ -39,17 +38,8 @@ func runCompare(_ context.Context, io IO, args []string) int {
 	if *tolET < 0 || *tolRel < 0 {
 		return fail(io, "compare", usagef("--tolerance-et %g, --tolerance-rel %g: want zero or more", *tolET, *tolRel))
 	}
-	var reps []*report.Report
-	var errs []error
-	for _, p := range pos {
-		rep, err := report.ReadFile(p)
-		if err != nil {
-			errs = append(errs, err)
-			continue
-		}
-		reps = append(reps, rep)
-	}
-	if err := errors.Join(errs...); err != nil {
+	reps, err := readReports(pos)
+	if err != nil {
 		return fail(io, "compare", usageError{err.Error()})
 	}
 	cs := report.Compare(reps[0], reps[1], report.CompareOptions{ToleranceET: *tolET, ToleranceRel: *tolRel})

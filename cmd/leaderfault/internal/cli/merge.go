@@ -34,17 +34,8 @@ func runMerge(_ context.Context, io IO, args []string) int {
 			return fail(io, "merge", err)
 		}
 	}
-	var reps []*report.Report
-	var errs []error
-	for _, p := range pos {
-		rep, err := report.ReadFile(p)
-		if err != nil {
-			errs = append(errs, err)
-			continue
-		}
-		reps = append(reps, rep)
-	}
-	if err := errors.Join(errs...); err != nil {
+	reps, err := readReports(pos)
+	if err != nil {
 		return fail(io, "merge", usageError{err.Error()})
 	}
 	merged, err := report.Merge(pos, reps...)
@@ -70,4 +61,20 @@ func runMerge(_ context.Context, io IO, args []string) int {
 		return sweepExitCode(merged.Runs)
 	}
 	return exitCode(merged.Runs, false)
+}
+
+// readReports reads every JSON report in paths; the error names each one
+// that could not be read.
+func readReports(paths []string) ([]*report.Report, error) {
+	var reps []*report.Report
+	var errs []error
+	for _, p := range paths {
+		rep, err := report.ReadFile(p)
+		if err != nil {
+			errs = append(errs, err)
+			continue
+		}
+		reps = append(reps, rep)
+	}
+	return reps, errors.Join(errs...)
 }

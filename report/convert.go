@@ -66,6 +66,16 @@ func FromResult(res *scenarios.Result, o Origin) Run {
 		r.Timeline = append(r.Timeline, te)
 	}
 	r.Counts = CountEvents(r.Timeline)
+	if a := res.Admission; a.Reason != "" {
+		h := a.Headroom
+		r.Admission = &Admission{WaitMs: ms(a.Waited), Reason: a.Reason, Held: a.Held, BudgetMs: ms(a.Budget),
+			DelayP99Ms: ms(h.DelayP99), DelayMaxMs: ms(h.DelayMax), MemAvailableMiB: h.MemAvailable >> 20,
+			Runs: h.Runs, Starting: h.Starting}
+		if h.IdleCores >= 0 {
+			idle := math.Round(h.IdleCores*100) / 100
+			r.Admission.IdleCores = &idle
+		}
+	}
 	return r
 }
 

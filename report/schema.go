@@ -93,8 +93,41 @@ type Run struct {
 	// end of the run (check.StalledAfterHeal).
 	StalledAfterHealMs *float64 `json:"stalled_after_heal_ms"`
 	DurationMs         float64  `json:"duration_ms"`
-	Counts             Counts   `json:"counts"`
-	Timeline           []Event  `json:"timeline"`
+	// Admission is how the run was admitted to the machine; absent in
+	// reports written before it was recorded.
+	Admission *Admission `json:"admission,omitempty"`
+	Counts    Counts     `json:"counts"`
+	Timeline  []Event    `json:"timeline"`
+}
+
+// Admission is how a run was admitted to the machine (runs go side by side
+// while the machine's measured headroom stays far below their budgets): how
+// long it waited, which is not part of its duration, and what was measured
+// at that moment.
+type Admission struct {
+	WaitMs float64 `json:"wait_ms"`
+	// Reason is what let it go: "headroom", "no other run", or the fixed
+	// cap (LEADERFAULT_RUN_SLOTS).
+	Reason string `json:"reason"`
+	// Held is the last reason it was held back; empty when it went at once.
+	Held string `json:"held,omitempty"`
+	// BudgetMs is the tightest budget of the runs going, which the
+	// thresholds are shares of.
+	BudgetMs float64 `json:"budget_ms"`
+	// DelayP99Ms and DelayMaxMs are the scheduling delay of a probe
+	// goroutine over the second before.
+	DelayP99Ms float64 `json:"delay_p99_ms"`
+	DelayMaxMs float64 `json:"delay_max_ms"`
+	// IdleCores is the idle CPU over the second before, in cores; absent
+	// when unknown.
+	IdleCores *float64 `json:"idle_cores,omitempty"`
+	// MemAvailableMiB is the memory available without swapping; absent
+	// when unknown.
+	MemAvailableMiB uint64 `json:"mem_available_mib,omitempty"`
+	// Runs and Starting are the runs going machine-wide when it was
+	// admitted, and how many of them were still starting their cluster.
+	Runs     int `json:"runs"`
+	Starting int `json:"starting"`
 }
 
 // Expectation is one judged expectation of a run: a requirement (an expect

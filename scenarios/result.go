@@ -57,7 +57,12 @@ type Result struct {
 	StalledAfterHeal *time.Duration
 	Notes            []string
 	Events           []record.Event
-	Duration         time.Duration
+	// Duration is the run's, from its admission (Admission.Waited is not
+	// part of it).
+	Duration time.Duration
+	// Admission is how long the run waited to be admitted to the machine
+	// and the headroom measured when it was.
+	Admission Admission
 }
 
 // Expectation is one judged expectation with its measured figure: a

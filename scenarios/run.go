@@ -14,7 +14,7 @@ import (
 	"github.com/leaderfault/leaderfault/check"
 	"github.com/leaderfault/leaderfault/failpoints"
 	"github.com/leaderfault/leaderfault/harness"
-	"github.com/leaderfault/leaderfault/internal/runslot"
+	"github.com/leaderfault/leaderfault/internal/admission"
 	"github.com/leaderfault/leaderfault/record"
 	"github.com/leaderfault/leaderfault/scenarios/script"
 )
@@ -53,6 +53,10 @@ type Options struct {
 	// plug-in always is: its known lines are ignored, so a known bug is a
 	// FAIL. Sweeps set it: a setting either meets the requirements or not.
 	RequirementsOnly bool
+	// Timeout bounds the run from its admission; 0: ctx alone bounds it.
+	// ctx bounds the wait for admission too, which depends on every other
+	// run of the machine, not on this one.
+	Timeout time.Duration
 	// OnStep is called as each step starts (progress display).
 	OnStep func(line int, text string, elapsed time.Duration)
 	// Logf receives etcd's warnings when a run fails; nil discards them.
@@ -70,6 +74,7 @@ type run struct {
 	res    *Result
 	start  time.Time
 
+	lease   *admission.Lease // the run's admission; Started once its cluster is up
 	pinned  *harness.Member
 	scale   float64
 	stretch float64 // 1 unless Options.Stretch says otherwise
@@ -132,27 +137,33 @@ func Run(ctx context.Context, sc *script.Script, opts Options) (*Result, error) 
 			return nil, err
 		}
 	}
-	// Runs share the machine with every other run of the user's (other
-	// test binaries, CLI shards): past a few per core they miss budgets for
-	// the machine's sake. Waiting for a slot is not part of the run.
-	release, err := runslot.Acquire(ctx)
-	if err != nil {
-		return nil, err
-	}
-	defer release()
-	rec := record.New()
-	r := &run{
-		sc: sc, opts: opts, preset: preset, rec: rec, fps: failpoints.New(rec), start: time.Now(), stretch: stretch,
-		res: &Result{Scenario: sc.Name, Description: sc.Description, Advancer: preset, Seed: seed, Valid: true,
-			Stretch: stretch, Etcd: harness.EtcdVersion()},
-	}
-	r.bgCtx, r.stopBg = context.WithCancel(context.Background())
 	// Known lines name presets. A plug-in (whatever it calls itself) and a
 	// run judged on the requirements alone get none of them.
 	steps := sc.ForPreset(preset)
 	if opts.Advancer != nil || opts.RequirementsOnly {
 		steps = sc.ForPreset("")
 	}
+	// A cluster line the profile cannot be resolved for fails the run at
+	// its step; admission then goes by the expectations alone.
+	prof, _ := clusterProfile(clusterLine(sc), stretch)
+	lease, err := admit(ctx, steps, prof.Election)
+	if err != nil {
+		return nil, err
+	}
+	defer lease.Release()
+	if opts.Timeout > 0 {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, opts.Timeout)
+		defer cancel()
+	}
+	rec := record.New()
+	r := &run{
+		sc: sc, opts: opts, preset: preset, rec: rec, fps: failpoints.New(rec), start: time.Now(), stretch: stretch, lease: lease,
+		res: &Result{Scenario: sc.Name, Description: sc.Description, Advancer: preset, Seed: seed, Valid: true,
+			Stretch: stretch, Etcd: harness.EtcdVersion(), Admission: lease.Admission()},
+	}
+	rec.Add(record.KindNote, "", "%s", r.res.Admission)
+	r.bgCtx, r.stopBg = context.WithCancel(context.Background())
 	err = r.exec(ctx, steps)
 	r.finish(err)
 	return r.res, err

@@ -47,6 +47,9 @@ func (r *run) ensureCluster(ctx context.Context, a *script.Cluster) error {
 		return fmt.Errorf("seeded initial leader: %w", err)
 	}
 	r.rec.Add(record.KindNote, first.Name(), "initial leader chosen by seed %d", r.res.Seed)
+	// The start's burst of CPU is over: admission stops counting the run
+	// as starting.
+	r.lease.Started()
 	p = c.Profile()
 	r.res.Profile, r.res.Tick, r.res.Elect = p.Name, p.Tick, p.Election
 	if err := advancer.RegisterPoints(r.fps); err != nil {
@@ -97,18 +100,21 @@ func clusterProfile(a *script.Cluster, stretch float64) (harness.Profile, error)
 // profile's without one). StretchTo(sc, harness.ProfileProduction) runs a
 // catalog scenario, written at the fast profile, in production time.
 func StretchTo(sc *script.Script, p harness.Profile) (float64, error) {
-	var line *script.Cluster
-	for _, st := range sc.Steps {
-		if c, ok := st.Action.(script.Cluster); ok {
-			line = &c
-			break
-		}
-	}
-	own, err := clusterProfile(line, 1)
+	own, err := clusterProfile(clusterLine(sc), 1)
 	if err != nil {
 		return 0, err
 	}
 	return float64(p.Election) / float64(own.Election), nil
+}
+
+// clusterLine is the script's cluster line, nil when it has none.
+func clusterLine(sc *script.Script) *script.Cluster {
+	for _, st := range sc.Steps {
+		if c, ok := st.Action.(script.Cluster); ok {
+			return &c
+		}
+	}
+	return nil
 }
 
 // target converts a script target to a harness target.

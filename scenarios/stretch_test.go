@@ -68,7 +68,7 @@ func TestStretchedRunIsInProductionTime(t *testing.T) {
 	k, err := StretchTo(sc, harness.ProfileProduction)
 	require.NoError(t, err)
 	require.Equal(t, 10.0, k)
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute) // waiting for a run slot included
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute) // waiting for admission included
 	defer cancel()
 	res, err := Run(ctx, sc, Options{Preset: "robust", Stretch: k})
 	require.NoError(t, err)

@@ -1,0 +1,126 @@
+package admission
+
+import (
+	"fmt"
+	"os"
+	"runtime"
+	"strconv"
+	"time"
+)
+
+// The thresholds below are shares of the tightest budget: the smallest
+// duration any run going (or asking) is judged by. At production time the
+// catalog's tightest budgets are 500 ms to 1 s, so with a 500 ms budget a
+// run is admitted only while the probe's p99 stays under 10 ms and its
+// worst wake-up under 50 ms.
+const (
+	// DelayP99Share: the probe's p99 delay must stay under budget/50. A
+	// measured figure crosses several scheduling hops (a raft message, the
+	// apply, the watch response, the advancer's request); even ten hops
+	// each at the p99 move it by a fifth of the budget, which the budgets'
+	// own margins over their mechanism absorb, while typical hops (a
+	// fraction of the p99) move it by a few percent.
+	DelayP99Share = 50
+	// DelayMaxShare: the probe's worst delay in the window must stay under
+	// budget/10: one stall of a tenth of the budget, once a second, can
+	// cost a run at most that tenth.
+	DelayMaxShare = 10
+	// MinIdleCores is the idle CPU, in cores, below which nothing more is
+	// admitted unless the probe is quiet (QuietShare). The probe shows
+	// contention only once the CPU is saturated; a newly admitted run's
+	// cluster start uses about a third of a core for a quarter of a second
+	// (measured at production time: 90 ms of CPU in its first 250 ms, then
+	// ~7% of a core), so half a core idle lets the burst pass without
+	// pushing the machine into saturation, with margin.
+	MinIdleCores = 0.5
+	// QuietShare: with the probe's p99 and max within a quarter of their
+	// limits, a CPU without MinIdleCores idle does not hold runs back. Its
+	// time then goes to work the scheduler preempts for the runs' wake-ups
+	// (another user's build, a CPU hog): measured on a shared 2-core
+	// machine, 0.00 cores idle for minutes while single runs saw a p99 of
+	// 1.4-3 ms. Holding runs back for it would run the catalog one run at a
+	// time for nothing; the probe still stops admissions once the runs'
+	// wake-ups are delayed.
+	QuietShare = 4
+	// MinMemAvailable: a run holds about 25 MB (64 production runs at once:
+	// 1.6 GB); below 1 GiB available the kernel starts reclaiming the page
+	// cache etcd's WAL writes depend on, and then swaps.
+	MinMemAvailable = 1 << 30
+	// AdmitGap is the least time between two admissions machine-wide: the
+	// signals are measured over a second and lag the start of a run; one
+	// start's burst shows in the probe within this.
+	AdmitGap = 100 * time.Millisecond
+	// StartingPerCore bounds the runs still starting their cluster, per
+	// core: the burst of a start shows in the signals only once it is under
+	// way, so runs admitted in a row could all start before any shows.
+	// Two per core keep the starts' bursts (about a third of a core each,
+	// a few at a time since AdmitGap staggers them) within MinIdleCores.
+	StartingPerCore = 2
+	// DefaultBudget is the budget assumed for a request that states none:
+	// the tightest budget at production time.
+	DefaultBudget = 500 * time.Millisecond
+)
+
+// EnvCap, when set to a positive integer, admits runs by count instead of
+// headroom: at most that many leases at once machine-wide, whatever the
+// signals say (LEADERFAULT_RUN_SLOTS=1: one run at a time for the whole
+// machine). The signals are still measured and recorded.
+const EnvCap = "LEADERFAULT_RUN_SLOTS"
+
+// Cap returns the fixed cap EnvCap sets, or 0 when admission goes by
+// measured headroom.
+func Cap() int {
+	if n, err := strconv.Atoi(os.Getenv(EnvCap)); err == nil && n > 0 {
+		return n
+	}
+	return 0
+}
+
+// state is everything a decision reads.
+type state struct {
+	cap       int           // 0: by headroom
+	budget    time.Duration // the tightest budget of the leases and the request
+	headroom  Headroom
+	warm      bool          // the probe has a window's worth of samples
+	sinceLast time.Duration // since the newest live lease was admitted
+	cpus      int
+}
+
+// decide says whether one more run may go, and why (or why not).
+func decide(s state) (bool, string) {
+	h := s.headroom
+	switch {
+	case s.cap > 0 && h.Runs < s.cap:
+		return true, fmt.Sprintf("%d of at most %d runs (%s)", h.Runs, s.cap, EnvCap)
+	case s.cap > 0:
+		return false, fmt.Sprintf("%d runs, at most %d (%s)", h.Runs, s.cap, EnvCap)
+	case h.Runs == 0:
+		// Whatever else loads the machine, one run always goes: it would
+		// wait forever otherwise.
+		return true, "no other run"
+	case !s.warm:
+		return false, "measuring"
+	case h.Starting >= StartingPerCore*s.cpus:
+		return false, fmt.Sprintf("%d runs starting (at most %d per core)", h.Starting, StartingPerCore)
+	case s.sinceLast < AdmitGap:
+		return false, fmt.Sprintf("the last admission was %s ago", s.sinceLast.Round(time.Millisecond))
+	case h.DelayP99 > s.budget/DelayP99Share:
+		return false, fmt.Sprintf("probe delay p99 %s over %s (budget %s / %d)", fmtDelay(h.DelayP99), fmtDelay(s.budget/DelayP99Share), s.budget, DelayP99Share)
+	case h.DelayMax > s.budget/DelayMaxShare:
+		return false, fmt.Sprintf("probe delay max %s over %s (budget %s / %d)", fmtDelay(h.DelayMax), fmtDelay(s.budget/DelayMaxShare), s.budget, DelayMaxShare)
+	case h.IdleCores >= 0 && h.IdleCores < MinIdleCores && !quiet(h, s.budget):
+		return false, fmt.Sprintf("%.2f cores idle, under %.2f, and the probe not quiet (p99 %s, max %s: over a quarter of the limits)", h.IdleCores, MinIdleCores, fmtDelay(h.DelayP99), fmtDelay(h.DelayMax))
+	case h.MemAvailable > 0 && h.MemAvailable < MinMemAvailable:
+		return false, fmt.Sprintf("%d MiB available, under %d", h.MemAvailable>>20, MinMemAvailable>>20)
+	}
+	return true, "headroom"
+}
+
+// quiet reports whether the probe's delays are within a QuietShare of
+// their limits.
+func quiet(h Headroom, budget time.Duration) bool {
+	return h.DelayP99 <= budget/DelayP99Share/QuietShare && h.DelayMax <= budget/DelayMaxShare/QuietShare
+}
+
+// cpus is the number of cores admission shares out.
+func cpus() int { return runtime.NumCPU() }

@@ -19,9 +19,11 @@
 package advancertest
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"os"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -44,11 +46,10 @@ const Scale = 10
 type Option func(*config)
 
 type config struct {
-	only     []string
-	repeat   int
-	json     string
-	parallel bool
-	timeout  time.Duration
+	only    []string
+	repeat  int
+	json    string
+	timeout time.Duration
 }
 
 // Only runs the named built-in scenarios instead of the whole catalog.
@@ -62,12 +63,14 @@ func Repeat(n int) Option { return func(c *config) { c.repeat = n } }
 // LEADERFAULT_JSON does the same without changing the test.
 func JSON(path string) Option { return func(c *config) { c.json = path } }
 
-// Parallel runs the scenarios side by side (t.Parallel), as many as go
-// test's -parallel allows. Runs wait far more than they compute; on a busy
-// machine, leave it off.
-func Parallel() Option { return func(c *config) { c.parallel = true } }
+// Parallel changes nothing: RunCatalog starts every run at once, and the
+// machine admits them by measured headroom.
+//
+// Deprecated: leave it out.
+func Parallel() Option { return func(*config) {} }
 
-// Timeout bounds each run (default 2 minutes).
+// Timeout bounds each run from its admission (default 2 minutes); the
+// wait for admission depends on the machine, not on the run.
 func Timeout(d time.Duration) Option { return func(c *config) { c.timeout = d } }
 
 // RunCatalog runs each built-in scenario (t.Run(name)) against a fresh
@@ -75,6 +78,10 @@ func Timeout(d time.Duration) Option { return func(c *config) { c.timeout = d } 
 // requirement or could not be judged. Figures go to the test log. Under the
 // race detector the timing requirements are not judged (everything runs
 // several times slower); invalid runs and broken invariants still fail.
+//
+// Every run (scenarios and repeats) starts at once; the machine admits them
+// by measured headroom, shared with every other process's runs, the longest
+// first.
 func RunCatalog(t *testing.T, newAdvancer func() advancer.Advancer, opts ...Option) {
 	t.Helper()
 	cfg := config{repeat: 1, json: os.Getenv("LEADERFAULT_JSON"), timeout: 2 * time.Minute}
@@ -93,51 +100,78 @@ func RunCatalog(t *testing.T, newAdvancer func() advancer.Advancer, opts ...Opti
 		t.Cleanup(func() {
 			mu.Lock()
 			defer mu.Unlock()
+			slices.SortFunc(runs, func(a, b report.Run) int { return cmp.Or(cmp.Compare(a.Job, b.Job), cmp.Compare(a.Repeat, b.Repeat)) })
 			rep := &report.Report{Command: "go test (advancertest.RunCatalog)", Runs: runs, Aggregates: report.Summarize(runs)}
 			if err := report.WriteFile(cfg.json, rep); err != nil {
 				t.Errorf("advancertest: JSON report: %v", err)
 			}
 		})
 	}
+	var all sync.WaitGroup
+	defer all.Wait()
 	for job, name := range names {
-		t.Run(name, func(t *testing.T) {
-			if cfg.parallel {
-				t.Parallel()
-			}
-			for i := range cfg.repeat {
-				ctx, cancel := context.WithTimeout(context.Background(), cfg.timeout)
-				res, err := Check(ctx, name, newAdvancer(), t.Logf)
-				cancel()
-				if res != nil {
-					mu.Lock()
-					runs = append(runs, report.FromResult(res, report.Origin{Job: job, Repeat: i + 1}))
-					mu.Unlock()
+		all.Add(1)
+		go func() {
+			defer all.Done()
+			t.Run(name, func(t *testing.T) {
+				type outcome struct {
+					res *scenarios.Result
+					err error
 				}
-				if err != nil {
-					t.Fatalf("%s: %v", name, err)
+				got := make([]outcome, cfg.repeat)
+				var repeats sync.WaitGroup
+				for i := range cfg.repeat {
+					repeats.Add(1)
+					go func() {
+						defer repeats.Done()
+						res, err := checkWithin(context.Background(), name, newAdvancer(), t.Logf, cfg.timeout)
+						got[i] = outcome{res, err}
+						if res != nil {
+							mu.Lock()
+							runs = append(runs, report.FromResult(res, report.Origin{Job: job, Repeat: i + 1}))
+							mu.Unlock()
+						}
+					}()
 				}
-				if res.Skipped != "" {
-					t.Skip(res.Skipped)
+				repeats.Wait()
+				for _, o := range got {
+					judge(t, name, o.res, o.err)
 				}
-				t.Log(res.Summary())
-				msg := Failure(res)
-				switch {
-				case msg == "":
-				case raceEnabled && res.Valid && len(res.Failures) == 0:
-					// Timing requirements do not hold under -race; the
-					// code paths, validity and invariants still count.
-					t.Logf("not judged under -race: %s", msg)
-				default:
-					t.Error(msg)
-				}
-			}
-		})
+			})
+		}()
+	}
+}
+
+// judge fails t for a run that does not count as a pass (see Failure).
+func judge(t *testing.T, name string, res *scenarios.Result, err error) {
+	if err != nil {
+		t.Fatalf("%s: %v", name, err)
+	}
+	if res.Skipped != "" {
+		t.Skip(res.Skipped)
+	}
+	t.Log(res.Summary())
+	msg := Failure(res)
+	switch {
+	case msg == "":
+	case raceEnabled && res.Valid && len(res.Failures) == 0:
+		// Timing requirements do not hold under -race; the code paths,
+		// validity and invariants still count.
+		t.Logf("not judged under -race: %s", msg)
+	default:
+		t.Error(msg)
 	}
 }
 
 // Check runs one built-in scenario against adv, judged on the requirements
 // alone. logf, if not nil, receives etcd's warnings of a failed run.
 func Check(ctx context.Context, scenario string, adv advancer.Advancer, logf func(string, ...any)) (*scenarios.Result, error) {
+	return checkWithin(ctx, scenario, adv, logf, 0)
+}
+
+// checkWithin is Check with the run bounded by timeout from its admission (0:
+// by ctx alone).
+func checkWithin(ctx context.Context, scenario string, adv advancer.Advancer, logf func(string, ...any), timeout time.Duration) (*scenarios.Result, error) {
 	file, src, err := catalog.Source(scenario)
 	if err != nil {
 		return nil, err
@@ -146,7 +180,7 @@ func Check(ctx context.Context, scenario string, adv advancer.Advancer, logf fun
 	if err != nil {
 		return nil, err
 	}
-	return scenarios.Run(ctx, sc, scenarios.Options{Advancer: adv, Logf: logf})
+	return scenarios.Run(ctx, sc, scenarios.Options{Advancer: adv, Logf: logf, Timeout: timeout})
 }
 
 // Failure is why a run does not count as a pass for a user's advancer: the

@@ -30,5 +30,5 @@ func TestPDMeetsRequirementsWhereItShould(t *testing.T) {
 		cfg.Name = "pd-under-test"
 		cfg, _ = cfg.Scale(advancertest.Scale)
 		return advancer.New(cfg)
-	}, advancertest.Only(pdMeetsRequirements...), advancertest.Parallel())
+	}, advancertest.Only(pdMeetsRequirements...))
 }

@@ -23,5 +23,5 @@ func newMine() advancer.Advancer {
 
 // Every catalog scenario, one subtest each, judged on the requirements.
 func TestMyAdvancerRecovers(t *testing.T) {
-	advancertest.RunCatalog(t, newMine, advancertest.Parallel())
+	advancertest.RunCatalog(t, newMine)
 }

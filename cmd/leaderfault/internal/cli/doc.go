@@ -1,6 +1,7 @@
 // Package cli is the leaderfault command: parsing its command lines, planning
-// and running scenario runs one after another (for timing fidelity), showing
-// progress, and handing results to package report for tables, JSON and HTML.
+// and running scenario runs side by side as the machine admits them (package
+// admission keeps timing fidelity), showing progress, and handing results to
+// package report for tables, JSON and HTML.
 //
 // It is for the binary in cmd/leaderfault and its tests; the scenario runner
 // (package scenarios) and the renderers (package report) are the libraries

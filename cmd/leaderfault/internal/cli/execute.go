@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"sync"
 	"time"
 
 	"github.com/leaderfault/leaderfault/harness"
@@ -17,6 +18,7 @@ type runOptions struct {
 	seed    int64
 	scale   float64
 	time    string // --time: a profile name, or "" for the script's own time
+	jobs    int    // --jobs: at most this many runs at once; 0: as admission allows
 	quiet   bool
 	steps   bool // a line per script step on stderr
 	verbose bool // etcd's warnings of failed runs on stderr
@@ -28,67 +30,93 @@ type executeResult struct {
 	interrupted bool
 }
 
-// execute runs the jobs one after another — never in parallel: runs
-// measure latencies, and two clusters on this machine's two cores would
-// distort each other — with progress on stderr.
+// execute starts the jobs side by side, at most o.jobs at once (0: every
+// one), each waiting for the machine's admission (package admission: by
+// measured headroom, so that runs do not distort each other's latencies),
+// with progress on stderr; the runs come back in plan order.
 func execute(ctx context.Context, io IO, jobs []job, o runOptions) executeResult {
-	var res executeResult
 	p := newProgress(io, o.quiet, len(jobs))
 	p.steps = o.steps
 	defer p.close()
+	limit := o.jobs
+	if limit <= 0 {
+		limit = max(len(jobs), 1)
+	}
+	type outcome struct {
+		run         report.Run
+		interrupted bool
+	}
+	got := make([]*outcome, len(jobs))
+	turns := make(chan struct{}, limit)
+	var wg sync.WaitGroup
 	for n, j := range jobs {
+		select {
+		case turns <- struct{}{}:
+		case <-ctx.Done():
+		}
 		if ctx.Err() != nil {
-			res.interrupted = true
 			break
 		}
 		p.start(n+1, j.String())
-		opts := scenarios.Options{
-			Preset: j.preset, Seed: o.seed, Scale: o.scale, Knobs: j.knobs,
-			// A sweep setting is held to the requirements, known bugs or not.
-			RequirementsOnly: len(j.knobs) > 0,
-			OnStep:           func(line int, text string, elapsed time.Duration) { p.step(line, text) },
-		}
-		var err error
-		if o.time != "" {
-			var prof harness.Profile
-			if prof, err = harness.ProfileByName(o.time); err == nil {
-				opts.Stretch, err = scenarios.StretchTo(j.scenario.script, prof)
-			}
-		}
-		// An exec plug-in (named exec:NAME, never a preset's name) is held
-		// to the requirements alone.
-		opts.Advancer = j.adv.advancer()
-		if o.verbose {
-			opts.Logf = logTo(p, io.Stderr)
-		}
-		var r *scenarios.Result
-		if err == nil {
-			r, err = scenarios.Run(ctx, j.scenario.script, opts)
-		}
-		if r == nil {
-			// Only options the plan validated can fail this way.
-			r = &scenarios.Result{Scenario: j.scenario.script.Name, Advancer: j.preset,
-				Failures: []string{fmt.Sprint(err)}}
-		}
-		if ctx.Err() != nil && !errors.Is(err, scenarios.ErrSkip) {
-			res.interrupted = true
-		}
-		run := report.FromResult(r, report.Origin{Job: j.index, Repeat: j.repeat, File: j.scenario.file, Knobs: j.knobs})
-		p.done(n+1, run)
-		if res.interrupted {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			defer func() { <-turns }()
+			run, interrupted := executeJob(ctx, io, p, n+1, j, o)
+			got[n] = &outcome{run, interrupted}
+		}()
+	}
+	wg.Wait()
+	res := executeResult{interrupted: ctx.Err() != nil}
+	for _, g := range got {
+		switch {
+		case g == nil:
+		case g.interrupted:
 			// A run cut short by Ctrl-C is not a result.
-			break
+			res.interrupted = true
+		default:
+			res.runs = append(res.runs, g.run)
 		}
-		res.runs = append(res.runs, run)
 	}
 	return res
 }
 
-// logTo prints etcd's warnings on stderr above the progress line.
-func logTo(p *progress, w io.Writer) func(string, ...any) {
-	return func(format string, args ...any) {
-		p.above(func() { fmt.Fprintf(w, "  etcd: "+format+"\n", args...) })
+// executeJob runs job j, number n of the plan, and reports whether Ctrl-C
+// cut it short.
+func executeJob(ctx context.Context, io IO, p *progress, n int, j job, o runOptions) (report.Run, bool) {
+	opts := scenarios.Options{
+		Preset: j.preset, Seed: o.seed, Scale: o.scale, Knobs: j.knobs,
+		// A sweep setting is held to the requirements, known bugs or not.
+		RequirementsOnly: len(j.knobs) > 0,
+		OnStep:           func(line int, text string, elapsed time.Duration) { p.step(n, line, text) },
 	}
+	var err error
+	if o.time != "" {
+		var prof harness.Profile
+		if prof, err = harness.ProfileByName(o.time); err == nil {
+			opts.Stretch, err = scenarios.StretchTo(j.scenario.script, prof)
+		}
+	}
+	// An exec plug-in (named exec:NAME, never a preset's name) is held
+	// to the requirements alone.
+	opts.Advancer = j.adv.advancer()
+	if o.verbose {
+		opts.Logf = func(format string, args ...any) { p.log(n, fmt.Sprintf("  etcd: "+format+"\n", args...)) }
+	}
+	var r *scenarios.Result
+	if err == nil {
+		r, err = scenarios.Run(ctx, j.scenario.script, opts)
+	}
+	if r == nil {
+		// Only options the plan validated can fail this way, and Ctrl-C
+		// while the run waited for admission.
+		r = &scenarios.Result{Scenario: j.scenario.script.Name, Advancer: j.preset,
+			Failures: []string{fmt.Sprint(err)}}
+	}
+	interrupted := ctx.Err() != nil && !errors.Is(err, scenarios.ErrSkip)
+	run := report.FromResult(r, report.Origin{Job: j.index, Repeat: j.repeat, File: j.scenario.file, Knobs: j.knobs})
+	p.done(n, run)
+	return run, interrupted
 }
 
 // exitCode is 1 when a run needs a person: it failed (missed a requirement,

@@ -15,6 +15,7 @@ import (
 type commonFlags struct {
 	presets  advancerFlag // --advancer: presets and exec plug-ins
 	repeat   int
+	jobs     int
 	seed     int64
 	scale    float64
 	time     string
@@ -31,6 +32,7 @@ func (c *commonFlags) register(fs *flag.FlagSet, defaultPresets, defaultTimeline
 	c.presets.def = defaultPresets
 	fs.Var(&c.presets, "advancer", advancerUsage)
 	fs.IntVar(&c.repeat, "repeat", 1, "run each scenario and preset `N` times; tables show p50 / p99 / max")
+	fs.IntVar(&c.jobs, "jobs", 0, "run at most `N` runs at once (1: one after another); 0: as many as the machine's measured headroom admits, shared with every other leaderfault process")
 	fs.Int64Var(&c.seed, "seed", 0, "seed for every random choice (0: the script's seed, else a new one; printed)")
 	fs.Float64Var(&c.scale, "scale", 0, "divide the advancer's production durations by `F` (0: production election / cluster election, 10 at the fast profile); a script's own advancer scale= wins")
 	fs.StringVar(&c.time, "time", "", "run each scenario in the time of profile `P` (fast or production): the cluster at P's timing and every script duration multiplied by P's election timeout over the scenario's (10 for the catalog at production), the advancer's scale following; empty: as the script says")
@@ -47,6 +49,9 @@ func (c *commonFlags) register(fs *flag.FlagSet, defaultPresets, defaultTimeline
 func (c *commonFlags) validate() ([]advSpec, shard, error) {
 	if c.repeat < 1 {
 		return nil, shard{}, usagef("--repeat %d: want 1 or more", c.repeat)
+	}
+	if c.jobs < 0 {
+		return nil, shard{}, usagef("--jobs %d: want 1 or more (or 0: as the machine's headroom admits)", c.jobs)
 	}
 	if c.scale < 0 {
 		return nil, shard{}, usagef("--scale %g: want a positive number (or 0 for the default)", c.scale)
@@ -75,17 +80,22 @@ func (c *commonFlags) validate() ([]advSpec, shard, error) {
 }
 
 func (c *commonFlags) runOptions() runOptions {
-	return runOptions{seed: c.seed, scale: c.scale, time: c.time, quiet: c.quiet, steps: c.steps && !c.quiet, verbose: c.verbose}
+	return runOptions{seed: c.seed, scale: c.scale, time: c.time, jobs: c.jobs, quiet: c.quiet, steps: c.steps && !c.quiet, verbose: c.verbose}
 }
 
 const runSynopsis = `<scenario name or file>... [flags]
 
 Runs each scenario against each advancer (presets, and exec: plug-ins judged
-on the requirements alone), one run at a time, and prints
-each run's timeline, its expectations with the measured figures, and a summary
-table (p50 / p99 / max with --repeat), then the runs by verdict. Scenarios are
-built-in names (see "leaderfault list"; "all" is the whole catalog) or
-scenario files.
+on the requirements alone), and prints each run's timeline, its expectations
+with the measured figures, and a summary table (p50 / p99 / max with
+--repeat), then the runs by verdict. Scenarios are built-in names (see
+"leaderfault list"; "all" is the whole catalog) or scenario files.
+
+Runs go side by side, as many as the machine's measured headroom admits
+(the scheduling delay far below the runs' tightest budget, idle CPU; shared
+with every other leaderfault process), or at most --jobs N; --jobs 1 runs
+them one after another. LEADERFAULT_RUN_SLOTS=N caps the whole machine at N
+runs instead. Output comes per run, in plan order, whatever order they end.
 
 Verdicts: pass (met every requirement), FAIL (missed a requirement, not in a
 known way), known bug reproduced (a preset missed requirements exactly as its

@@ -20,7 +20,7 @@ const sweepSynopsis = `--scenario S... --vary knob=v1,v2,... [--vary ...] [flags
 
 Runs the cross product of the knob values (any advancer Config knob, see
 "leaderfault list knobs") x scenarios x repeats against one advancer preset,
-one run at a time, and prints per setting how many scenarios met every
+side by side as "run" does (--jobs), and prints per setting how many scenarios met every
 requirement (all their runs passed) next to recovery p50 / p99 / max, then
 per scenario and setting the runs passed, stalls and advancer errors.
 Scenarios may also be given as arguments. A setting is held to the scripts'

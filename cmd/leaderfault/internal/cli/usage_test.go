@@ -44,6 +44,7 @@ func TestUsageErrors(t *testing.T) {
 		{[]string{"run", "leader-transfer", "--repeat", "x"}, `invalid value "x" for flag -repeat`},
 		{[]string{"run", "leader-transfer", "--repeat", "0"}, "--repeat 0: want 1 or more"},
 		{[]string{"run", "leader-transfer", "--scale", "-1"}, "--scale -1"},
+		{[]string{"run", "leader-transfer", "--jobs", "-1"}, "--jobs -1: want 1 or more"},
 		{[]string{"run", "leader-transfer", "--timeline", "some"}, `--timeline "some"`},
 		{[]string{"run", "leader-transfer", "--shard", "3/2"}, `--shard "3/2": want i/n with 1 <= i <= n`},
 		{[]string{"run", "leader-transfer", "--shard", "0/2"}, `--shard "0/2"`},

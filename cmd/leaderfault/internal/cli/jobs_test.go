@@ -1,0 +1,86 @@
+package cli
+
+import (
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/leaderfault/leaderfault/internal/admission"
+	"github.com/leaderfault/leaderfault/report"
+)
+
+// runLine is a progress line of run n: "[n/N] ...".
+var runLine = regexp.MustCompile(`^\[(\d+)/\d+\] `)
+
+// blocks returns, for each stderr line of a run, its run number, and
+// checks that each run's lines come as one block, in plan order, ending
+// with its outcome.
+func blocks(t *testing.T, stderr string) []int {
+	t.Helper()
+	var order []int
+	for _, line := range strings.Split(strings.TrimSpace(stderr), "\n") {
+		m := runLine.FindStringSubmatch(line)
+		if m == nil {
+			continue
+		}
+		n, _ := strconv.Atoi(m[1])
+		if k := len(order); k > 0 && order[k-1] != n {
+			require.Equal(t, order[k-1]+1, n, "run %d's lines come after run %d's block, whole:\n%s", n, order[k-1], stderr)
+		}
+		order = append(order, n)
+	}
+	return order
+}
+
+// TestRunsGoSideBySideAndPrintInPlanOrder: by default the runs of a plan go
+// at once (here all four, under a cap of 4 so that they surely overlap),
+// and each run's lines still come as a block in plan order.
+func TestRunsGoSideBySideAndPrintInPlanOrder(t *testing.T) {
+	t.Setenv(admission.EnvCap, "4")
+	jsonPath := filepath.Join(t.TempDir(), "r.json")
+	r := invoke(t, "run", "leader-transfer", "--steps", "--timeline", "none", "--json", jsonPath)
+	require.Equal(t, ExitOK, r.code, "stdout:\n%s\nstderr:\n%s", r.stdout, r.stderr)
+	order := blocks(t, r.stderr)
+	require.NotEmpty(t, order)
+	assert.Equal(t, 1, order[0])
+	assert.Equal(t, 4, order[len(order)-1])
+	for i, p := range []string{"legacy", "pr69047", "robust", "pd"} {
+		assert.Contains(t, r.stderr, "["+strconv.Itoa(i+1)+"/4] leader-transfer / "+p+": pass")
+	}
+	assert.Regexp(t, `(?s)legacy .*pr69047 .*robust .*pd `, r.stdout, "the summary table in plan order")
+
+	rep, err := report.ReadFile(jsonPath)
+	require.NoError(t, err)
+	require.Len(t, rep.Runs, 4)
+	overlapped := 0
+	for i, run := range rep.Runs {
+		assert.Equal(t, i, run.Job, "runs in plan order")
+		require.NotNil(t, run.Admission, "every run records its admission")
+		if run.Admission.Runs > 0 {
+			overlapped++
+		}
+	}
+	assert.Positive(t, overlapped, "some run was admitted while another went")
+}
+
+// TestJobsOneRunsOneAfterAnother: --jobs 1 starts a run only when the one
+// before has ended, whatever admission would allow.
+func TestJobsOneRunsOneAfterAnother(t *testing.T) {
+	t.Setenv(admission.EnvCap, "4")
+	jsonPath := filepath.Join(t.TempDir(), "r.json")
+	r := invoke(t, "run", "leader-transfer", "--advancer", "legacy,robust", "--jobs", "1", "--timeline", "none", "--json", jsonPath)
+	require.Equal(t, ExitOK, r.code, "stdout:\n%s\nstderr:\n%s", r.stdout, r.stderr)
+	assert.Equal(t, []int{1, 2}, blocks(t, r.stderr))
+	rep, err := report.ReadFile(jsonPath)
+	require.NoError(t, err)
+	require.Len(t, rep.Runs, 2)
+	for _, run := range rep.Runs {
+		require.NotNil(t, run.Admission)
+		assert.Zero(t, run.Admission.Runs, "%s: no other run going when it was admitted", run.Advancer)
+	}
+}

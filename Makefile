@@ -43,10 +43,11 @@ vet:
 race:
 	$(GO) test -count=1 -race -timeout 20m ./failpoints/... ./harness/... ./advancer/ ./check/ ./record/ ./scenarios/...
 
-## bench: start-up, leader transfer and disk benchmarks (ratios in one run)
+## bench: start-up, leader transfer, disk and catalog-admission benchmarks (ratios in one run)
 bench:
 	$(GO) test -run '^$$' -bench . -benchtime 10x ./harness/
 	$(GO) test -run '^$$' -bench . -benchtime 2s ./harness/disk/
+	$(GO) test -run '^$$' -bench CatalogAdmission -benchtime 1x ./scenarios/
 
 ## repro: the headline reproduction — leader disk stall, three advancers side by side
 repro:

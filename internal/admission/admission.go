@@ -295,8 +295,9 @@ func (g *gate) try(dir string, t *ticket, head *waiter) (bool, error) {
 	if err != nil {
 		return false, err
 	}
-	h, warm := g.mon.headroom()
-	s := state{cap: Cap(), budget: head.req.Budget, warm: warm, sinceLast: time.Hour, cpus: cpus()}
+	h, measured := g.mon.headroom()
+	s := state{cap: Cap(), budget: head.req.Budget, measured: measured, warm: warm(h, measured),
+		waited: time.Since(head.arrived), sinceLast: time.Hour, cpus: cpus()}
 	for _, l := range leases {
 		h.Runs++
 		if l.starting {

@@ -161,10 +161,11 @@ func TestHeadroomHoldsRunsBackUnderLoad(t *testing.T) {
 	isolate(t)
 	t.Setenv(EnvCap, "")
 	ctx := context.Background()
-	first, err := Admit(ctx, Request{Budget: 10 * time.Millisecond})
+	first, err := Admit(ctx, Request{Budget: time.Minute})
 	require.NoError(t, err)
 	defer first.Release()
 	assert.Equal(t, "no other run", first.Admission().Reason)
+	assert.Equal(t, "measuring", first.Admission().Held, "it waited for the probe's first look")
 
 	stop := make(chan struct{})
 	var hogs sync.WaitGroup
@@ -273,9 +274,10 @@ func TestMonitorMeasuresAndStops(t *testing.T) {
 	var m monitor
 	m.acquire()
 	m.acquire()
-	require.Eventually(t, func() bool { _, warm := m.headroom(); return warm }, 5*time.Second, 10*time.Millisecond,
+	require.Eventually(t, func() bool { h, measured := m.headroom(); return warm(h, measured) }, 5*time.Second, 10*time.Millisecond,
 		"warm after half a window of samples and a CPU window")
-	h, _ := m.headroom()
+	h, measured := m.headroom()
+	assert.GreaterOrEqual(t, measured, probeWindow/2)
 	assert.Positive(t, h.DelayMax)
 	assert.GreaterOrEqual(t, h.DelayMax, h.DelayP99)
 	if haveProcStat {

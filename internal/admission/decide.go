@@ -56,6 +56,18 @@ const (
 	// Two per core keep the starts' bursts (about a third of a core each,
 	// a few at a time since AdmitGap staggers them) within MinIdleCores.
 	StartingPerCore = 2
+	// FirstLook is how long the probe measures before a run with no other
+	// run going is admitted: 20 wake-ups, enough to see a machine whose
+	// scheduling delay is already over the limits.
+	FirstLook = 100 * time.Millisecond
+	// FirstRunPatience is how long a run with no other run going waits for
+	// the probe to come within its limits. A burst of someone else's work (a
+	// test binary's exit, a short compile) passes within it; steady load
+	// does not end because a run waits (measured under other users' builds
+	// on 2 cores: 10 of 10 such waits of 5 s ended with the probe still
+	// over), and a run that waited this long goes: one run always goes, else
+	// it would wait forever. Its record shows the headroom it went with.
+	FirstRunPatience = 2 * time.Second
 	// DefaultBudget is the budget assumed for a request that states none:
 	// the tightest budget at production time.
 	DefaultBudget = 500 * time.Millisecond
@@ -81,7 +93,9 @@ type state struct {
 	cap       int           // 0: by headroom
 	budget    time.Duration // the tightest budget of the leases and the request
 	headroom  Headroom
-	warm      bool          // the probe has a window's worth of samples
+	measured  time.Duration // how long the probe has measured
+	warm      bool          // long enough to admit a run next to others (see warm)
+	waited    time.Duration // how long the run asking has waited
 	sinceLast time.Duration // since the newest live lease was admitted
 	cpus      int
 }
@@ -94,9 +108,14 @@ func decide(s state) (bool, string) {
 		return true, fmt.Sprintf("%d of at most %d runs (%s)", h.Runs, s.cap, EnvCap)
 	case s.cap > 0:
 		return false, fmt.Sprintf("%d runs, at most %d (%s)", h.Runs, s.cap, EnvCap)
+	case h.Runs == 0 && s.measured < FirstLook:
+		return false, "measuring"
+	case h.Runs == 0 && s.waited >= FirstRunPatience:
+		return true, fmt.Sprintf("no other run, and waited %s", FirstRunPatience)
 	case h.Runs == 0:
-		// Whatever else loads the machine, one run always goes: it would
-		// wait forever otherwise.
+		if over := overLimits(h, s.budget); over != "" {
+			return false, over
+		}
 		return true, "no other run"
 	case !s.warm:
 		return false, "measuring"
@@ -104,16 +123,26 @@ func decide(s state) (bool, string) {
 		return false, fmt.Sprintf("%d runs starting (at most %d per core)", h.Starting, StartingPerCore)
 	case s.sinceLast < AdmitGap:
 		return false, fmt.Sprintf("the last admission was %s ago", s.sinceLast.Round(time.Millisecond))
-	case h.DelayP99 > s.budget/DelayP99Share:
-		return false, fmt.Sprintf("probe delay p99 %s over %s (budget %s / %d)", fmtDelay(h.DelayP99), fmtDelay(s.budget/DelayP99Share), s.budget, DelayP99Share)
-	case h.DelayMax > s.budget/DelayMaxShare:
-		return false, fmt.Sprintf("probe delay max %s over %s (budget %s / %d)", fmtDelay(h.DelayMax), fmtDelay(s.budget/DelayMaxShare), s.budget, DelayMaxShare)
+	case overLimits(h, s.budget) != "":
+		return false, overLimits(h, s.budget)
 	case h.IdleCores >= 0 && h.IdleCores < MinIdleCores && !quiet(h, s.budget):
 		return false, fmt.Sprintf("%.2f cores idle, under %.2f, and the probe not quiet (p99 %s, max %s: over a quarter of the limits)", h.IdleCores, MinIdleCores, fmtDelay(h.DelayP99), fmtDelay(h.DelayMax))
 	case h.MemAvailable > 0 && h.MemAvailable < MinMemAvailable:
 		return false, fmt.Sprintf("%d MiB available, under %d", h.MemAvailable>>20, MinMemAvailable>>20)
 	}
 	return true, "headroom"
+}
+
+// overLimits says how the probe's delays are over their limits, "" when
+// they are within them.
+func overLimits(h Headroom, budget time.Duration) string {
+	switch {
+	case h.DelayP99 > budget/DelayP99Share:
+		return fmt.Sprintf("probe delay p99 %s over %s (budget %s / %d)", fmtDelay(h.DelayP99), fmtDelay(budget/DelayP99Share), budget, DelayP99Share)
+	case h.DelayMax > budget/DelayMaxShare:
+		return fmt.Sprintf("probe delay max %s over %s (budget %s / %d)", fmtDelay(h.DelayMax), fmtDelay(budget/DelayMaxShare), budget, DelayMaxShare)
+	}
+	return ""
 }
 
 // quiet reports whether the probe's delays are within a QuietShare of

@@ -11,7 +11,7 @@ import (
 // a 500 ms budget.
 func healthy() state {
 	return state{
-		budget: 500 * time.Millisecond, warm: true, sinceLast: time.Second, cpus: 2,
+		budget: 500 * time.Millisecond, measured: time.Minute, warm: true, sinceLast: time.Second, cpus: 2,
 		headroom: Headroom{DelayP99: time.Millisecond, DelayMax: 3 * time.Millisecond, IdleCores: 1.2, MemAvailable: 8 << 30, Runs: 5, Starting: 1},
 	}
 }
@@ -24,10 +24,19 @@ func TestDecide(t *testing.T) {
 		why    string
 	}{
 		{"every signal healthy", func(*state) {}, true, "headroom"},
-		{"the first run goes whatever the load", func(s *state) {
-			s.headroom = Headroom{DelayP99: time.Second, DelayMax: time.Second, IdleCores: 0, MemAvailable: 1}
-			s.warm = false
+		{"the first run goes on a quiet probe, CPU or memory short", func(s *state) {
+			s.headroom = Headroom{DelayP99: 10 * time.Millisecond, DelayMax: 50 * time.Millisecond, IdleCores: 0, MemAvailable: 1}
+			s.warm, s.measured = false, FirstLook
 		}, true, "no other run"},
+		{"the first run waits for a first look", func(s *state) { s.headroom.Runs, s.measured = 0, FirstLook-1 }, false, "measuring"},
+		{"the first run waits out a loud probe", func(s *state) {
+			s.headroom = Headroom{DelayP99: 11 * time.Millisecond}
+			s.waited = FirstRunPatience - 1
+		}, false, "probe delay p99 11.0ms over 10.0ms"},
+		{"the first run goes after FirstRunPatience", func(s *state) {
+			s.headroom = Headroom{DelayP99: time.Second, DelayMax: time.Second}
+			s.waited = FirstRunPatience
+		}, true, "no other run, and waited 2s"},
 		{"not measured long enough", func(s *state) { s.warm = false }, false, "measuring"},
 		{"too many starting", func(s *state) { s.headroom.Starting = 4 }, false, "4 runs starting"},
 		{"admitted a moment ago", func(s *state) { s.sinceLast = 30 * time.Millisecond }, false, "the last admission was 30ms ago"},

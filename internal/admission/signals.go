@@ -177,9 +177,9 @@ func (m *monitor) readSystem(now time.Time) {
 	}
 }
 
-// headroom returns the latest measurements, and whether the probe has run
-// long enough (half a window) to decide on them.
-func (m *monitor) headroom() (Headroom, bool) {
+// headroom returns the latest measurements, and how long the probe has
+// been measuring.
+func (m *monitor) headroom() (Headroom, time.Duration) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	now := time.Now()
@@ -200,17 +200,21 @@ func (m *monitor) headroom() (Headroom, bool) {
 		h.DelayP99 = ds[int(math.Ceil(0.99*float64(len(ds))))-1]
 		h.DelayMax = ds[len(ds)-1]
 	}
-	cpuKnown := false
 	if n := len(m.cpu); n >= 2 {
 		first, last := m.cpu[0], m.cpu[n-1]
 		if dt := last.total - first.total; dt > 0 && last.at.Sub(first.at) >= cpuWindow/2 {
 			h.IdleCores = float64(last.idle-first.idle) / float64(dt) * float64(last.cpus)
-			cpuKnown = true
 		}
 	}
-	// Without /proc (not Linux) the idle CPU stays unknown; the probe alone
-	// decides there.
-	return h, now.Sub(m.began) >= probeWindow/2 && (cpuKnown || !haveProcStat)
+	return h, now.Sub(m.began)
+}
+
+// warm reports whether measurements taken over measured are enough to
+// admit a run next to others: half a window of the probe, and the idle CPU
+// where /proc/stat tells it (without it, not Linux, the probe alone
+// decides).
+func warm(h Headroom, measured time.Duration) bool {
+	return measured >= probeWindow/2 && (h.IdleCores >= 0 || !haveProcStat)
 }
 
 var haveProcStat = func() bool { _, err := os.Stat("/proc/stat"); return err == nil }()

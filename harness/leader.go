@@ -114,7 +114,14 @@ func (c *Cluster) MoveLeader(ctx context.Context, to *Member) error {
 			last = fmt.Errorf("leader %s stopped", from.name)
 			continue
 		}
-		if err := s.MoveLeader(ctx, uint64(from.id), uint64(to.id)); err != nil {
+		// etcd's MoveLeader waits until the transferee leads, however long:
+		// a transfer that lost the race to another member would hold it
+		// until ctx ends (forever under a CLI's context). A few election
+		// timeouts bound the attempt; the next one starts from whoever won.
+		mctx, cancel := context.WithTimeout(ctx, 5*c.opts.Profile.Election)
+		err = s.MoveLeader(mctx, uint64(from.id), uint64(to.id))
+		cancel()
+		if err != nil {
 			if ctx.Err() != nil {
 				return fmt.Errorf("move leader %s→%s: %w", from.name, to.name, err)
 			}

@@ -37,18 +37,19 @@ func BenchmarkCatalogAdmission(b *testing.B) {
 	if raceEnabled {
 		b.Skip("timing under -race says nothing about admission")
 	}
+	// b.Log truncates a benchmark's log to a few lines; what a reader needs
+	// goes to stdout.
 	for range b.N {
-		b.Logf("load before: %s", loadavg())
+		fmt.Printf("load before: %s\n", loadavg())
 		b.Setenv(admission.EnvCap, "")
 		prod := runCatalogBatch(b, 10)
-		b.Logf("production, by headroom: %s; load after: %s", prod, loadavg())
+		fmt.Printf("production, by headroom: %s\nload after: %s\n", prod, loadavg())
 		if testing.Verbose() {
-			// b.Log truncates a benchmark's log.
 			fmt.Printf("production runs by admission (waited, ran):\n%s\n", strings.Join(prod.sortedAdmissions(), "\n"))
 		}
 		b.Setenv(admission.EnvCap, strconv.Itoa(runtime.NumCPU()))
 		fast := runCatalogBatch(b, 1)
-		b.Logf("fast, %d at once: %s; load after: %s", runtime.NumCPU(), fast, loadavg())
+		fmt.Printf("fast, %d at once: %s\nload after: %s\n", runtime.NumCPU(), fast, loadavg())
 		if testing.Verbose() {
 			fmt.Printf("fast runs by admission (waited, ran):\n%s\n", strings.Join(fast.sortedAdmissions(), "\n"))
 		}
@@ -133,7 +134,7 @@ func runCatalogBatch(b testing.TB, stretch float64) batch {
 				expected := v == check.Pass || v == check.KnownBug || (v == check.NotReproduced && res.Outcome.Sometimes)
 				if err != nil || !expected {
 					out.unexpected++
-					out.notes = append(out.notes, "\n  "+res.Summary())
+					out.notes = append(out.notes, "\n  "+name+" / "+p+": "+string(v)+": "+res.Outcome.Why)
 				}
 			}()
 		}

@@ -133,7 +133,10 @@ func (p *progress) drawIfLive() {
 func (p *progress) step(n, line int, text string) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	r := p.runs[n]
+	r, ok := p.runs[n]
+	if !ok {
+		return
+	}
 	if !r.admitted {
 		r.admitted, r.begin = true, time.Now()
 	}
@@ -176,8 +179,8 @@ func (p *progress) done(n int, r report.Run) {
 // printLocked prints a line of run n now if it is the earliest unfinished
 // run, else holds it for its block.
 func (p *progress) printLocked(n int, line string) {
-	if n != p.next {
-		p.runs[n].held = append(p.runs[n].held, line)
+	if r, ok := p.runs[n]; ok && n != p.next {
+		r.held = append(r.held, line)
 		return
 	}
 	p.clearLocked()

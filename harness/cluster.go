@@ -77,8 +77,10 @@ func StartT(tb testing.TB, opts Options) *Cluster {
 	return c
 }
 
-// Start starts a cluster and returns when every member serves and all agree
-// on one leader. On error nothing is left behind.
+// Start starts a cluster and returns when it is ready: every member serves,
+// all agree on one leader, and every member's membership lists every member
+// with its name and client URL (so a serializable MemberList against any
+// member returns them all). On error nothing is left behind.
 func Start(ctx context.Context, opts Options) (_ *Cluster, err error) {
 	opts, err = opts.withDefaults()
 	if err != nil {
@@ -165,6 +167,12 @@ func Start(ctx context.Context, opts Options) (_ *Cluster, err error) {
 		if err := m.waitReady(ctx); err != nil {
 			return nil, err
 		}
+	}
+	if err := c.waitAllFollow(ctx); err != nil {
+		return nil, err
+	}
+	if err := c.waitMembership(ctx); err != nil {
+		return nil, err
 	}
 	l, err := c.WaitLeader(ctx)
 	if err != nil {

@@ -260,9 +260,7 @@ func testRobustRecovers(t *testing.T, c *harness.Cluster, fault harness.Fault, t
 // robust, watching the leader, when the leader's disk hangs (the IO hang of
 // pingcap/tidb#69048): every upload observed within 5 election timeouts.
 func TestRobustRecoversFromLeaderDiskStall(t *testing.T) {
-	if err := harness.DiskAvailable(); err != nil {
-		t.Skipf("disk faults unavailable here: %v", err)
-	}
+	harness.SkipWithoutDisk(t)
 	c := harness.StartT(t, harness.Options{Disk: true})
 	testRobustRecovers(t, c, harness.DiskStall{}, harness.Leader)
 }

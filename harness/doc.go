@@ -11,6 +11,13 @@
 // Target resolved at the moment of injection; every effect goes to a
 // record.Recorder.
 //
+// Disk faults need FUSE (/dev/fuse and root or fusermount). Where they cannot
+// run, DiskAvailable says why, and the tests and scenarios that need them
+// skip with that reason. LEADERFAULT_REQUIRE_DISK=1 (set by CI) turns every
+// such skip into a failure with the same reason, so a machine without FUSE
+// cannot pass with the disk scenarios silently untested; SkipWithoutDisk is
+// the test helper that does either.
+//
 // It is not a general etcd test framework (no TLS, no membership changes, no
 // grpc-proxy), and it does not judge anything: scenarios and expectations live
 // in package scenarios, and the advancer under test in package advancer.

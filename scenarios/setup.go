@@ -27,7 +27,9 @@ func (r *run) ensureCluster(ctx context.Context, a *script.Cluster) error {
 		opts.Members = a.Members
 		opts.Disk = a.Disk
 		if a.Disk {
-			if err := harness.DiskAvailable(); err != nil {
+			if err := harness.DiskAvailable(); errors.Is(err, harness.ErrDiskRequired) {
+				return err
+			} else if err != nil {
 				r.res.Skipped = err.Error()
 				return fmt.Errorf("%w: %v", ErrSkip, err)
 			}

@@ -22,9 +22,7 @@ func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
 // leaves no FUSE mount, no child process, no temp dir and no listener behind
 // (listeners close with the process), and the next run works.
 func TestKilledCLIRunLeavesNothingBehind(t *testing.T) {
-	if err := harness.DiskAvailable(); err != nil {
-		t.Skipf("disk faults unavailable here: %v", err)
-	}
+	harness.SkipWithoutDisk(t)
 	if _, err := exec.LookPath("go"); err != nil {
 		t.Skip("needs the go command to build the CLI")
 	}

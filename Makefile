@@ -60,7 +60,7 @@ INCIDENT_REPEAT ?= 1
 INCIDENT_JSON   ?= /tmp/leaderfault-incident.json
 incident:
 	@start=$$(date +%s); \
-	$(GO) run ./cmd/leaderfault run incident --advancer all --repeat $(INCIDENT_REPEAT) --timeline none --json $(INCIDENT_JSON); rc=$$?; \
+	$(GO) run ./cmd/leaderfault run incident --advancer all --time fast --repeat $(INCIDENT_REPEAT) --timeline none --json $(INCIDENT_JSON); rc=$$?; \
 	echo "make incident: $$(( $$(date +%s) - start ))s wall; JSON report (timelines): $(INCIDENT_JSON)"; exit $$rc
 
 ## fuzz: each fuzz target for FUZZTIME

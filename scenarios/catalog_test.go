@@ -3,6 +3,7 @@ package scenarios
 import (
 	"context"
 	"flag"
+	"os"
 	"runtime"
 	"sync"
 	"testing"
@@ -41,6 +42,10 @@ func catalogParallel() int {
 	}
 	return runslot.Slots()
 }
+
+// EnvTime names the timing the catalog test judges in (Options.Time):
+// unset, production; LEADERFAULT_TIME=fast for a quick approximation.
+const EnvTime = "LEADERFAULT_TIME"
 
 // TestCatalog runs every built-in scenario against every preset:
 // TestCatalog/<scenario>/<preset>, runnable one at a time with -run.
@@ -97,7 +102,7 @@ func TestCatalog(t *testing.T) {
 func runCatalogEntry(t *testing.T, sc *script.Script, p string) {
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
-	res, err := Run(ctx, sc, Options{Preset: p, Logf: t.Logf})
+	res, err := Run(ctx, sc, Options{Preset: p, Time: os.Getenv(EnvTime), Logf: t.Logf})
 	if res != nil && res.Skipped != "" {
 		t.Skip(res.Skipped)
 	}

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"strings"
 	"time"
 
 	"github.com/leaderfault/leaderfault/advancer"
@@ -90,6 +91,23 @@ func clusterProfile(a *script.Cluster, stretch float64) (harness.Profile, error)
 		return harness.Profile{}, fmt.Errorf("stretch %g: tick %v and election %v are not whole milliseconds (etcd counts them in ms)", stretch, p.Tick, p.Election)
 	}
 	return p, p.Validate()
+}
+
+// Times are the values of Options.Time, the default first.
+var Times = []string{"production", "fast", "script"}
+
+// TimeStretch is the Options.Stretch that runs sc in the timing named by
+// time (see Options.Time; "" is production).
+func TimeStretch(sc *script.Script, time string) (float64, error) {
+	switch time {
+	case "", "production":
+		return StretchTo(sc, harness.ProfileProduction)
+	case "fast":
+		return StretchTo(sc, harness.ProfileFast)
+	case "script":
+		return 1, nil
+	}
+	return 0, fmt.Errorf("unknown time %q; known: %s", time, strings.Join(Times, ", "))
 }
 
 // StretchTo is the Options.Stretch that runs sc at profile p's election

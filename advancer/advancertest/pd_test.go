@@ -28,7 +28,6 @@ func TestPDMeetsRequirementsWhereItShould(t *testing.T) {
 			panic(err)
 		}
 		cfg.Name = "pd-under-test"
-		cfg, _ = cfg.Scale(advancertest.Scale)
 		return advancer.New(cfg)
 	}, advancertest.Only(pdMeetsRequirements...), advancertest.Parallel())
 }

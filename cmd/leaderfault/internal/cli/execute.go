@@ -7,7 +7,6 @@ import (
 	"io"
 	"time"
 
-	"github.com/leaderfault/leaderfault/harness"
 	"github.com/leaderfault/leaderfault/report"
 	"github.com/leaderfault/leaderfault/scenarios"
 )
@@ -48,13 +47,8 @@ func execute(ctx context.Context, io IO, jobs []job, o runOptions) executeResult
 			RequirementsOnly: len(j.knobs) > 0,
 			OnStep:           func(line int, text string, elapsed time.Duration) { p.step(line, text) },
 		}
+		opts.Time = o.time
 		var err error
-		if o.time != "" {
-			var prof harness.Profile
-			if prof, err = harness.ProfileByName(o.time); err == nil {
-				opts.Stretch, err = scenarios.StretchTo(j.scenario.script, prof)
-			}
-		}
 		// An exec plug-in (named exec:NAME, never a preset's name) is held
 		// to the requirements alone.
 		opts.Advancer = j.adv.advancer()

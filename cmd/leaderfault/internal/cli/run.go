@@ -165,6 +165,7 @@ func printRunReport(w io.Writer, rep *report.Report, timeline string, repeat int
 	report.WriteSummaryTable(w, rep.Aggregates)
 	fmt.Fprintln(w)
 	printTally(w, rep.Runs)
+	printFastNote(w, rep)
 }
 
 // commandLine is how the report records the command.

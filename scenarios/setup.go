@@ -161,8 +161,8 @@ func (r *run) startAdvancer(a script.Advancer) error {
 	if watchOn.IsZero() {
 		watchOn = script.Target{Kind: script.TargetLeader}
 	}
-	if watchOn.Kind == script.TargetPinned {
-		return errors.New("watch-on=pinned: the advancer's own member is what watch-on chooses")
+	if watchOn.Kind == script.TargetPinned || watchOn.Kind == script.TargetWatched {
+		return fmt.Errorf("watch-on=%s: the advancer's own member is what watch-on chooses", watchOn.Kind)
 	}
 	ms, err := r.c.ResolveAgreed(r.bgCtx, r.target(watchOn))
 	if err != nil {

@@ -36,7 +36,10 @@
 //	m2            the member named m2 (members are m0, m1, ...)
 //	all           every member
 //	quorum        a majority: the running followers in member order, then the leader
-//	pinned        the member the advancer's watch is on
+//	pinned        the member the advancer was told to watch on (watch-on);
+//	              an advancer that ignores it may watch elsewhere
+//	watched       the member whose stream really serves the advancer's
+//	              watch, as its client proxy sees it when the step runs
 //
 // # Requirements and known deviations
 //

@@ -29,11 +29,12 @@ func printFastNote(w io.Writer, rep *report.Report) {
 	if fast == 0 {
 		return
 	}
-	fmt.Fprintf(w, "note: %d run(s) at the fast profile (--time fast), an approximation of production time, not the verdict.\n", fast)
+	fmt.Fprintf(w, "note: %d run(s) at the fast profile, an approximation of production time, not the verdict.\n", fast)
 	if len(differ) > 0 {
 		fmt.Fprintln(w, "Known to differ from production time here:")
 		for _, d := range differ {
 			fmt.Fprintln(w, d)
 		}
 	}
+	fmt.Fprintln(w)
 }

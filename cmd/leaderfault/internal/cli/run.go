@@ -164,8 +164,8 @@ func printRunReport(w io.Writer, rep *report.Report, timeline string, repeat int
 	fmt.Fprintln(w)
 	report.WriteSummaryTable(w, rep.Aggregates)
 	fmt.Fprintln(w)
-	printTally(w, rep.Runs)
 	printFastNote(w, rep)
+	printTally(w, rep.Runs)
 }
 
 // commandLine is how the report records the command.

@@ -118,7 +118,10 @@ func Start(ctx context.Context, opts Options) (_ *Cluster, err error) {
 		if m.peer, err = newProxy(name+"/peer", name, true, opts.Seed+int64(i)*2); err != nil {
 			return nil, err
 		}
-		if m.client, err = newProxy(name+"/client", name, false, opts.Seed+int64(i)*2+1); err != nil {
+		if m.client, err = newProxy(name+"/client", name, false, opts.Seed+int64(i)*2+1); err == nil {
+			m.client.grpc = newGRPCTraffic()
+		}
+		if err != nil {
 			m.peer.close()
 			return nil, err
 		}

@@ -81,6 +81,7 @@ type proxy struct {
 	peerName func(id string) string
 	rules    ruleFunc
 	onEvent  func(format string, args ...any)
+	grpc     *grpcTraffic // client proxies: what the advancer's gRPC calls do
 
 	ln   net.Listener
 	done chan struct{}
@@ -240,11 +241,21 @@ func (p *proxy) serve(in net.Conn, backend string) {
 	}
 	p.conns[c] = struct{}{}
 	p.mu.Unlock()
+	var obs *connTraffic
+	var tapIn, tapOut func([]byte)
+	if p.grpc != nil {
+		obs = p.grpc.newConn()
+		tapIn = func(b []byte) { obs.tap(true, b) }
+		tapOut = func(b []byte) { obs.tap(false, b) }
+	}
 	defer func() {
 		p.mu.Lock()
 		delete(p.conns, c)
 		p.mu.Unlock()
 		c.reset()
+		if obs != nil {
+			obs.close()
+		}
 	}()
 
 	dialer := unknownPeer
@@ -271,12 +282,12 @@ func (p *proxy) serve(in net.Conn, backend string) {
 	pumps.Add(2)
 	go func() {
 		defer pumps.Done()
-		p.pump(out, br, c.closed, func() (LinkRule, func()) { return p.rules(dialer, p.owner) })
+		p.pump(out, br, c.closed, func() (LinkRule, func()) { return p.rules(dialer, p.owner) }, tapIn)
 		c.reset()
 	}()
 	go func() {
 		defer pumps.Done()
-		p.pump(in, out, c.closed, func() (LinkRule, func()) { return p.rules(p.owner, dialer) })
+		p.pump(in, out, c.closed, func() (LinkRule, func()) { return p.rules(p.owner, dialer) }, tapOut)
 		c.reset()
 	}()
 	pumps.Wait()
@@ -313,8 +324,9 @@ type chunk struct {
 }
 
 // pump copies src to dst applying the current rule to every chunk. Delayed
-// chunks go through a queue so order is kept while reading continues.
-func (p *proxy) pump(dst io.Writer, src io.Reader, closed <-chan struct{}, rule func() (LinkRule, func())) {
+// chunks go through a queue so order is kept while reading continues. tap,
+// if not nil, gets every chunk once it is written to dst.
+func (p *proxy) pump(dst io.Writer, src io.Reader, closed <-chan struct{}, rule func() (LinkRule, func()), tap func([]byte)) {
 	queue := make(chan chunk, 1024)
 	writerDone := make(chan struct{})
 	go func() {
@@ -334,6 +346,9 @@ func (p *proxy) pump(dst io.Writer, src io.Reader, closed <-chan struct{}, rule 
 			}
 			if _, err := dst.Write(ch.data); err != nil {
 				return
+			}
+			if tap != nil {
+				tap(ch.data)
 			}
 		}
 	}()

@@ -25,6 +25,11 @@ var (
 	// Quorum is a majority of the members: the running followers in member
 	// order, then the leader.
 	Quorum = Target{kind: "quorum"}
+	// Watched is the member whose client proxy carries the advancer's watch
+	// stream, the one that delivered last if there are several: where the
+	// advancer really watches, whatever it was asked to. Resolving it needs
+	// an open watch stream (Cluster.WaitWatched waits for a fresh one).
+	Watched = Target{kind: "watched"}
 )
 
 // Follower is the nth running follower in member order, from 0.
@@ -107,6 +112,12 @@ func (c *Cluster) Resolve(t Target) ([]*Member, error) {
 			return nil, fmt.Errorf("target %v: only %d running followers", t, len(followers))
 		}
 		return []*Member{followers[t.n]}, nil
+	case "watched":
+		ms, _ := c.watchedMembers()
+		if len(ms) == 0 {
+			return nil, fmt.Errorf("target watched: no running member carries a watch stream (%s)", c.watchSummary())
+		}
+		return ms[:1], nil
 	case "all":
 		if len(running) == 0 {
 			return nil, fmt.Errorf("target all: no running member")

@@ -229,7 +229,9 @@ type ExpectationAggregate struct {
 	Line int    `json:"line"`
 	Text string `json:"text"`
 	// Known, Bug and Rate are the line's (see Expectation): Held counts,
-	// for a known line, the runs where the known deviation showed.
+	// for a known line, the runs whose figure was within its bound —
+	// including runs that met the requirement it excuses; RateTest.Shown
+	// counts the runs where the deviation showed.
 	Known    bool   `json:"known,omitempty"`
 	Bug      string `json:"bug,omitempty"`
 	Rate     int    `json:"rate,omitempty"`

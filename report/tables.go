@@ -155,11 +155,11 @@ func statsCell(s Stats) string {
 const TableLegend = VerdictLegend + `
 expectations: ✓ requirement met, ✗ missed; known lines (a preset's known deviation): ≈ it showed as
 known, ≠ it did not; with repeats, a known line with a rate: the runs it showed in against the stated
-rate, ✓ consistent, ✗ contradicted (the row FAILs), ? too few runs to tell. recovery: first fault step → advancer caught up for good (end of its last stall,
-else its first advance of a value written after the fault); resumed: last fault or heal step → first
-advance of a value written after it; watchdog stall: longest span the advancer was behind the quorum;
-stalled after heal: how long it stayed behind the quorum after the last fault or heal step (never: still
-behind at the end).`
+rate, ✓ consistent, ✗ contradicted (the row FAILs), ? too few runs to tell. recovery: first fault step →
+advancer caught up for good (end of its last stall, else its first advance of a value written after the
+fault); resumed: last fault or heal step → first advance of a value written after it; watchdog stall:
+longest span the advancer was behind the quorum; stalled after heal: how long it stayed behind the quorum
+after the last fault or heal step (never: still behind at the end).`
 
 // WriteSummaryTable prints one row per group: the verdict table. With
 // repeats, figures are p50 / p99 / max.

@@ -6,7 +6,7 @@ FUZZTIME ?= 10m
 # out of go.mod (not a dependency of the library); the module proxy serves it.
 STATICCHECK ?= $(GO) run honnef.co/go/tools/cmd/staticcheck@v0.8.2
 
-.PHONY: test test-etcd35 test-etcd3515 vet race bench repro fuzz stress build mutants etcdctl incident
+.PHONY: test test-etcd35 test-etcd3515 test-rates vet race bench repro fuzz stress build mutants etcdctl incident
 STRESS_N ?= 20
 
 ## test: vet + the whole test suite (what CI runs)
@@ -27,6 +27,14 @@ test-etcd35:
 ETCD3515 = -modfile=go.etcd3515.mod -tags etcd35
 test-etcd3515:
 	$(GO) test $(ETCD3515) -count=1 -timeout 12m ./harness/ ./advancer/ ./scenarios/...
+
+## test-rates: the catalog's known lines with rate=N%, judged over RATE_REPEATS
+## runs of each scenario/preset pair that has one (scenarios.TestCatalogRates):
+## the count of runs each line showed in against N, exact binomial test.
+## 14 pairs x 20 = 280 runs: 6.5 min at the fast profile, two runs at a time.
+RATE_REPEATS ?= 20
+test-rates:
+	LEADERFAULT_RATE_REPEATS=$(RATE_REPEATS) $(GO) test -count=1 -timeout 30m -run 'TestCatalogRates' ./scenarios/
 
 ## vet: the style gate — gofmt, go vet, staticcheck, and go.mod/go.sum tidy
 vet:

@@ -89,8 +89,11 @@ scenario files.
 Verdicts: pass (met every requirement), FAIL (missed a requirement, not in a
 known way), known bug reproduced (a preset missed requirements exactly as its
 known lines say), NOT REPRODUCED (a preset met requirements it is known to
-miss), INVALID, skipped. Exit code 1 for FAIL, INVALID, or NOT REPRODUCED of a
-known bug that shows in every run; a reproduced known bug exits 0.`
+miss), INVALID, skipped. A known line with rate=N% (the bug shows in about N%
+of runs) is judged over the runs, never by one: with --repeat, the count of
+runs it showed in is tested against N (exact two-sided binomial test). Exit
+code 1 for FAIL, INVALID, NOT REPRODUCED of a known bug that shows in every
+run, or a count that contradicts a stated rate; a reproduced known bug exits 0.`
 
 func runRun(ctx context.Context, io IO, args []string) int {
 	fs := newFlags(io, "run", runSynopsis)
@@ -164,8 +167,24 @@ func printRunReport(w io.Writer, rep *report.Report, timeline string, repeat int
 	fmt.Fprintln(w)
 	report.WriteSummaryTable(w, rep.Aggregates)
 	fmt.Fprintln(w)
+	if hasRateTests(rep.Aggregates) {
+		report.WriteRateTests(w, rep.Aggregates)
+		fmt.Fprintln(w)
+	}
 	printFastNote(w, rep)
 	printTally(w, rep.Runs)
+}
+
+// hasRateTests reports whether a group has a known line with a rate.
+func hasRateTests(aggs []report.Aggregate) bool {
+	for _, a := range aggs {
+		for _, e := range a.Expectations {
+			if e.RateTest != nil {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // commandLine is how the report records the command.

@@ -239,6 +239,7 @@ func (r *run) step(ctx context.Context, st script.Step) error {
 		if to.IsZero() {
 			to = script.Target{Kind: script.TargetFollower}
 		}
+		r.freshWatch(ctx, to)
 		ms, err := r.c.ResolveAgreed(ctx, r.target(to))
 		if err != nil {
 			return err

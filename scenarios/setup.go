@@ -149,8 +149,27 @@ func (r *run) target(t script.Target) harness.Target {
 			return harness.Named(r.pinned.Name())
 		}
 		return harness.Leader
+	case script.TargetWatched:
+		return harness.Watched
 	}
 	return harness.Leader
+}
+
+// freshWatch, before a step resolves the watched target, waits (at most 2
+// election timeouts) for the advancer's watch to deliver within the last
+// election timeout, so the target names where the watch is now, not where
+// it last was. A watch that delivers nothing in that time (stalled, or
+// none) leaves the resolution to the proxies' last view, or to its error.
+func (r *run) freshWatch(ctx context.Context, t script.Target) {
+	if t.Kind != script.TargetWatched || r.c == nil {
+		return
+	}
+	e := r.c.Profile().Election
+	wctx, cancel := context.WithTimeout(ctx, 2*e)
+	defer cancel()
+	if m, err := r.c.WaitWatched(wctx, time.Now().Add(-e)); err == nil {
+		r.rec.Add(record.KindNote, m.Name(), "the advancer's watch is on %s", m.Name())
+	}
 }
 
 func (r *run) startAdvancer(a script.Advancer) error {

@@ -44,6 +44,8 @@ func Mutants() []Mutant {
 			}},
 		{"watch-pinned", "a plain watch on a client that knows only the pinned member, re-opened there after an error",
 			func() advancer.Advancer { return &watcher{name: "watch-pinned"} }},
+		{"plain-client", "a real client's default: a plain clientv3 watch on a client that knows every endpoint, never reading watch-on; its watch sits wherever gRPC's round-robin puts it",
+			func() advancer.Advancer { return &watcher{name: "plain-client", allEndpoints: true} }},
 		{"gives-up", "a require-leader watch that stops for good at its first error",
 			func() advancer.Advancer { return &watcher{name: "gives-up", requireLeader: true, giveUp: true} }},
 		{"slow-poll", "polls with a deadline, but only every 8s",
@@ -165,17 +167,23 @@ func afterFirstAdvanceAfterFault(ev []record.Event) (time.Duration, bool) {
 	return 0, false
 }
 
-// watcher watches the checkpoint key from the pinned member only.
+// watcher watches the checkpoint key from the pinned member only, or
+// (allEndpoints) from wherever the client's balancer puts the stream.
 type watcher struct {
 	name          string
 	requireLeader bool
 	giveUp        bool // stop for good at the first error
+	allEndpoints  bool
 }
 
 func (w *watcher) Name() string { return w.name }
 
 func (w *watcher) Run(ctx context.Context, env *advancer.Env) error {
-	cli, err := clientv3.New(clientv3.Config{Endpoints: []string{env.PinnedOrFirst()}, Logger: zap.NewNop(), DialTimeout: time.Second})
+	endpoints := []string{env.PinnedOrFirst()}
+	if w.allEndpoints {
+		endpoints = env.Endpoints
+	}
+	cli, err := clientv3.New(clientv3.Config{Endpoints: endpoints, Logger: zap.NewNop(), DialTimeout: time.Second})
 	if err != nil {
 		return err
 	}

@@ -219,13 +219,15 @@ func (m *Member) ClientTraffic() ClientTraffic {
 	return m.client.grpc.snapshot()
 }
 
-// watchedMembers are the running members whose client proxy carries an
-// open watch stream, the one that delivered last first.
+// watchedMembers are the running members whose client proxy has carried a
+// watch stream that delivered, the one that delivered last first. A stream
+// need not be open now: BR's waiter, for one, opens a watch per wait and
+// ends it at the advance.
 func (c *Cluster) watchedMembers() ([]*Member, []ClientTraffic) {
 	var ms []*Member
 	var ts []ClientTraffic
 	for _, m := range c.members {
-		if t := m.ClientTraffic(); m.Running() && t.Open[WatchMethod] > 0 {
+		if t := m.ClientTraffic(); m.Running() && !t.LastWatchDelivery.IsZero() {
 			ms = append(ms, m)
 			ts = append(ts, t)
 		}
@@ -256,9 +258,9 @@ func (c *Cluster) watchSummary() string {
 	return strings.Join(parts, "; ")
 }
 
-// WaitWatched waits until a running member's client proxy carries an open
-// watch stream that delivered data at or after since, and returns the one
-// that delivered last: the member really serving the advancer's watch (a
+// WaitWatched waits until a running member's client proxy carried a watch
+// stream that delivered data at or after since, and returns the one that
+// delivered last: the member really serving the advancer's watch (a
 // watch response follows every upload, so an active watch delivers within
 // one upload period). It polls every few milliseconds until ctx ends.
 func (c *Cluster) WaitWatched(ctx context.Context, since time.Time) (*Member, error) {

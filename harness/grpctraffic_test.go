@@ -61,7 +61,7 @@ func TestWatchedIsWhereTheWatchReallyIs(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
 	_, err := c.Resolve(Watched)
-	require.ErrorContains(t, err, "no running member carries a watch stream", "nothing watches yet")
+	require.ErrorContains(t, err, "no watch stream delivered", "nothing watches yet")
 
 	cli, err := c.NewClient(clientv3.Config{Endpoints: c.Endpoints(), Logger: zap.NewNop()})
 	require.NoError(t, err)

@@ -25,10 +25,9 @@ var (
 	// Quorum is a majority of the members: the running followers in member
 	// order, then the leader.
 	Quorum = Target{kind: "quorum"}
-	// Watched is the member whose client proxy carries the advancer's watch
-	// stream, the one that delivered last if there are several: where the
-	// advancer really watches, whatever it was asked to. Resolving it needs
-	// an open watch stream (Cluster.WaitWatched waits for a fresh one).
+	// Watched is the member whose client proxy carried the advancer's last
+	// watch delivery: where the advancer really watches, whatever it was
+	// asked to. Cluster.WaitWatched waits for a fresh delivery.
 	Watched = Target{kind: "watched"}
 )
 
@@ -115,7 +114,7 @@ func (c *Cluster) Resolve(t Target) ([]*Member, error) {
 	case "watched":
 		ms, _ := c.watchedMembers()
 		if len(ms) == 0 {
-			return nil, fmt.Errorf("target watched: no running member carries a watch stream (%s)", c.watchSummary())
+			return nil, fmt.Errorf("target watched: no watch stream delivered through a running member (%s)", c.watchSummary())
 		}
 		return ms[:1], nil
 	case "all":

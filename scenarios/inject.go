@@ -16,7 +16,6 @@ func (r *run) injectFault(ctx context.Context, a script.Fault) error {
 	if err != nil {
 		return err
 	}
-	r.freshWatch(ctx, a.Target)
 	in, err := r.c.Inject(ctx, f, r.target(a.Target))
 	if err != nil {
 		return err

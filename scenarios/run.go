@@ -186,6 +186,9 @@ func (r *run) exec(ctx context.Context, steps []script.Step) error {
 			r.opts.OnStep(st.Line, st.Text, time.Since(r.start))
 		}
 		if r.c != nil {
+			// Where the advancer watches is found before the step starts:
+			// the wait is not part of what the step's expectations measure.
+			r.freshWatch(ctx, stepTarget(st.Action))
 			r.recordStep(st)
 		}
 		if err := r.step(ctx, st); err != nil {
@@ -239,7 +242,6 @@ func (r *run) step(ctx context.Context, st script.Step) error {
 		if to.IsZero() {
 			to = script.Target{Kind: script.TargetFollower}
 		}
-		r.freshWatch(ctx, to)
 		ms, err := r.c.ResolveAgreed(ctx, r.target(to))
 		if err != nil {
 			return err

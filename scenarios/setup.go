@@ -155,6 +155,19 @@ func (r *run) target(t script.Target) harness.Target {
 	return harness.Leader
 }
 
+// stepTarget is the member target a step acts on, if any.
+func stepTarget(a script.Action) script.Target {
+	switch a := a.(type) {
+	case script.Fault:
+		return a.Target
+	case script.Lifecycle:
+		return a.Target
+	case script.MoveLeader:
+		return a.To
+	}
+	return script.Target{}
+}
+
 // freshWatch, before a step resolves the watched target, waits (at most 2
 // election timeouts) for the advancer's watch to deliver within the last
 // election timeout, so the target names where the watch is now, not where

@@ -35,6 +35,8 @@ type ClientTraffic struct {
 	// LastWatchDelivery is when a watch stream last delivered data to the
 	// client through this proxy (zero: never).
 	LastWatchDelivery time.Time
+	// LastDelivery is when any call last delivered data to the client.
+	LastDelivery time.Time
 }
 
 // grpcTraffic observes the gRPC calls of one proxy's connections.
@@ -163,8 +165,13 @@ func (c *connTraffic) parse(ch chan []byte, toServer bool) {
 				c.endStream(id)
 			}
 		case *http2.DataFrame:
-			if !toServer && c.streams[id] == WatchMethod && len(f.Data()) > 0 {
-				c.g.stats.LastWatchDelivery = time.Now()
+			if !toServer && len(f.Data()) > 0 {
+				if _, open := c.streams[id]; open {
+					c.g.stats.LastDelivery = time.Now()
+				}
+				if c.streams[id] == WatchMethod {
+					c.g.stats.LastWatchDelivery = c.g.stats.LastDelivery
+				}
 			}
 			if !toServer && f.StreamEnded() {
 				c.endStream(id)
@@ -222,12 +229,22 @@ func (m *Member) ClientTraffic() ClientTraffic {
 // watchedMembers are the running members whose client proxy has carried a
 // watch stream that delivered, the one that delivered last first. A stream
 // need not be open now: BR's waiter, for one, opens a watch per wait and
-// ends it at the advance.
+// ends it at the advance. An advancer that has never watched (a poller) is
+// where its calls are answered: then the members that delivered any call,
+// the last first.
 func (c *Cluster) watchedMembers() ([]*Member, []ClientTraffic) {
+	last := func(t ClientTraffic) time.Time { return t.LastWatchDelivery }
+	anyWatch := false
+	for _, m := range c.members {
+		anyWatch = anyWatch || !m.ClientTraffic().LastWatchDelivery.IsZero()
+	}
+	if !anyWatch {
+		last = func(t ClientTraffic) time.Time { return t.LastDelivery }
+	}
 	var ms []*Member
 	var ts []ClientTraffic
 	for _, m := range c.members {
-		if t := m.ClientTraffic(); m.Running() && !t.LastWatchDelivery.IsZero() {
+		if t := m.ClientTraffic(); m.Running() && !last(t).IsZero() {
 			ms = append(ms, m)
 			ts = append(ts, t)
 		}
@@ -236,7 +253,7 @@ func (c *Cluster) watchedMembers() ([]*Member, []ClientTraffic) {
 	for i := range idx {
 		idx[i] = i
 	}
-	sort.SliceStable(idx, func(a, b int) bool { return ts[idx[a]].LastWatchDelivery.After(ts[idx[b]].LastWatchDelivery) })
+	sort.SliceStable(idx, func(a, b int) bool { return last(ts[idx[a]]).After(last(ts[idx[b]])) })
 	outM, outT := make([]*Member, len(ms)), make([]ClientTraffic, len(ms))
 	for i, j := range idx {
 		outM[i], outT[i] = ms[j], ts[j]
@@ -268,7 +285,7 @@ func (c *Cluster) WaitWatched(ctx context.Context, since time.Time) (*Member, er
 	defer t.Stop()
 	for {
 		ms, ts := c.watchedMembers()
-		if len(ms) > 0 && !ts[0].LastWatchDelivery.Before(since) {
+		if len(ms) > 0 && (!ts[0].LastWatchDelivery.Before(since) || ts[0].LastWatchDelivery.IsZero() && !ts[0].LastDelivery.Before(since)) {
 			return ms[0], nil
 		}
 		select {

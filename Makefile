@@ -21,8 +21,8 @@ test-etcd35:
 
 ## test-etcd3515: harness, advancer and the scenario catalog on etcd v3.5.15,
 ## the version tikv/pd pins (before the v3.5.22 backport of etcd-io/etcd#20229).
-## A measurement, not in CI: it fails where v3.5.15 differs (README, "On the
-## etcd your cluster runs": a Start whose context is already cancelled never
+## A measurement, not in CI: it fails where v3.5.15 differs (docs/guide-reproduce.md,
+## "On the etcd your cluster runs"; docs/measurements.md: a Start whose context is already cancelled never
 ## returns, TestStartErrorLeavesNothingBehind; two catalog cells)
 ETCD3515 = -modfile=go.etcd3515.mod -tags etcd35
 test-etcd3515:
@@ -56,7 +56,7 @@ bench:
 	$(GO) test -run '^$$' -bench . -benchtime 10x ./harness/
 	$(GO) test -run '^$$' -bench . -benchtime 2s ./harness/disk/
 
-## repro: the headline reproduction — leader disk stall, three advancers side by side
+## repro: the headline reproduction — leader disk stall, the four presets side by side
 repro:
 	$(GO) run ./cmd/leaderfault run leader-disk-stall --advancer all
 
@@ -124,8 +124,8 @@ etcdctl:
 ## SCALE_FAST_N times at the fast profile and once with --time production
 ## (etcd's default timing, advancer scale 1, every script duration x10), two
 ## CLI shards per side, then "leaderfault compare": verdicts must agree and
-## recovery / election timeout within the tolerance (README, Measured
-## figures). ~17-20 min on 2 cores (SCALE_FAST_N 2-5); not in CI.
+## recovery / election timeout within the tolerance (docs/measurements.md,
+## "Time scaling"). ~17-20 min on 2 cores (SCALE_FAST_N 2-5); not in CI.
 .PHONY: scale-check
 SCALE_FAST_N ?= 5
 SCALE_DIR    ?= /tmp/leaderfault-scale
@@ -134,7 +134,7 @@ scale-check:
 	$(GO) build -o $(SCALE_DIR)/leaderfault ./cmd/leaderfault
 	@cd $(SCALE_DIR) && start=$$(date +%s); \
 	for i in 1 2; do \
-	  ./leaderfault run all --advancer all --repeat $(SCALE_FAST_N) --timeline none --quiet --shard $$i/2 --json fast$$i.json >fast$$i.log 2>&1 & \
+	  ./leaderfault run all --advancer all --time fast --repeat $(SCALE_FAST_N) --timeline none --quiet --shard $$i/2 --json fast$$i.json >fast$$i.log 2>&1 & \
 	  ./leaderfault run all --advancer all --time production --timeline none --quiet --shard $$i/2 --json production$$i.json >production$$i.log 2>&1 & \
 	done; wait; \
 	./leaderfault merge fast1.json fast2.json --json fast.json >/dev/null; \

@@ -62,8 +62,11 @@
 // (other than leader-change, which is the cluster's doing) is a known bug
 // reproduced when the known line holds, and a failure when it does not; a
 // preset that meets every requirement of the phase has not reproduced its
-// known bug, which the verdict says. Tags name presets ([legacy,pr69047])
-// or every preset but some ([!legacy]); WithPresets checks the names.
+// known bug, which the verdict says. bug= is required: the issue or reason
+// the deviation stands for. rate=N% (1 to 99) states that it shows in about
+// N% of runs only; a runner judges such a line over repeated runs, never by
+// one. Tags name presets ([legacy,pr69047]), never exclude them;
+// WithPresets checks the names.
 //
 // # Header
 //
@@ -118,9 +121,9 @@
 //
 // # Failpoints
 //
-//	failpoint etcdserver/beforeApply 'sleep("2s")'
-//	failpoint etcdserver/beforeApply pause
-//	failpoint etcdserver/beforeApply off
+//	failpoint writer/delay-upload 'sleep("2s")'
+//	failpoint writer/delay-upload pause
+//	failpoint writer/delay-upload off
 //
 // The term is a pingcap/failpoint term (see the failpoints package), bare or
 // quoted, checked here; off disarms the point. WithFailpoints checks names.

@@ -15,7 +15,8 @@ import (
 
 // RateFamilyAlpha is the chance, per test run, of a false alarm over all
 // the rate lines it judges: the probability that some line whose stated
-// rate is true is called inconsistent. CI judges the rates on every change,
+// rate is true is called inconsistent. Rates are judged whenever make
+// test-rates runs (with every repeat the CLI or RunCatalog is asked for),
 // and a false alarm is a red run that sends someone to look at nothing;
 // one in a thousand runs is rare enough to treat every red as real.
 const RateFamilyAlpha = 1e-3

@@ -149,7 +149,11 @@ func Run(ctx context.Context, sc *script.Script, opts Options) (*Result, error) 
 	// Runs share the machine with every other run of the user's (other
 	// test binaries, CLI shards): past a few per core they miss budgets for
 	// the machine's sake. Waiting for a slot is not part of the run.
-	release, err := runslot.Acquire(ctx)
+	weight := 1
+	if p, perr := clusterProfile(clusterLine(sc), stretch); perr == nil && p.Election < harness.ProfileProduction.Election {
+		weight = runslot.FastWeight
+	}
+	release, err := runslot.AcquireN(ctx, weight)
 	if err != nil {
 		return nil, err
 	}

@@ -93,6 +93,16 @@ func clusterProfile(a *script.Cluster, stretch float64) (harness.Profile, error)
 	return p, p.Validate()
 }
 
+// clusterLine is the script's cluster line, or nil.
+func clusterLine(sc *script.Script) *script.Cluster {
+	for _, st := range sc.Steps {
+		if c, ok := st.Action.(script.Cluster); ok {
+			return &c
+		}
+	}
+	return nil
+}
+
 // Times are the values of Options.Time, the default first.
 var Times = []string{"production", "fast", "script"}
 
@@ -112,17 +122,10 @@ func TimeStretch(sc *script.Script, time string) (float64, error) {
 
 // StretchTo is the Options.Stretch that runs sc at profile p's election
 // timeout: p's election over the one sc's cluster line sets (the fast
-// profile's without one). StretchTo(sc, harness.ProfileProduction) runs a
-// catalog scenario, written at the fast profile, in production time.
+// profile's without one). StretchTo(sc, harness.ProfileFast) runs a
+// catalog scenario, written in production time, at the fast profile.
 func StretchTo(sc *script.Script, p harness.Profile) (float64, error) {
-	var line *script.Cluster
-	for _, st := range sc.Steps {
-		if c, ok := st.Action.(script.Cluster); ok {
-			line = &c
-			break
-		}
-	}
-	own, err := clusterProfile(line, 1)
+	own, err := clusterProfile(clusterLine(sc), 1)
 	if err != nil {
 		return 0, err
 	}

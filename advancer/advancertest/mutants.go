@@ -48,9 +48,9 @@ func Mutants() []Mutant {
 			func() advancer.Advancer { return &watcher{name: "plain-client", allEndpoints: true} }},
 		{"gives-up", "a require-leader watch that stops for good at its first error",
 			func() advancer.Advancer { return &watcher{name: "gives-up", requireLeader: true, giveUp: true} }},
-		{"slow-poll", "polls with a deadline, but only every 4s, twice the stall threshold",
+		{"slow-poll", "polls with a deadline, but only every 3s, longer than the 2s stall threshold",
 			func() advancer.Advancer {
-				return &poller{name: "slow-poll", every: 4 * time.Second, deadline: time.Second}
+				return &poller{name: "slow-poll", every: 3 * time.Second, deadline: time.Second}
 			}},
 		{"stuck-after-fault", "recovers from the first fault, reports one advance, then never again",
 			func() advancer.Advancer { return StopsAt("stuck-after-fault", afterFirstAdvanceAfterFault) }},

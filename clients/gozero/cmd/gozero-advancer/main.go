@@ -45,7 +45,10 @@ func main() {
 	defer cancel()
 	out := execproto.NewOutput(os.Stdout)
 	logx.SetWriter(errorWriter{Writer: logx.NewWriter(os.Stderr), out: out})
-	run(ctx, h, out)
+	// The client may block past the end of the run (a first dial that
+	// retries forever); the process ends with the run all the same.
+	go run(ctx, h, out)
+	<-ctx.Done()
 }
 
 func run(ctx context.Context, h execproto.Hello, out *execproto.Output) {

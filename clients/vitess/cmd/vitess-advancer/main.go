@@ -44,7 +44,10 @@ func main() {
 		os.Exit(1)
 	}
 	defer cancel()
-	run(ctx, h, execproto.NewOutput(os.Stdout))
+	// The client may block past the end of the run (a first dial that
+	// retries forever); the process ends with the run all the same.
+	go run(ctx, h, execproto.NewOutput(os.Stdout))
+	<-ctx.Done()
 }
 
 func run(ctx context.Context, h execproto.Hello, out *execproto.Output) {

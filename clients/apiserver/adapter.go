@@ -96,7 +96,7 @@ func (a *adapter) build(endpoints []string, resourcePrefix, name string) (storag
 // inform runs a client-go informer with its defaults (no resync; the
 // reflector's backoff of 800 ms doubling to 30 s) until ctx ends.
 func (a *adapter) inform(ctx context.Context, env *advancer.Env, s storage.Interface, key string) {
-	inf := cache.NewSharedIndexInformer(keyListWatch{storage: s, key: key}, &Checkpoint{}, 0, cache.Indexers{})
+	inf := cache.NewSharedIndexInformer(keyListWatch{storage: s, key: key, observeError: func(err error) { env.ObserveError(fmt.Errorf("%s: %w", a.name, err)) }}, &Checkpoint{}, 0, cache.Indexers{})
 	report := func(obj any) {
 		cp, ok := obj.(*Checkpoint)
 		if !ok {

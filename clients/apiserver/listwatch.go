@@ -2,7 +2,9 @@ package apiserver
 
 import (
 	"context"
+	"fmt"
 
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/fields"
 	"k8s.io/apimachinery/pkg/labels"
@@ -18,9 +20,15 @@ import (
 // turns a single-name selector into a non-recursive list or watch of that
 // one key on its storage.Interface. The REST layer's other work (admission,
 // conversion, HTTP) is not here.
+//
+// It also reports what the informer does not surface: a list that fails
+// and a watch.Error event end the reflector's list or watch, which client-go
+// logs and retries without calling the watch error handler.
 type keyListWatch struct {
 	storage storage.Interface
 	key     string
+	// observeError receives list errors and watch.Error events.
+	observeError func(error)
 }
 
 var _ cache.ListerWatcherWithContext = keyListWatch{}
@@ -39,6 +47,7 @@ func (lw keyListWatch) ListWithContext(ctx context.Context, options metav1.ListO
 		Recursive: false,
 	}
 	if err := lw.storage.GetList(ctx, lw.key, opts, list); err != nil {
+		lw.observeError(fmt.Errorf("list: %w", err))
 		return nil, err
 	}
 	return list, nil
@@ -47,12 +56,22 @@ func (lw keyListWatch) ListWithContext(ctx context.Context, options metav1.ListO
 func (lw keyListWatch) WatchWithContext(ctx context.Context, options metav1.ListOptions) (watch.Interface, error) {
 	pred := storage.Everything
 	pred.AllowWatchBookmarks = options.AllowWatchBookmarks
-	return lw.storage.Watch(ctx, lw.key, storage.ListOptions{
+	w, err := lw.storage.Watch(ctx, lw.key, storage.ListOptions{
 		ResourceVersion:   options.ResourceVersion,
 		Predicate:         pred,
 		Recursive:         false,
 		SendInitialEvents: options.SendInitialEvents,
 	})
+	if err != nil {
+		lw.observeError(fmt.Errorf("watch: %w", err))
+		return nil, err
+	}
+	return watch.Filter(w, func(e watch.Event) (watch.Event, bool) {
+		if e.Type == watch.Error {
+			lw.observeError(fmt.Errorf("watch: %w", apierrors.FromObject(e.Object)))
+		}
+		return e, true
+	}), nil
 }
 
 // List and Watch satisfy cache.ListerWatcher, which the informer takes; it

@@ -70,6 +70,12 @@ func (lw keyListWatch) WatchWithContext(ctx context.Context, options metav1.List
 		if e.Type == watch.Error {
 			lw.observeError(fmt.Errorf("watch: %w", apierrors.FromObject(e.Object)))
 		}
+		// The watch cache hands out its objects wrapped for serialization
+		// (cacher.cachingObject); the apiserver's encoder unwraps them, so
+		// a client never sees the wrapper.
+		if co, ok := e.Object.(runtime.CacheableObject); ok {
+			e.Object = co.GetObject()
+		}
 		return e, true
 	}), nil
 }

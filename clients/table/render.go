@@ -107,8 +107,8 @@ func Render(w io.Writer, header string, reps []*report.Report, expl map[string]E
 	return missing, stale, nil
 }
 
-// verdict is a cell's verdict: "pass 3/3", "FAIL 2/3", with the invalid
-// and skipped runs named.
+// verdict is a cell's verdict: "**FAIL** 2/3", "pass 3/3", "INVALID 1/1",
+// over the runs not skipped, with the invalid runs named beside the rest.
 func verdict(a report.Aggregate) string {
 	judged := a.Runs - a.Skipped
 	var s string
@@ -117,8 +117,8 @@ func verdict(a report.Aggregate) string {
 		return "skipped"
 	case a.Failed > 0:
 		s = fmt.Sprintf("**FAIL** %d/%d", a.Failed, judged)
-	case a.Passed == judged:
-		s = fmt.Sprintf("pass %d/%d", a.Passed, judged)
+	case a.Invalid == judged:
+		return fmt.Sprintf("INVALID %d/%d", a.Invalid, judged)
 	default:
 		s = fmt.Sprintf("pass %d/%d", a.Passed, judged)
 	}

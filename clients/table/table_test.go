@@ -20,6 +20,7 @@ func reps() []*report.Report {
 		runOf("vitess", "quorum-loss", report.VerdictFail, 5000),
 		runOf("vitess", "quorum-loss", report.VerdictPass, 300),
 		runOf("vitess", "leader-crash", report.VerdictPass, 200),
+		runOf("vitess", "client-link-blackhole", report.VerdictInvalid, 30),
 	}}}
 }
 
@@ -30,6 +31,7 @@ func TestAFailWithoutExplanationIsAnError(t *testing.T) {
 	assert.Equal(t, Unexplained{"vitess/quorum-loss"}, missing)
 	assert.Contains(t, b.String(), "| quorum-loss | **FAIL** 1/2<br>300 ms / 5.0 s |")
 	assert.Contains(t, b.String(), "| vitess | quorum-loss | 1/2 | missed line 14 | UNEXPLAINED |")
+	assert.Contains(t, b.String(), "| client-link-blackhole | INVALID 1/1<br>30 ms / 30 ms |", "an INVALID cell is not a pass")
 }
 
 func TestAnExplainedFailRendersItsEntry(t *testing.T) {

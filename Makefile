@@ -141,3 +141,31 @@ scale-check:
 	./leaderfault merge production1.json production2.json --json production.json >/dev/null; \
 	echo "scale-check: $$(( $$(date +%s) - start ))s; reports in $(SCALE_DIR)"; \
 	./leaderfault compare fast.json production.json
+
+## clients: real etcd clients (clients/: the Kubernetes apiserver's storage
+## and watch cache, Vitess topo, go-zero discov) through the whole catalog,
+## CLIENTS_REPEAT times each; a JSON report per client in CLIENTS_OUT and the
+## table docs/clients.md (fails while a FAIL has no entry in
+## clients/mechanisms.yaml). Long: each client's pass is printed with its
+## wall time. CLIENTS=... runs a subset. Not in CI.
+.PHONY: clients clients-smoke vet-clients
+
+## vet-clients: the style gate on the nested client modules (they download
+## and build k8s.io/apiserver and Vitess: minutes, so not part of make vet)
+vet-clients:
+	@for m in $(CLIENT_MODULES); do \
+	  echo "vet: clients module $$m"; \
+	  (cd $$m && $(GO) vet ./... && $(STATICCHECK) ./... && $(GO) mod tidy -diff) || exit 1; \
+	done
+CLIENT_MODULES = clients clients/apiserver clients/vitess clients/gozero clients/execproto
+CLIENTS_REPEAT ?= 3
+CLIENTS_OUT    ?= out
+clients:
+	GO="$(GO)" CLIENTS_REPEAT=$(CLIENTS_REPEAT) CLIENTS_OUT=$(CLIENTS_OUT) bash clients/run.sh
+
+## clients-smoke: each client adapter once through leader-transfer (its own
+## test's first scenario): the CI subset (not yet in .ci/run)
+clients-smoke:
+	cd clients/apiserver && $(GO) test -count=1 -timeout 10m -run 'SeesAdvances/leader-transfer|TestCodec' .
+	cd clients && $(GO) test -count=1 -timeout 10m -run 'SeesAdvances/leader-transfer' .
+	cd clients/execproto && $(GO) test -count=1 .

@@ -102,7 +102,8 @@ func RunCatalog(t *testing.T, newAdvancer func() advancer.Advancer, opts ...Opti
 		t.Cleanup(func() {
 			mu.Lock()
 			defer mu.Unlock()
-			rep := &report.Report{Command: "go test (advancertest.RunCatalog)", Runs: runs, Aggregates: report.Summarize(runs)}
+			rep := &report.Report{Command: "go test (advancertest.RunCatalog)", Runs: runs}
+			rep.Finish()
 			if err := report.WriteFile(cfg.json, rep); err != nil {
 				t.Errorf("advancertest: JSON report: %v", err)
 			}

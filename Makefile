@@ -9,15 +9,19 @@ STATICCHECK ?= $(GO) run honnef.co/go/tools/cmd/staticcheck@v0.8.2
 .PHONY: test test-etcd35 test-etcd3515 test-rates vet race bench repro fuzz stress build mutants etcdctl incident
 STRESS_N ?= 20
 
+# Parallel tests (the catalog's runs, the mutants): every scenario run also
+# takes a run slot (internal/runslot), which is what bounds the machine's load.
+PARALLEL ?= 16
+
 ## test: vet + the whole test suite (what CI runs)
 test: vet
-	$(GO) test -count=1 -timeout 12m $(PKGS)
+	$(GO) test -count=1 -parallel $(PARALLEL) -timeout 12m $(PKGS)
 
 ## test-etcd35: the whole test suite, catalog included, on the etcd v3.5 line
 ## (server and client v3.5.35: go.etcd35.mod with build tag etcd35)
 ETCD35 = -modfile=go.etcd35.mod -tags etcd35
 test-etcd35:
-	$(GO) test $(ETCD35) -count=1 -timeout 12m $(PKGS)
+	$(GO) test $(ETCD35) -count=1 -parallel $(PARALLEL) -timeout 12m $(PKGS)
 
 ## test-etcd3515: harness, advancer and the scenario catalog on etcd v3.5.15,
 ## the version tikv/pd pins (before the v3.5.22 backport of etcd-io/etcd#20229).
@@ -47,9 +51,11 @@ vet:
 	$(GO) mod tidy -modfile=go.etcd35.mod -diff
 	$(GO) mod tidy -modfile=go.etcd3515.mod -diff
 
-## race: the race detector on the library packages
+## race: the race detector on the library packages; the scenario runs at
+## the fast profile (LEADERFAULT_TIME=fast), where under -race only their code
+## paths, validity and invariants are judged
 race:
-	$(GO) test -count=1 -race -timeout 20m ./failpoints/... ./harness/... ./advancer/ ./check/ ./record/ ./scenarios/...
+	LEADERFAULT_TIME=fast $(GO) test -count=1 -race -timeout 20m ./failpoints/... ./harness/... ./advancer/... ./check/ ./record/ ./scenarios/...
 
 ## bench: start-up, leader transfer and disk benchmarks (ratios in one run)
 bench:

@@ -53,6 +53,10 @@ type config struct {
 	time     string
 }
 
+// EnvTime, when set, is the timing RunCatalog runs in unless an option says
+// otherwise (scenarios.Options.Time: production, fast or script).
+const EnvTime = "LEADERFAULT_TIME"
+
 // FastProfile runs the catalog at the fast profile (election 100 ms, every
 // script duration divided by Scale) instead of production time: runs are
 // shorter, but an advancer must then be scaled by Scale itself, and the
@@ -86,7 +90,7 @@ func Timeout(d time.Duration) Option { return func(c *config) { c.timeout = d } 
 // several times slower); invalid runs and broken invariants still fail.
 func RunCatalog(t *testing.T, newAdvancer func() advancer.Advancer, opts ...Option) {
 	t.Helper()
-	cfg := config{repeat: 1, json: os.Getenv("LEADERFAULT_JSON"), timeout: 2 * time.Minute}
+	cfg := config{repeat: 1, json: os.Getenv("LEADERFAULT_JSON"), timeout: 2 * time.Minute, time: os.Getenv(EnvTime)}
 	for _, o := range opts {
 		o(&cfg)
 	}

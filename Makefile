@@ -55,7 +55,7 @@ vet:
 ## the fast profile (LEADERFAULT_TIME=fast), where under -race only their code
 ## paths, validity and invariants are judged
 race:
-	LEADERFAULT_TIME=fast $(GO) test -count=1 -race -timeout 20m ./failpoints/... ./harness/... ./advancer/... ./check/ ./record/ ./scenarios/...
+	LEADERFAULT_TIME=fast $(GO) test -count=1 -race -timeout 20m ./failpoints/... ./harness/... ./advancer/ ./check/ ./record/ ./scenarios/...
 
 ## bench: start-up, leader transfer and disk benchmarks (ratios in one run)
 bench:

@@ -25,13 +25,7 @@ func TestBadAdvancerFailsWithTheRequirementAndTheFigure(t *testing.T) {
 	if raceEnabled {
 		t.Skip("timing requirements are not judged under -race")
 	}
-	var bad Mutant
-	for _, m := range Mutants() {
-		if m.Name == "read-no-deadline-pinned" {
-			bad = m
-		}
-	}
-	require.NotNil(t, bad.New)
+	bad := mutant(t, "read-no-deadline-pinned")
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
 	res, err := Check(ctx, "leader-disk-stall", bad.New(), t.Logf)
@@ -55,13 +49,7 @@ func TestAPlainClientIsHitWhereItWatches(t *testing.T) {
 	if raceEnabled {
 		t.Skip("timing requirements are not judged under -race")
 	}
-	var plain Mutant
-	for _, m := range Mutants() {
-		if m.Name == "plain-client" {
-			plain = m
-		}
-	}
-	require.NotNil(t, plain.New)
+	plain := mutant(t, "plain-client")
 	for _, sc := range []string{"leader-isolated", "client-link-blackhole"} {
 		t.Run(sc, func(t *testing.T) {
 			t.Parallel()
@@ -85,6 +73,18 @@ func TestAPlainClientIsHitWhereItWatches(t *testing.T) {
 			assert.Equal(t, watchedOn, hit, "the fault hit the member the watch is on")
 		})
 	}
+}
+
+// mutant is the known-bad advancer called name.
+func mutant(t *testing.T, name string) Mutant {
+	t.Helper()
+	for _, m := range Mutants() {
+		if m.Name == name {
+			return m
+		}
+	}
+	t.Fatalf("no mutant %q", name)
+	return Mutant{}
 }
 
 // killOrder is the order the mutation test tries scenarios in: the ones

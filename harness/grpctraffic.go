@@ -229,14 +229,15 @@ func (m *Member) ClientTraffic() ClientTraffic {
 // watchedMembers are the running members whose client proxy has carried a
 // watch stream that delivered, the one that delivered last first. A stream
 // need not be open now: BR's waiter, for one, opens a watch per wait and
-// ends it at the advance. An advancer that has never watched (a poller) is
-// where its calls are answered: then the members that delivered any call,
-// the last first.
+// ends it at the advance. An advancer with no watch delivery on a running
+// member (a poller, or one whose watched member crashed before its new watch
+// delivered) is where its calls are answered: then the running members that
+// delivered any call, the last first.
 func (c *Cluster) watchedMembers() ([]*Member, []ClientTraffic) {
 	last := func(t ClientTraffic) time.Time { return t.LastWatchDelivery }
 	anyWatch := false
 	for _, m := range c.members {
-		anyWatch = anyWatch || !m.ClientTraffic().LastWatchDelivery.IsZero()
+		anyWatch = anyWatch || m.Running() && !m.ClientTraffic().LastWatchDelivery.IsZero()
 	}
 	if !anyWatch {
 		last = func(t ClientTraffic) time.Time { return t.LastDelivery }

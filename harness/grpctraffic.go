@@ -6,7 +6,7 @@ import (
 	"fmt"
 	"io"
 	"maps"
-	"sort"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -242,24 +242,22 @@ func (c *Cluster) watchedMembers() ([]*Member, []ClientTraffic) {
 	if !anyWatch {
 		last = func(t ClientTraffic) time.Time { return t.LastDelivery }
 	}
-	var ms []*Member
-	var ts []ClientTraffic
+	type seen struct {
+		m *Member
+		t ClientTraffic
+	}
+	var all []seen
 	for _, m := range c.members {
 		if t := m.ClientTraffic(); m.Running() && !last(t).IsZero() {
-			ms = append(ms, m)
-			ts = append(ts, t)
+			all = append(all, seen{m, t})
 		}
 	}
-	idx := make([]int, len(ms))
-	for i := range idx {
-		idx[i] = i
+	slices.SortStableFunc(all, func(a, b seen) int { return last(b.t).Compare(last(a.t)) })
+	ms, ts := make([]*Member, len(all)), make([]ClientTraffic, len(all))
+	for i, s := range all {
+		ms[i], ts[i] = s.m, s.t
 	}
-	sort.SliceStable(idx, func(a, b int) bool { return last(ts[idx[a]]).After(last(ts[idx[b]])) })
-	outM, outT := make([]*Member, len(ms)), make([]ClientTraffic, len(ms))
-	for i, j := range idx {
-		outM[i], outT[i] = ms[j], ts[j]
-	}
-	return outM, outT
+	return ms, ts
 }
 
 // watchSummary says, for an error, what each member's proxy saw of watches.

@@ -1,7 +1,5 @@
 package catalog
 
-import "sort"
-
 // fastDiffers says, per "scenario/preset", where a run at the fast profile
 // (election 100ms, every duration ÷10) reaches another verdict or another
 // mechanism than the same run in production time, and why. The constants
@@ -29,14 +27,4 @@ var fastDiffers = map[string]string{
 func FastDiffers(scenario, preset string) (why string, ok bool) {
 	why, ok = fastDiffers[scenario+"/"+preset]
 	return why, ok
-}
-
-// FastDiffering lists the "scenario/preset" cells FastDiffers knows, sorted.
-func FastDiffering() []string {
-	out := make([]string, 0, len(fastDiffers))
-	for k := range fastDiffers {
-		out = append(out, k)
-	}
-	sort.Strings(out)
-	return out
 }

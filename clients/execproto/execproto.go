@@ -13,7 +13,11 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"os"
+	"os/signal"
 	"sync"
+	"syscall"
+	"time"
 )
 
 // Hello is the protocol's first line (leaderfault's advancer.ExecHello).
@@ -46,6 +50,35 @@ func Start(parent context.Context, stdin io.Reader) (Hello, context.Context, con
 		cancel()
 	}()
 	return h, ctx, cancel, nil
+}
+
+// Main is an adapter's whole main: it reads the first line from standard
+// input, runs run with a context that ends at end-of-file on standard input
+// (or SIGTERM, interrupt), and returns when that context ends. run may
+// block past the end of the run (a client whose first dial retries
+// forever): the process ends with the run all the same. name prefixes a
+// start-up error, after which it exits 1.
+func Main(name string, run func(ctx context.Context, h Hello, out *Output)) {
+	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, os.Interrupt)
+	defer stop()
+	h, ctx, cancel, err := Start(ctx, os.Stdin)
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "%s: %v\n", name, err)
+		os.Exit(1)
+	}
+	defer cancel()
+	go run(ctx, h, NewOutput(os.Stdout))
+	<-ctx.Done()
+}
+
+// Sleep waits for d or until ctx ends.
+func Sleep(ctx context.Context, d time.Duration) {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+	case <-t.C:
+	}
 }
 
 // Output writes the protocol's lines, one whole line at a time.

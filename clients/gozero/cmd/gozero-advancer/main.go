@@ -18,10 +18,7 @@ package main
 
 import (
 	"context"
-	"fmt"
 	"os"
-	"os/signal"
-	"syscall"
 	"time"
 
 	"github.com/zeromicro/go-zero/core/discov"
@@ -34,29 +31,15 @@ import (
 // coolDownInterval), used when NewSubscriber fails (its first dial).
 const retryDelay = time.Second
 
-func main() {
-	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, os.Interrupt)
-	defer stop()
-	h, ctx, cancel, err := execproto.Start(ctx, os.Stdin)
-	if err != nil {
-		fmt.Fprintln(os.Stderr, "gozero-advancer:", err)
-		os.Exit(1)
-	}
-	defer cancel()
-	out := execproto.NewOutput(os.Stdout)
-	logx.SetWriter(errorWriter{Writer: logx.NewWriter(os.Stderr), out: out})
-	// The client may block past the end of the run (a first dial that
-	// retries forever); the process ends with the run all the same.
-	go run(ctx, h, out)
-	<-ctx.Done()
-}
+func main() { execproto.Main("gozero-advancer", run) }
 
 func run(ctx context.Context, h execproto.Hello, out *execproto.Output) {
+	logx.SetWriter(errorWriter{Writer: logx.NewWriter(os.Stderr), out: out})
 	for ctx.Err() == nil {
 		sub, err := discov.NewSubscriber(h.Endpoints, h.Key, discov.WithExactMatch())
 		if err != nil {
 			out.Errorf("discov.NewSubscriber: %v", err)
-			sleep(ctx, retryDelay)
+			execproto.Sleep(ctx, retryDelay)
 			continue
 		}
 		report := func() {
@@ -91,13 +74,4 @@ func (w errorWriter) Error(v any, fields ...logx.LogField) {
 func (w errorWriter) Severe(v any) {
 	w.out.Errorf("go-zero: %v", v)
 	w.Writer.Severe(v)
-}
-
-func sleep(ctx context.Context, d time.Duration) {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-	case <-t.C:
-	}
 }

@@ -18,12 +18,8 @@ package main
 
 import (
 	"context"
-	"fmt"
-	"os"
-	"os/signal"
 	"path"
 	"strings"
-	"syscall"
 	"time"
 
 	"vitess.io/vitess/go/vt/topo"
@@ -35,20 +31,7 @@ import (
 // retryDelay is Vitess's srvTopoCacheRefresh default.
 const retryDelay = time.Second
 
-func main() {
-	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, os.Interrupt)
-	defer stop()
-	h, ctx, cancel, err := execproto.Start(ctx, os.Stdin)
-	if err != nil {
-		fmt.Fprintln(os.Stderr, "vitess-advancer:", err)
-		os.Exit(1)
-	}
-	defer cancel()
-	// The client may block past the end of the run (a first dial that
-	// retries forever); the process ends with the run all the same.
-	go run(ctx, h, execproto.NewOutput(os.Stdout))
-	<-ctx.Done()
-}
+func main() { execproto.Main("vitess-advancer", run) }
 
 func run(ctx context.Context, h execproto.Hello, out *execproto.Output) {
 	root, file := path.Dir(h.Key), path.Base(h.Key)
@@ -57,7 +40,7 @@ func run(ctx context.Context, h execproto.Hello, out *execproto.Output) {
 		s, err := etcd2topo.NewServer(addr, root)
 		if err != nil {
 			out.Errorf("etcd2topo.NewServer: %v", err)
-			sleep(ctx, retryDelay)
+			execproto.Sleep(ctx, retryDelay)
 			continue
 		}
 		watchLoop(ctx, s, file, out)
@@ -72,7 +55,7 @@ func watchLoop(ctx context.Context, s *etcd2topo.Server, file string, out *execp
 		current, changes, err := s.Watch(ctx, file)
 		if err != nil {
 			out.Errorf("Watch: %v", err)
-			sleep(ctx, retryDelay)
+			execproto.Sleep(ctx, retryDelay)
 			continue
 		}
 		report(current, out)
@@ -85,7 +68,7 @@ func watchLoop(ctx context.Context, s *etcd2topo.Server, file string, out *execp
 			}
 			report(wd, out)
 		}
-		sleep(ctx, retryDelay)
+		execproto.Sleep(ctx, retryDelay)
 	}
 }
 
@@ -100,13 +83,4 @@ func report(wd *topo.WatchData, out *execproto.Output) {
 		rev = int64(ev)
 	}
 	out.Advance(v, rev)
-}
-
-func sleep(ctx context.Context, d time.Duration) {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-	case <-t.C:
-	}
 }

@@ -107,6 +107,9 @@ func runCatalogEntry(t *testing.T, sc *script.Script, p string) *Result {
 	if res != nil && res.Skipped != "" {
 		t.Skip(res.Skipped)
 	}
+	if err != nil && res != nil {
+		t.Log(res.Timeline())
+	}
 	require.NoError(t, err)
 	t.Log(res.Summary())
 	if !res.Passed {

@@ -34,6 +34,9 @@ type Cluster struct {
 
 	mu      sync.Mutex
 	changed signal // notified on any leader or member change
+	// watchChanged is notified when a Watch stream on a client proxy
+	// opens, closes or delivers a newer revision.
+	watchChanged signal
 	rng     *rand.Rand
 	faults  *faultSet
 
@@ -130,6 +133,7 @@ func Start(ctx context.Context, opts Options) (_ *Cluster, err error) {
 		m.peer.peerName = c.nameOfHex
 		m.peer.rules = c.faults.peerRule
 		m.client.rules = c.faults.clientRule
+		m.client.observer = newObserver(name, c.rec, c.watchChanged.Notify)
 		c.members = append(c.members, m)
 	}
 	for _, m := range c.members {

@@ -37,8 +37,8 @@ type Cluster struct {
 	// watchChanged is notified when a Watch stream on a client proxy
 	// opens, closes or delivers a newer revision.
 	watchChanged signal
-	rng     *rand.Rand
-	faults  *faultSet
+	rng          *rand.Rand
+	faults       *faultSet
 
 	tb             testing.TB // set by StartT: HealAll is registered as its cleanup
 	healRegistered bool

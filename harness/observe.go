@@ -188,8 +188,8 @@ type observer struct {
 	nconns  uint64
 	watches map[watchKey]*WatchStream
 
-	noteWindow     time.Time
-	notesInWindow  int
+	noteWindow      time.Time
+	notesInWindow   int
 	notesSuppressed int
 }
 

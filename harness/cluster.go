@@ -34,11 +34,12 @@ type Cluster struct {
 
 	mu      sync.Mutex
 	changed signal // notified on any leader or member change
+	rng     *rand.Rand
+	faults  *faultSet
+
 	// watchChanged is notified when a Watch stream on a client proxy
 	// opens, closes or delivers a newer revision.
 	watchChanged signal
-	rng          *rand.Rand
-	faults       *faultSet
 
 	tb             testing.TB // set by StartT: HealAll is registered as its cleanup
 	healRegistered bool

@@ -38,7 +38,7 @@ type Cluster struct {
 	faults  *faultSet
 
 	// watchChanged is notified when a Watch stream on a client proxy
-	// opens, closes or delivers a newer revision.
+	// opens, closes or delivers a response.
 	watchChanged signal
 
 	tb             testing.TB // set by StartT: HealAll is registered as its cleanup

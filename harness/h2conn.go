@@ -147,18 +147,7 @@ func (c *h2conn) run() {
 	reason := "connection closed"
 	defer func() { c.endAll(reason) }()
 	for {
-		c.mu.Lock()
-		closed := c.closed
-		for i := range c.inbox {
-			d := c.dirs[i]
-			for _, ch := range c.inbox[i] {
-				d.chunks = append(d.chunks, ch)
-				d.n += len(ch.data)
-			}
-			c.inbox[i] = nil
-		}
-		c.behind = 0
-		c.mu.Unlock()
+		closed := c.take()
 		err := c.parse()
 		if c.gaveUp.Load() {
 			err = fmt.Errorf("parser fell more than %d bytes behind the proxy", maxObserveBacklog)
@@ -180,6 +169,23 @@ func (c *h2conn) run() {
 			time.Sleep(observeBatch)
 		}
 	}
+}
+
+// take moves the chunks fed so far to the parser's queues and reports
+// whether the connection has closed (then nothing more will be fed).
+func (c *h2conn) take() (closed bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for i := range c.inbox {
+		d := c.dirs[i]
+		for _, ch := range c.inbox[i] {
+			d.chunks = append(d.chunks, ch)
+			d.n += len(ch.data)
+		}
+		c.inbox[i] = nil
+	}
+	c.behind = 0
+	return c.closed
 }
 
 var clientPreface = []byte(http2.ClientPreface)

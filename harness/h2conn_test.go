@@ -149,11 +149,21 @@ func TestH2ConnFollowsStreamsAcrossFramesAndChunks(t *testing.T) {
 	feedSplit(c, toServer, cl.take(), 13)
 	require.NoError(t, sv.fr.WriteGoAway(5, http2.ErrCodeNo, nil))
 	feedSplit(c, toClient, sv.take(), 4)
+	c.take()
+	require.NoError(t, c.parse())
+	tr := o.snapshot()
+	assert.Equal(t, map[string]int{MethodWatch: 1}, tr.OpenStreams, "stream 7 is past the GOAWAY, 5 was reset")
+	ws := o.watchStreams()
+	require.Len(t, ws, 1)
+	assert.Equal(t, uint32(3), ws[0].Stream)
+	assert.Equal(t, int64(43), ws[0].Revision)
+	assert.Equal(t, 2, ws[0].Responses)
+	assert.Equal(t, 2, ws[0].Events)
 
 	c.close()
-	c.run() // parses everything fed, then ends the streams still open
+	c.run() // ends the streams still open
 
-	tr := o.snapshot()
+	tr = o.snapshot()
 	assert.Equal(t, map[string]int{MethodRange: 2, MethodWatch: 2}, tr.Calls)
 	assert.Equal(t, map[string]int{}, tr.OpenStreams, "every stream ends with the connection")
 	assert.Equal(t, 1, tr.WatchCreates)
@@ -231,11 +241,7 @@ func TestH2ConnWaitsForTheWholePreface(t *testing.T) {
 	o := newObserver("m0", record.New(), func() {})
 	c := o.open()
 	c.feed(toServer, []byte(http2.ClientPreface[:10]))
-	c.mu.Lock()
-	c.dirs[toServer].chunks = c.inbox[toServer]
-	c.dirs[toServer].n = 10
-	c.inbox[toServer] = nil
-	c.mu.Unlock()
+	c.take()
 	require.NoError(t, c.parse())
 	assert.False(t, c.prefaceOK)
 	c.feed(toServer, []byte(http2.ClientPreface[10:]))

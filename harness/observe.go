@@ -181,7 +181,7 @@ type watchKey struct {
 type observer struct {
 	member string
 	rec    *record.Recorder
-	notify func() // a watch stream opened, closed or delivered a newer revision
+	notify func() // a watch stream opened, closed or delivered a response
 
 	mu      sync.Mutex
 	t       ClientTraffic // counts; At, Calls and OpenStreams copied on snapshot
@@ -327,20 +327,15 @@ func (o *observer) watchMessage(conn uint64, stream uint32, dir int, msg []byte)
 		return
 	}
 	o.t.WatchResponses++
-	newer := false
 	if w := o.watches[watchKey{conn, stream}]; w != nil {
 		w.Responses++
 		if rev, events, ok := decodeWatchResponse(msg); ok {
 			w.Events += events
-			if rev > w.Revision {
-				w.Revision, newer = rev, true
-			}
+			w.Revision = max(w.Revision, rev)
 		}
 	}
 	o.mu.Unlock()
-	if newer {
-		o.notify()
-	}
+	o.notify()
 }
 
 // note records a watch-stream event, within watchNotesPerSecond.

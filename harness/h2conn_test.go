@@ -283,23 +283,30 @@ func TestGRPCMessagesSplitAcrossWrites(t *testing.T) {
 }
 
 // A client that opens and closes Watch streams in a loop fills the record
-// with at most watchNotesPerSecond of them a second; the next note says how
-// many were left out, and the counters keep them all.
+// with watchNoteBurst of their events, then one per watchNoteEvery; the next
+// recorded one says how many were left out, and the counters keep them all.
 func TestWatchStreamNotesAreRateLimited(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		rec := record.New()
 		o := newObserver("m2", rec, func() {})
-		for i := range 3 * watchNotesPerSecond {
-			s := &h2stream{id: uint32(2*i + 1), method: MethodWatch, opened: time.Now()}
-			o.streamOpened(1, s)
-			o.streamClosed(1, s, "test")
+		churn := func(n int) {
+			for i := range n {
+				s := &h2stream{id: uint32(2*i + 1), method: MethodWatch, opened: time.Now()}
+				o.streamOpened(1, s)
+				o.streamClosed(1, s, "test")
+			}
 		}
-		assert.Len(t, rec.OfKind(record.KindWatchStream), watchNotesPerSecond)
-		assert.Equal(t, 3*watchNotesPerSecond, o.snapshot().Calls[MethodWatch])
-		time.Sleep(time.Second)
-		o.streamOpened(1, &h2stream{id: 1001, method: MethodWatch, opened: time.Now()})
+		churn(3 * watchNoteBurst)
+		assert.Len(t, rec.OfKind(record.KindWatchStream), watchNoteBurst)
+		assert.Equal(t, 3*watchNoteBurst, o.snapshot().Calls[MethodWatch])
+		time.Sleep(watchNoteEvery)
+		churn(1)
 		notes := rec.OfKind(record.KindWatchStream)
-		require.Len(t, notes, watchNotesPerSecond+1)
-		assert.Contains(t, notes[watchNotesPerSecond].Detail, "(50 watch-stream events before it not recorded")
+		require.Len(t, notes, watchNoteBurst+1)
+		assert.Contains(t, notes[watchNoteBurst].Detail, "opened")
+		assert.Contains(t, notes[watchNoteBurst].Detail, "(50 watch-stream events before it not recorded")
+		time.Sleep(watchNoteBurst * watchNoteEvery)
+		churn(watchNoteBurst / 2)
+		assert.Len(t, rec.OfKind(record.KindWatchStream), 2*watchNoteBurst+1, "the bucket fills up again")
 	})
 }

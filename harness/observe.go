@@ -166,10 +166,17 @@ func moreCurrent(a, b WatchStream) bool {
 	return a.Opened.After(b.Opened)
 }
 
-// watchNotesPerSecond bounds the watch-stream events one member's observer
-// writes to the record: a client that opens streams in a loop would
-// otherwise flood it. The counters keep the full count.
-const watchNotesPerSecond = 10
+// The watch-stream events one member's observer writes to the record are
+// bounded by a token bucket: up to watchNoteBurst at once, then one per
+// watchNoteEvery. A client that keeps its watch stream (the usual design)
+// is recorded in full; one that opens a stream per wait (clientv3 cancels a
+// stream with its last watcher) would otherwise add two events per advance.
+// The next recorded event says how many were left out; the counters keep
+// every one.
+const (
+	watchNoteBurst = 10
+	watchNoteEvery = 2 * time.Second
+)
 
 type watchKey struct {
 	conn   uint64
@@ -188,8 +195,8 @@ type observer struct {
 	nconns  uint64
 	watches map[watchKey]*WatchStream
 
-	noteWindow      time.Time
-	notesInWindow   int
+	noteTokens      float64
+	noteRefilled    time.Time
 	notesSuppressed int
 }
 
@@ -338,25 +345,28 @@ func (o *observer) watchMessage(conn uint64, stream uint32, dir int, msg []byte)
 	o.notify()
 }
 
-// note records a watch-stream event, within watchNotesPerSecond.
+// note records a watch-stream event if the bucket has a token.
 func (o *observer) note(format string, args ...any) {
 	o.mu.Lock()
 	now := time.Now()
-	if now.Sub(o.noteWindow) >= time.Second {
-		o.noteWindow, o.notesInWindow = now, 0
+	if o.noteRefilled.IsZero() {
+		o.noteTokens = watchNoteBurst
+	} else {
+		o.noteTokens = min(watchNoteBurst, o.noteTokens+float64(now.Sub(o.noteRefilled))/float64(watchNoteEvery))
 	}
-	if o.notesInWindow >= watchNotesPerSecond {
+	o.noteRefilled = now
+	if o.noteTokens < 1 {
 		o.notesSuppressed++
 		o.mu.Unlock()
 		return
 	}
-	o.notesInWindow++
+	o.noteTokens--
 	suppressed := o.notesSuppressed
 	o.notesSuppressed = 0
 	o.mu.Unlock()
 	detail := fmt.Sprintf(format, args...)
 	if suppressed > 0 {
-		detail += fmt.Sprintf(" (%d watch-stream events before it not recorded: over %d a second)", suppressed, watchNotesPerSecond)
+		detail += fmt.Sprintf(" (%d watch-stream events before it not recorded; ClientTraffic counts them)", suppressed)
 	}
 	o.rec.Record(record.Event{Kind: record.KindWatchStream, Member: o.member, Detail: detail})
 }

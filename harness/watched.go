@@ -28,15 +28,19 @@ func (c *Cluster) ClientTraffic() []ClientTraffic {
 	return out
 }
 
-// WatchStreams returns the gRPC Watch streams open on the members' client
-// proxies, most current first: the highest revision delivered, then the
-// latest DATA, then the newest. Several streams of one client may sit on
-// different members (clientv3 opens one stream per distinct context
-// metadata, and each new stream goes where the balancer picks).
+// WatchStreams returns the gRPC Watch streams open on the client proxies of
+// the running members, most current first: the highest revision delivered,
+// then the latest DATA, then the newest. Several streams of one client may
+// sit on different members (clientv3 opens one stream per distinct context
+// metadata, and each new stream goes where the balancer picks). A member
+// that is down has none: its proxy reset every connection when it went down,
+// even if the observer has not parsed the end yet.
 func (c *Cluster) WatchStreams() []WatchStream {
 	var out []WatchStream
 	for _, m := range c.members {
-		out = append(out, m.client.observer.watchStreams()...)
+		if m.Running() {
+			out = append(out, m.client.observer.watchStreams()...)
+		}
 	}
 	sort.SliceStable(out, func(i, j int) bool { return moreCurrent(out[i], out[j]) })
 	return out

@@ -153,6 +153,48 @@ func TestWatchedIsTheMemberServingTheClientsWatch(t *testing.T) {
 	assert.Equal(t, 6, closed)
 }
 
+// The watched member crashes: from that moment it is no longer Watched (its
+// proxy reset the connections), and once the client's watch is back, on
+// another member, Watched is that one.
+func TestWatchedFollowsTheWatchAwayFromACrashedMember(t *testing.T) {
+	c := StartT(t, Options{})
+	ctx := ctxT(t, 20*time.Second)
+	cli, err := c.NewClient(clientv3.Config{})
+	require.NoError(t, err)
+	defer cli.Close()
+	ch := cli.Watch(ctx, watchedKey, clientv3.WithCreatedNotify())
+	m := servedBy(t, c, next(t, ctx, ch))
+	got, err := c.WaitWatched(ctx, 0)
+	require.NoError(t, err)
+	require.Equal(t, m.Name(), got.Name())
+
+	in, err := c.Inject(ctx, Crash{}, Watched)
+	require.NoError(t, err)
+	require.Equal(t, names(m), names(in.Members...))
+	// Even while its parser still lists a stream (here: a stream it is
+	// told about after the crash), the crashed member is not Watched.
+	m.client.observer.streamOpened(99, &h2stream{id: 1, method: MethodWatch, opened: time.Now()})
+	for _, w := range c.WatchStreams() {
+		assert.NotEqual(t, m.Name(), w.Member, "a crashed member serves no watch")
+	}
+	if ms, err := c.Resolve(Watched); err == nil {
+		assert.NotContains(t, names(ms...), m.Name(), "a crashed member serves no watch")
+	}
+	for {
+		rev := put(t, ctx, c)
+		wr := next(t, ctx, ch)
+		if wr.Header.Revision >= rev && len(wr.Events) > 0 {
+			on := servedBy(t, c, wr)
+			require.NotEqual(t, m.Name(), on.Name())
+			got, err := c.WaitWatched(ctx, rev)
+			require.NoError(t, err)
+			assert.Equal(t, on.Name(), got.Name())
+			break
+		}
+	}
+	require.NoError(t, in.Heal(ctx))
+}
+
 // A client holds Watch streams on two members; one of them is cut off from
 // the cluster and still answers a progress request — at its own stale
 // revision, and after the other stream's last data. Watched and WaitWatched

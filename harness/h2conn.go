@@ -154,7 +154,7 @@ func (c *h2conn) run() {
 		}
 		if err != nil {
 			c.gaveUp.Store(true)
-			c.o.connUnparsed(c.id, err)
+			c.o.connUnparsed()
 			reason = "observer gave the connection up: " + err.Error()
 			return
 		}

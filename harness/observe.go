@@ -275,7 +275,7 @@ func (o *observer) connClosed() {
 
 // connUnparsed counts a connection the parser gave up; nothing is recorded,
 // a TLS client is not an event.
-func (o *observer) connUnparsed(uint64, error) {
+func (o *observer) connUnparsed() {
 	o.mu.Lock()
 	o.t.ConnsUnparsed++
 	o.mu.Unlock()

@@ -74,10 +74,20 @@ const leaderWaitElections = 10
 
 // ResolveAgreed is Resolve for a target resolved as a step acts: a role
 // (leader, follower, quorum) first waits, up to 10 election timeouts, until
-// the members agree on a leader; then it resolves as Resolve does, with its
-// errors. Inject resolves this way.
+// the members agree on a leader; Watched and AllWatched wait as long for an
+// open Watch stream (a client that opens a stream per wait, as clientv3 does
+// when its last watcher on a stream goes, has none for a moment between
+// waits); then it resolves as Resolve does, with its errors. Inject resolves
+// this way.
 func (c *Cluster) ResolveAgreed(ctx context.Context, t Target) ([]*Member, error) {
 	switch t.kind {
+	case "watched", "all-watched":
+		wctx, cancel := context.WithTimeout(ctx, leaderWaitElections*c.Profile().Election)
+		c.awaitWatchStream(wctx) // none in time: Resolve says what was seen
+		cancel()
+		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
 	case "leader", "", "follower", "quorum":
 		if c.Leader() == nil {
 			wctx, cancel := context.WithTimeout(ctx, leaderWaitElections*c.Profile().Election)

@@ -72,6 +72,22 @@ func (c *Cluster) WaitWatched(ctx context.Context, rev int64) (*Member, error) {
 	}
 }
 
+// awaitWatchStream waits until a running member's client proxy carries an
+// open Watch stream, or ctx ends.
+func (c *Cluster) awaitWatchStream(ctx context.Context) {
+	for {
+		ch := c.watchChanged.C()
+		if len(c.WatchStreams()) > 0 {
+			return
+		}
+		select {
+		case <-ch:
+		case <-ctx.Done():
+			return
+		}
+	}
+}
+
 // describeWatches says what the client proxies saw, for errors.
 func (c *Cluster) describeWatches(streams []WatchStream) string {
 	if len(streams) == 0 {

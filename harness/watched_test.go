@@ -85,6 +85,11 @@ func TestWatchedIsTheMemberServingTheClientsWatch(t *testing.T) {
 	_, err := c.Resolve(Watched)
 	require.ErrorContains(t, err, "no open Watch stream on any client link")
 
+	// Inject waits, bounded (10 election timeouts), for a watch to aim
+	// at: here none comes.
+	_, err = c.Inject(ctx, ClientReset{}, Watched)
+	require.ErrorContains(t, err, "no open Watch stream on any client link")
+
 	served := map[string]bool{}
 	for i := range 3 {
 		// Rotating the endpoint list moves where the balancer starts.
@@ -151,6 +156,30 @@ func TestWatchedIsTheMemberServingTheClientsWatch(t *testing.T) {
 	}
 	assert.Equal(t, 6, opened, "3 clients, each re-creating its watch once")
 	assert.Equal(t, 6, closed)
+}
+
+// A watch that opens while a step resolves Watched is waited for: a client
+// that opens a stream per wait has none for a moment between two waits.
+func TestResolveAgreedWaitsForAWatchStream(t *testing.T) {
+	c := StartT(t, Options{})
+	ctx := ctxT(t, 20*time.Second)
+	type resolved struct {
+		ms  []*Member
+		err error
+	}
+	done := make(chan resolved, 1)
+	go func() {
+		ms, err := c.ResolveAgreed(ctx, Watched)
+		done <- resolved{ms, err}
+	}()
+	cli, err := c.NewClient(clientv3.Config{})
+	require.NoError(t, err)
+	defer cli.Close()
+	ch := cli.Watch(ctx, watchedKey, clientv3.WithCreatedNotify())
+	m := servedBy(t, c, next(t, ctx, ch))
+	r := <-done
+	require.NoError(t, r.err)
+	assert.Equal(t, names(m), names(r.ms...))
 }
 
 // The watched member crashes: from that moment it is no longer Watched (its

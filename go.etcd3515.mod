@@ -52,7 +52,10 @@ require (
 	sigs.k8s.io/yaml v1.6.0 // indirect
 )
 
-require google.golang.org/grpc v1.83.2
+require (
+	google.golang.org/grpc v1.83.2
+	google.golang.org/protobuf v1.36.12
+)
 
 require (
 	github.com/gogo/protobuf v1.3.2 // indirect
@@ -85,5 +88,4 @@ require (
 	google.golang.org/genproto v0.0.0-20230822172742-b8732ec3820d // indirect
 	google.golang.org/genproto/googleapis/api v0.0.0-20260803160001-6ac0973c030d // indirect
 	google.golang.org/genproto/googleapis/rpc v0.0.0-20260803160001-6ac0973c030d // indirect
-	google.golang.org/protobuf v1.36.12 // indirect
 )

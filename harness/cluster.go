@@ -37,6 +37,10 @@ type Cluster struct {
 	rng     *rand.Rand
 	faults  *faultSet
 
+	// watchChanged is notified when a Watch stream on a client proxy
+	// opens, closes or delivers a response.
+	watchChanged signal
+
 	tb             testing.TB // set by StartT: HealAll is registered as its cleanup
 	healRegistered bool
 
@@ -118,10 +122,7 @@ func Start(ctx context.Context, opts Options) (_ *Cluster, err error) {
 		if m.peer, err = newProxy(name+"/peer", name, true, opts.Seed+int64(i)*2); err != nil {
 			return nil, err
 		}
-		if m.client, err = newProxy(name+"/client", name, false, opts.Seed+int64(i)*2+1); err == nil {
-			m.client.grpc = newGRPCTraffic()
-		}
-		if err != nil {
+		if m.client, err = newProxy(name+"/client", name, false, opts.Seed+int64(i)*2+1); err != nil {
 			m.peer.close()
 			return nil, err
 		}
@@ -133,6 +134,7 @@ func Start(ctx context.Context, opts Options) (_ *Cluster, err error) {
 		m.peer.peerName = c.nameOfHex
 		m.peer.rules = c.faults.peerRule
 		m.client.rules = c.faults.clientRule
+		m.client.observer = newObserver(name, c.rec, c.watchChanged.Notify)
 		c.members = append(c.members, m)
 	}
 	for _, m := range c.members {

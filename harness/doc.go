@@ -9,7 +9,9 @@
 // a member's data dir can sit on a FUSE mount served by a child process so its
 // disk can be slowed or stalled. Faults are values (see Fault) applied to a
 // Target resolved at the moment of injection; every effect goes to a
-// record.Recorder.
+// record.Recorder. The client proxies also follow the gRPC traffic they carry
+// (ClientTraffic, WatchStreams), so a fault can be aimed where the client under
+// test really is (Watched, Connected), wherever its balancer put it.
 //
 // It is not a general etcd test framework (no TLS, no membership changes, no
 // grpc-proxy), and it does not judge anything: scenarios and expectations live

@@ -81,7 +81,9 @@ type proxy struct {
 	peerName func(id string) string
 	rules    ruleFunc
 	onEvent  func(format string, args ...any)
-	grpc     *grpcTraffic // client proxies: what the advancer's gRPC calls do
+	// observer follows the gRPC traffic of a client proxy; nil on the
+	// others.
+	observer *observer
 
 	ln   net.Listener
 	done chan struct{}
@@ -186,14 +188,17 @@ func (p *proxy) acceptLoop() {
 		backend := p.backend
 		p.mu.Unlock()
 		if backend == "" {
+			p.observer.accepted(true)
 			rst(in)
 			continue
 		}
 		if r, hit := p.rules(unknownPeer, p.owner); r.Refuse {
+			p.observer.accepted(true)
 			hit()
 			rst(in)
 			continue
 		}
+		p.observer.accepted(false)
 		p.wg.Add(1)
 		go p.serve(in, backend)
 	}
@@ -227,6 +232,7 @@ func (p *proxy) serve(in net.Conn, backend string) {
 	defer p.wg.Done()
 	out, err := net.DialTimeout("tcp", backend, time.Second)
 	if err != nil {
+		p.observer.refused()
 		rst(in)
 		return
 	}
@@ -241,21 +247,11 @@ func (p *proxy) serve(in net.Conn, backend string) {
 	}
 	p.conns[c] = struct{}{}
 	p.mu.Unlock()
-	var obs *connTraffic
-	var tapIn, tapOut func([]byte)
-	if p.grpc != nil {
-		obs = p.grpc.newConn()
-		tapIn = func(b []byte) { obs.tap(true, b) }
-		tapOut = func(b []byte) { obs.tap(false, b) }
-	}
 	defer func() {
 		p.mu.Lock()
 		delete(p.conns, c)
 		p.mu.Unlock()
 		c.reset()
-		if obs != nil {
-			obs.close()
-		}
 	}()
 
 	dialer := unknownPeer
@@ -278,16 +274,29 @@ func (p *proxy) serve(in net.Conn, backend string) {
 			}
 		}
 	}
+	var tapIn, tapOut func([]byte) // client → member, member → client
+	if p.observer != nil {
+		h2 := p.observer.open()
+		p.wg.Add(1)
+		go func() {
+			defer p.wg.Done()
+			h2.run()
+		}()
+		defer p.observer.connClosed()
+		defer h2.close()
+		tapIn = func(b []byte) { h2.feed(toServer, b) }
+		tapOut = func(b []byte) { h2.feed(toClient, b) }
+	}
 	var pumps sync.WaitGroup
 	pumps.Add(2)
 	go func() {
 		defer pumps.Done()
-		p.pump(out, br, c.closed, func() (LinkRule, func()) { return p.rules(dialer, p.owner) }, tapIn)
+		p.pump(out, br, c.closed, tapIn, func() (LinkRule, func()) { return p.rules(dialer, p.owner) })
 		c.reset()
 	}()
 	go func() {
 		defer pumps.Done()
-		p.pump(in, out, c.closed, func() (LinkRule, func()) { return p.rules(p.owner, dialer) }, tapOut)
+		p.pump(in, out, c.closed, tapOut, func() (LinkRule, func()) { return p.rules(p.owner, dialer) })
 		c.reset()
 	}()
 	pumps.Wait()
@@ -325,8 +334,9 @@ type chunk struct {
 
 // pump copies src to dst applying the current rule to every chunk. Delayed
 // chunks go through a queue so order is kept while reading continues. tap,
-// if not nil, gets every chunk once it is written to dst.
-func (p *proxy) pump(dst io.Writer, src io.Reader, closed <-chan struct{}, rule func() (LinkRule, func()), tap func([]byte)) {
+// if set, is handed each chunk just before it is written (the chunk is the
+// pump's own copy, never reused).
+func (p *proxy) pump(dst io.Writer, src io.Reader, closed <-chan struct{}, tap func([]byte), rule func() (LinkRule, func())) {
 	queue := make(chan chunk, 1024)
 	writerDone := make(chan struct{})
 	go func() {
@@ -344,11 +354,11 @@ func (p *proxy) pump(dst io.Writer, src io.Reader, closed <-chan struct{}, rule 
 					return
 				}
 			}
-			if _, err := dst.Write(ch.data); err != nil {
-				return
-			}
 			if tap != nil {
 				tap(ch.data)
+			}
+			if _, err := dst.Write(ch.data); err != nil {
+				return
 			}
 		}
 	}()

@@ -126,7 +126,7 @@ func (r *run) checkFired(in *harness.Injection) {
 	if strings.HasPrefix(in.Fault.Kind(), "client-") {
 		var dialled, missed []string
 		for _, m := range in.Members {
-			if m.ClientTraffic().Connections > 0 {
+			if m.ClientTraffic().ConnsAccepted > 0 {
 				dialled = append(dialled, m.Name())
 				if slices.Contains(nf, m.Name()) {
 					missed = append(missed, m.Name())

@@ -172,19 +172,24 @@ func stepTarget(a script.Action) script.Target {
 }
 
 // freshWatch, before a step resolves the watched target, waits (at most 2
-// election timeouts) for the advancer's watch to deliver within the last
-// election timeout, so the target names where the watch is now, not where
-// it last was. A watch that delivers nothing in that time (stalled, or
-// none) leaves the resolution to the proxies' last view, or to its error.
+// election timeouts) for an advancer's Watch stream to deliver the revision
+// of the writer's last confirmed write, so the target names the member
+// serving the watch now: one that lags (cut off, or on a stalled disk)
+// answers only at its own older revision. A watch that delivers nothing in
+// that time (stalled, or none: a poller) leaves the resolution to the
+// proxies' view of the open streams, most current first, or to its error.
 func (r *run) freshWatch(ctx context.Context, t script.Target) {
 	if t.Kind != script.TargetWatched || r.c == nil {
 		return
 	}
-	e := r.c.Profile().Election
-	wctx, cancel := context.WithTimeout(ctx, 2*e)
+	var rev int64
+	if ws := r.rec.OfKind(record.KindWrite); len(ws) > 0 {
+		rev = ws[len(ws)-1].Revision
+	}
+	wctx, cancel := context.WithTimeout(ctx, 2*r.c.Profile().Election)
 	defer cancel()
-	if m, err := r.c.WaitWatched(wctx, time.Now().Add(-e)); err == nil {
-		r.rec.Add(record.KindNote, m.Name(), "the advancer's watch is on %s", m.Name())
+	if m, err := r.c.WaitWatched(wctx, rev); err == nil {
+		r.rec.Add(record.KindNote, m.Name(), "the advancer's watch is on %s (delivered rev %d or later)", m.Name(), rev)
 	}
 }
 

@@ -37,6 +37,10 @@ type Cluster struct {
 	rng     *rand.Rand
 	faults  *faultSet
 
+	// watchChanged is notified when a Watch stream on a client proxy
+	// opens, closes or delivers a response.
+	watchChanged signal
+
 	tb             testing.TB // set by StartT: HealAll is registered as its cleanup
 	healRegistered bool
 
@@ -132,6 +136,7 @@ func Start(ctx context.Context, opts Options) (_ *Cluster, err error) {
 		m.peer.peerName = c.nameOfHex
 		m.peer.rules = c.faults.peerRule
 		m.client.rules = c.faults.clientRule
+		m.client.observer = newObserver(name, c.rec, c.watchChanged.Notify)
 		c.members = append(c.members, m)
 	}
 	for _, m := range c.members {

@@ -165,6 +165,7 @@ func (m *Member) embedConfig(initial bool) *embed.Config {
 	cfg.ZapLoggerBuilder = embed.NewZapLoggerBuilder(newMemberLogger(m.name, m.c.logs, m.observeRaft))
 	cfg.ListenMetricsUrls = nil
 	cfg.Metrics = "basic"
+	cfg.UnsafeNoFsync = !m.c.opts.Disk
 	return cfg
 }
 

@@ -34,10 +34,11 @@ import (
 	"github.com/leaderfault/leaderfault/scenarios/catalog"
 )
 
-// Scale is how much faster than production the catalog's clusters run
-// (election timeout 100 ms instead of 1 s): divide your advancer's
-// production durations by it, as the presets' are, or it is judged at
-// production speed against fast-profile requirements.
+// Scale is how much faster than production the catalog's clusters run with
+// FastProfile (election timeout 100 ms instead of 1 s): there, divide your
+// advancer's production durations by it, as the presets' are, or it is
+// judged at production speed against fast-profile requirements. By default
+// the catalog runs at production time and an advancer runs as it is.
 const Scale = 10
 
 // Option adjusts RunCatalog.
@@ -49,7 +50,19 @@ type config struct {
 	json     string
 	parallel bool
 	timeout  time.Duration
+	time     string
 }
+
+// EnvTime, when set, is the timing RunCatalog runs in unless an option says
+// otherwise (scenarios.Options.Time: production, fast or script).
+const EnvTime = "LEADERFAULT_TIME"
+
+// FastProfile runs the catalog at the fast profile (election 100 ms, every
+// script duration divided by Scale) instead of production time: runs are
+// shorter, but an advancer must then be scaled by Scale itself, and the
+// verdicts only approximate production's (scenarios.FastDiffers lists where
+// the presets' differ). For quick loops, not for the verdict.
+func FastProfile() Option { return func(c *config) { c.time = "fast" } }
 
 // Only runs the named built-in scenarios instead of the whole catalog.
 func Only(names ...string) Option { return func(c *config) { c.only = append(c.only, names...) } }
@@ -77,7 +90,7 @@ func Timeout(d time.Duration) Option { return func(c *config) { c.timeout = d } 
 // several times slower); invalid runs and broken invariants still fail.
 func RunCatalog(t *testing.T, newAdvancer func() advancer.Advancer, opts ...Option) {
 	t.Helper()
-	cfg := config{repeat: 1, json: os.Getenv("LEADERFAULT_JSON"), timeout: 2 * time.Minute}
+	cfg := config{repeat: 1, json: os.Getenv("LEADERFAULT_JSON"), timeout: 2 * time.Minute, time: os.Getenv(EnvTime)}
 	for _, o := range opts {
 		o(&cfg)
 	}
@@ -93,7 +106,8 @@ func RunCatalog(t *testing.T, newAdvancer func() advancer.Advancer, opts ...Opti
 		t.Cleanup(func() {
 			mu.Lock()
 			defer mu.Unlock()
-			rep := &report.Report{Command: "go test (advancertest.RunCatalog)", Runs: runs, Aggregates: report.Summarize(runs)}
+			rep := &report.Report{Command: "go test (advancertest.RunCatalog)", Runs: runs}
+			rep.Finish()
 			if err := report.WriteFile(cfg.json, rep); err != nil {
 				t.Errorf("advancertest: JSON report: %v", err)
 			}
@@ -106,7 +120,7 @@ func RunCatalog(t *testing.T, newAdvancer func() advancer.Advancer, opts ...Opti
 			}
 			for i := range cfg.repeat {
 				ctx, cancel := context.WithTimeout(context.Background(), cfg.timeout)
-				res, err := Check(ctx, name, newAdvancer(), t.Logf)
+				res, err := checkIn(ctx, name, newAdvancer(), cfg.time, t.Logf)
 				cancel()
 				if res != nil {
 					mu.Lock()
@@ -135,9 +149,15 @@ func RunCatalog(t *testing.T, newAdvancer func() advancer.Advancer, opts ...Opti
 	}
 }
 
-// Check runs one built-in scenario against adv, judged on the requirements
-// alone. logf, if not nil, receives etcd's warnings of a failed run.
+// Check runs one built-in scenario against adv at production time, judged
+// on the requirements alone. logf, if not nil, receives etcd's warnings of a failed run.
 func Check(ctx context.Context, scenario string, adv advancer.Advancer, logf func(string, ...any)) (*scenarios.Result, error) {
+	return checkIn(ctx, scenario, adv, "", logf)
+}
+
+// checkIn runs one built-in scenario in the timing time names
+// (scenarios.Options.Time).
+func checkIn(ctx context.Context, scenario string, adv advancer.Advancer, time string, logf func(string, ...any)) (*scenarios.Result, error) {
 	file, src, err := catalog.Source(scenario)
 	if err != nil {
 		return nil, err
@@ -146,7 +166,7 @@ func Check(ctx context.Context, scenario string, adv advancer.Advancer, logf fun
 	if err != nil {
 		return nil, err
 	}
-	return scenarios.Run(ctx, sc, scenarios.Options{Advancer: adv, Logf: logf})
+	return scenarios.Run(ctx, sc, scenarios.Options{Advancer: adv, Time: time, Logf: logf})
 }
 
 // Failure is why a run does not count as a pass for a user's advancer: the

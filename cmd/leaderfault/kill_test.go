@@ -38,13 +38,13 @@ func TestKilledCLIRunLeavesNothingBehind(t *testing.T) {
 	defer func() { _ = cmd.Process.Kill(); _ = cmd.Wait() }()
 
 	// Wait until the script is inside the stall: the fault is armed and
-	// the known stall (legacy's known line) is being judged.
+	// legacy's known line is being judged.
 	inStall := make(chan struct{})
 	go func() {
 		sc := bufio.NewScanner(stderr)
 		signalled := false
 		for sc.Scan() {
-			if !signalled && strings.Contains(sc.Text(), "known stall") {
+			if !signalled && strings.Contains(sc.Text(), "known advance") {
 				close(inStall)
 				signalled = true
 			}

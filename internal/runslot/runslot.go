@@ -2,9 +2,9 @@
 // across every process of the user: the scenario catalog test, a user's
 // advancertest.RunCatalog in another package's test binary (go test runs
 // packages side by side), CLI shards. Runs wait far more than they compute,
-// but each holds a 3-member cluster, a writer and an advancer whose timing
-// budgets are in tens of milliseconds: past one run per core they start
-// missing budgets now and then for the machine's sake, not the advancer's.
+// but each holds a 3-member cluster, a writer and an advancer with timing
+// budgets: past PerCore runs per core they start missing budgets now and
+// then for the machine's sake, not the advancer's.
 //
 // A slot is an exclusive flock on one of Slots() files in a directory under
 // the temp dir; the kernel drops the lock when its holder exits, so a killed
@@ -24,12 +24,18 @@ import (
 	"time"
 )
 
-// PerCore is how many runs share one core. Measured on 2 cores under make
-// stress (a CPU hog on one core): one run per core held every timing budget
-// (0 failures in 864 runs); two per core halved the catalog's time but
-// missed budgets now and then (7 misses in 1872 runs, by up to 75%), and a
-// random miss is a red CI run.
-const PerCore = 1
+// PerCore is how many runs share one core. A production-time run keeps
+// about 9% of a core busy (1 CPU-second over an 11 s run) and its budgets are
+// seconds: 8 per core (16 on 2 cores) held every catalog verdict in 12
+// production passes (768 runs), while 32 runs at once on 2 cores already
+// pushed commit latency to p50 142 ms and 64 to ~1 s (docs/facts.md §8.5).
+// The fast profile's budgets are ten times tighter: there one run per core
+// is the limit (0 failures in 864 runs under make stress, 7 misses in 1872
+// at two per core), so fast runs count as FastWeight slots.
+const PerCore = 8
+
+// FastWeight is how many slots a fast-profile run takes.
+const FastWeight = PerCore
 
 // EnvSlots overrides the number of slots (a positive integer).
 const EnvSlots = "LEADERFAULT_RUN_SLOTS"
@@ -58,11 +64,19 @@ const pollEvery = 10 * time.Millisecond
 // A ticket whose owner died is not flocked any more and is removed by the
 // next waiter that sees it.
 func Acquire(ctx context.Context) (release func(), err error) {
+	return AcquireN(ctx, 1)
+}
+
+// AcquireN is Acquire for a run that takes weight slots at once (a
+// fast-profile run takes FastWeight): all of them or none, so two heavy
+// waiters never hold half each.
+func AcquireN(ctx context.Context, weight int) (release func(), err error) {
 	dir := filepath.Join(os.TempDir(), fmt.Sprintf("leaderfault-runslots-%d", os.Getuid()))
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return nil, fmt.Errorf("run slots: %w", err)
 	}
 	n := Slots()
+	weight = max(1, min(weight, n))
 	ticket, err := takeTicket(dir)
 	if err != nil {
 		return nil, err
@@ -72,22 +86,35 @@ func Acquire(ctx context.Context) (release func(), err error) {
 	defer t.Stop()
 	for {
 		if ticket.ahead() < n {
-			for i := range n {
+			var held []*os.File
+			for i := 0; i < n && len(held) < weight; i++ {
 				f, err := os.OpenFile(filepath.Join(dir, fmt.Sprintf("slot-%d", i)), os.O_CREATE|os.O_RDWR, 0o600)
 				if err != nil {
+					closeAll(held)
 					return nil, fmt.Errorf("run slots: %w", err)
 				}
 				if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err == nil {
-					return func() { f.Close() }, nil // closing the file drops the lock
+					held = append(held, f)
+					continue
 				}
 				f.Close()
 			}
+			if len(held) == weight {
+				return func() { closeAll(held) }, nil // closing a file drops its lock
+			}
+			closeAll(held)
 		}
 		select {
 		case <-ctx.Done():
 			return nil, fmt.Errorf("run slots: all %d busy: %w", n, ctx.Err())
 		case <-t.C:
 		}
+	}
+}
+
+func closeAll(fs []*os.File) {
+	for _, f := range fs {
+		f.Close()
 	}
 }
 

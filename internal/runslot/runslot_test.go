@@ -48,7 +48,7 @@ func TestSlotsAreExclusiveAndFreedOnRelease(t *testing.T) {
 	r2()
 }
 
-func TestSlotsDefaultToTwoPerCore(t *testing.T) {
+func TestSlotsDefaultToPerCorePerCPU(t *testing.T) {
 	t.Setenv(EnvSlots, "")
 	assert.Positive(t, Slots())
 	assert.Equal(t, 0, Slots()%PerCore)
@@ -109,4 +109,31 @@ func countTickets(t *testing.T) int {
 		}
 	}
 	return n
+}
+
+// A heavy run takes its slots all at once or waits: with 4 slots and 3
+// held, a run of weight 2 waits; once one is freed it gets both.
+func TestAcquireNTakesAllOrNone(t *testing.T) {
+	t.Setenv("TMPDIR", t.TempDir())
+	t.Setenv(EnvSlots, "4")
+	var held []func()
+	for range 3 {
+		rel, err := Acquire(context.Background())
+		require.NoError(t, err)
+		held = append(held, rel)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
+	_, err := AcquireN(ctx, 2)
+	cancel()
+	require.Error(t, err, "only one slot is free")
+	held[0]()
+	rel, err := AcquireN(context.Background(), 2)
+	require.NoError(t, err)
+	ctx, cancel = context.WithTimeout(context.Background(), 100*time.Millisecond)
+	_, err = Acquire(ctx)
+	cancel()
+	assert.Error(t, err, "the weight-2 run holds both freed slots")
+	rel()
+	held[1]()
+	held[2]()
 }

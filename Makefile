@@ -6,27 +6,40 @@ FUZZTIME ?= 10m
 # out of go.mod (not a dependency of the library); the module proxy serves it.
 STATICCHECK ?= $(GO) run honnef.co/go/tools/cmd/staticcheck@v0.8.2
 
-.PHONY: test test-etcd35 test-etcd3515 vet race bench repro fuzz stress build mutants etcdctl incident
+.PHONY: test test-etcd35 test-etcd3515 test-rates vet race bench repro fuzz stress build mutants etcdctl incident
 STRESS_N ?= 20
+
+# Parallel tests (the mutants, the plain client): every scenario run waits for
+# admission (internal/admission: measured headroom, across every process),
+# which is what bounds the machine's load; -parallel only offers them.
+PARALLEL ?= 16
 
 ## test: vet + the whole test suite (what CI runs)
 test: vet
-	$(GO) test -count=1 -timeout 12m $(PKGS)
+	$(GO) test -count=1 -parallel $(PARALLEL) -timeout 12m $(PKGS)
 
 ## test-etcd35: the whole test suite, catalog included, on the etcd v3.5 line
 ## (server and client v3.5.35: go.etcd35.mod with build tag etcd35)
 ETCD35 = -modfile=go.etcd35.mod -tags etcd35
 test-etcd35:
-	$(GO) test $(ETCD35) -count=1 -timeout 12m $(PKGS)
+	$(GO) test $(ETCD35) -count=1 -parallel $(PARALLEL) -timeout 12m $(PKGS)
 
 ## test-etcd3515: harness, advancer and the scenario catalog on etcd v3.5.15,
 ## the version tikv/pd pins (before the v3.5.22 backport of etcd-io/etcd#20229).
-## A measurement, not in CI: it fails where v3.5.15 differs (README, "On the
-## etcd your cluster runs": a Start whose context is already cancelled never
+## A measurement, not in CI: it fails where v3.5.15 differs (docs/guide-reproduce.md,
+## "On the etcd your cluster runs"; docs/measurements.md: a Start whose context is already cancelled never
 ## returns, TestStartErrorLeavesNothingBehind; two catalog cells)
 ETCD3515 = -modfile=go.etcd3515.mod -tags etcd35
 test-etcd3515:
 	$(GO) test $(ETCD3515) -count=1 -timeout 12m ./harness/ ./advancer/ ./scenarios/...
+
+## test-rates: the catalog's known lines with rate=N%, judged over RATE_REPEATS
+## runs of each scenario/preset pair that has one (scenarios.TestCatalogRates):
+## the count of runs each line showed in against N, exact binomial test.
+## 14 pairs x 20 = 280 runs: 6.5 min at the fast profile, two runs at a time.
+RATE_REPEATS ?= 20
+test-rates:
+	LEADERFAULT_RATE_REPEATS=$(RATE_REPEATS) $(GO) test -count=1 -timeout 30m -run 'TestCatalogRates' ./scenarios/
 
 ## vet: the style gate — gofmt, go vet, staticcheck, and go.mod/go.sum tidy
 vet:
@@ -39,9 +52,11 @@ vet:
 	$(GO) mod tidy -modfile=go.etcd35.mod -diff
 	$(GO) mod tidy -modfile=go.etcd3515.mod -diff
 
-## race: the race detector on the library packages
+## race: the race detector on the library packages; the scenario runs at
+## the fast profile (LEADERFAULT_TIME=fast), where under -race only their code
+## paths, validity and invariants are judged
 race:
-	$(GO) test -count=1 -race -timeout 20m ./failpoints/... ./harness/... ./advancer/ ./check/ ./record/ ./scenarios/...
+	LEADERFAULT_TIME=fast $(GO) test -count=1 -race -timeout 20m ./failpoints/... ./harness/... ./advancer/ ./check/ ./record/ ./scenarios/...
 
 ## bench: start-up, leader transfer, disk and catalog-admission benchmarks (ratios in one run)
 bench:
@@ -49,7 +64,7 @@ bench:
 	$(GO) test -run '^$$' -bench . -benchtime 2s ./harness/disk/
 	$(GO) test -run '^$$' -bench CatalogAdmission -benchtime 1x ./scenarios/
 
-## repro: the headline reproduction — leader disk stall, three advancers side by side
+## repro: the headline reproduction — leader disk stall, the four presets side by side
 repro:
 	$(GO) run ./cmd/leaderfault run leader-disk-stall --advancer all
 
@@ -61,7 +76,7 @@ INCIDENT_REPEAT ?= 1
 INCIDENT_JSON   ?= /tmp/leaderfault-incident.json
 incident:
 	@start=$$(date +%s); \
-	$(GO) run ./cmd/leaderfault run incident --advancer all --repeat $(INCIDENT_REPEAT) --timeline none --json $(INCIDENT_JSON); rc=$$?; \
+	$(GO) run ./cmd/leaderfault run incident --advancer all --time fast --repeat $(INCIDENT_REPEAT) --timeline none --json $(INCIDENT_JSON); rc=$$?; \
 	echo "make incident: $$(( $$(date +%s) - start ))s wall; JSON report (timelines): $(INCIDENT_JSON)"; exit $$rc
 
 ## fuzz: each fuzz target for FUZZTIME
@@ -117,8 +132,8 @@ etcdctl:
 ## SCALE_FAST_N times at the fast profile and once with --time production
 ## (etcd's default timing, advancer scale 1, every script duration x10), two
 ## CLI shards per side, then "leaderfault compare": verdicts must agree and
-## recovery / election timeout within the tolerance (README, Measured
-## figures). ~17-20 min on 2 cores (SCALE_FAST_N 2-5); not in CI.
+## recovery / election timeout within the tolerance (docs/measurements.md,
+## "Time scaling"). ~17-20 min on 2 cores (SCALE_FAST_N 2-5); not in CI.
 .PHONY: scale-check
 SCALE_FAST_N ?= 5
 SCALE_DIR    ?= /tmp/leaderfault-scale
@@ -127,10 +142,38 @@ scale-check:
 	$(GO) build -o $(SCALE_DIR)/leaderfault ./cmd/leaderfault
 	@cd $(SCALE_DIR) && start=$$(date +%s); \
 	for i in 1 2; do \
-	  ./leaderfault run all --advancer all --repeat $(SCALE_FAST_N) --timeline none --quiet --shard $$i/2 --json fast$$i.json >fast$$i.log 2>&1 & \
+	  ./leaderfault run all --advancer all --time fast --repeat $(SCALE_FAST_N) --timeline none --quiet --shard $$i/2 --json fast$$i.json >fast$$i.log 2>&1 & \
 	  ./leaderfault run all --advancer all --time production --timeline none --quiet --shard $$i/2 --json production$$i.json >production$$i.log 2>&1 & \
 	done; wait; \
 	./leaderfault merge fast1.json fast2.json --json fast.json >/dev/null; \
 	./leaderfault merge production1.json production2.json --json production.json >/dev/null; \
 	echo "scale-check: $$(( $$(date +%s) - start ))s; reports in $(SCALE_DIR)"; \
 	./leaderfault compare fast.json production.json
+
+## clients: real etcd clients (clients/: the Kubernetes apiserver's storage
+## and watch cache, Vitess topo, go-zero discov) through the whole catalog,
+## CLIENTS_REPEAT times each; a JSON report per client in CLIENTS_OUT and the
+## table docs/clients.md (fails while a FAIL has no entry in
+## clients/mechanisms.yaml). Long: each client's pass is printed with its
+## wall time. CLIENTS=... runs a subset. Not in CI.
+.PHONY: clients clients-smoke vet-clients
+
+## vet-clients: the style gate on the nested client modules (they download
+## and build k8s.io/apiserver and Vitess: minutes, so not part of make vet)
+vet-clients:
+	@for m in $(CLIENT_MODULES); do \
+	  echo "vet: clients module $$m"; \
+	  (cd $$m && $(GO) vet ./... && $(STATICCHECK) ./... && $(GO) mod tidy -diff) || exit 1; \
+	done
+CLIENT_MODULES = clients clients/apiserver clients/vitess clients/gozero clients/execproto
+CLIENTS_REPEAT ?= 3
+CLIENTS_OUT    ?= out
+clients:
+	GO="$(GO)" CLIENTS_REPEAT=$(CLIENTS_REPEAT) CLIENTS_OUT=$(CLIENTS_OUT) bash clients/run.sh
+
+## clients-smoke: each client adapter once through leader-transfer (its own
+## test's first scenario): the CI subset (not yet in .ci/run)
+clients-smoke:
+	cd clients/apiserver && $(GO) test -count=1 -timeout 10m -run 'SeesAdvances/leader-transfer|TestCodec' .
+	cd clients && $(GO) test -count=1 -timeout 10m -run 'SeesAdvances/leader-transfer' .
+	cd clients/execproto && $(GO) test -count=1 .

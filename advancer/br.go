@@ -53,9 +53,8 @@ func (a *brAdvancer) Run(ctx context.Context, env *Env) error {
 	// when the faults begin. With a writer faster than the loop, every read
 	// finds a new value and BR's loop would never reach its wait; so the
 	// rounds wait even after an advance until the first watch is open.
-	// Without this, a fault on the pinned member before the first watch
-	// left every read on the one member the client knew (CI saw pr69047 stuck
-	// 2 s on five-member-double-crash on v3.5.35).
+	// Otherwise a fault on the pinned member before the first watch leaves
+	// every read on the one member the client knows.
 	return serve(ctx, env, a.cfg.RetryInterval, read, cli.needsCreatedNotify, func(ctx context.Context, current uint64) error {
 		_, _, err := w.WaitGlobalCheckpointAdvance(ctx, current)
 		if err != nil {

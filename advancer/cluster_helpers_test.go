@@ -93,52 +93,6 @@ func waitAdvance(ctx context.Context, rec *record.Recorder, from int, v uint64) 
 	return e, nil
 }
 
-// lag is how long one write waited to be observed.
-type lag struct {
-	write    record.Event
-	observed bool
-	wait     time.Duration
-}
-
-// writeLags pairs every write recorded at or after from with the first
-// advance that reached its value (an advance recorded before the write's own
-// event counts as immediate). Unobserved writes wait until the record's end.
-func writeLags(events []record.Event, from time.Duration) []lag {
-	var out []lag
-	var advances []record.Event
-	var end time.Duration
-	for _, e := range events {
-		end = max(end, e.At)
-		if e.Kind == record.KindAdvance {
-			advances = append(advances, e)
-		}
-	}
-	for _, w := range events {
-		if w.Kind != record.KindWrite || w.At < from {
-			continue
-		}
-		l := lag{write: w, wait: end - w.At}
-		for _, a := range advances {
-			if a.Value >= w.Value {
-				l.observed, l.wait = true, max(0, a.At-w.At)
-				break
-			}
-		}
-		out = append(out, l)
-	}
-	return out
-}
-
-func worstLag(lags []lag) lag {
-	var worst lag
-	for _, l := range lags {
-		if l.wait >= worst.wait {
-			worst = l
-		}
-	}
-	return worst
-}
-
 // startBackgroundWrites puts another key every 50 ms through the leader's
 // direct client, so the cluster's revision moves while the checkpoint key
 // stays quiet (as PD's etcd always has traffic).

@@ -237,20 +237,21 @@ func testRobustRecovers(t *testing.T, c *harness.Cluster, fault harness.Fault, t
 
 	// Every upload of the run counts, including those made just before the
 	// fault that the faulty member never delivered.
-	lags := writeLags(rec.Events(), 0)
-	after := writeLags(rec.Events(), in.At)
+	ev := rec.Events()
+	end := check.End(ev)
+	after := check.Lags(ev, in.At, end)
 	require.NotEmpty(t, after)
-	worst := worstLag(lags)
-	t.Logf("%s: %d uploads during the fault, first at +%v; worst lag of all %d uploads %v (value %d written at %.1fms)",
-		fault.Kind(), len(after), after[0].write.At-in.At, len(lags), worst.wait, worst.write.Value, float64(worst.write.At.Microseconds())/1000)
+	worst, _ := check.MaxLag(ev, 0, end)
+	t.Logf("%s: %d uploads during the fault, first at +%v; worst lag of all uploads %v (value %d written at %.1fms)",
+		fault.Kind(), len(after), after[0].Write.At-in.At, worst.For, worst.Write.Value, float64(worst.Write.At.Microseconds())/1000)
 	for _, e := range rec.Events() {
 		switch e.Kind {
 		case record.KindAdvancerError, record.KindAdvancerInfo, record.KindFaultArmed, record.KindFaultHealed, record.KindLeader:
 			t.Log(e.String())
 		}
 	}
-	assert.True(t, worst.observed)
-	assert.LessOrEqual(t, worst.wait, 5*fastElection, "an upload waited longer than 5 election timeouts to be observed")
+	assert.True(t, worst.Seen)
+	assert.LessOrEqual(t, worst.For, 5*fastElection, "an upload waited longer than 5 election timeouts to be observed")
 	assert.Empty(t, check.Invariants(rec.Events()))
 	if t.Failed() {
 		t.Log(rec.Timeline())
@@ -260,9 +261,7 @@ func testRobustRecovers(t *testing.T, c *harness.Cluster, fault harness.Fault, t
 // robust, watching the leader, when the leader's disk hangs (the IO hang of
 // pingcap/tidb#69048): every upload observed within 5 election timeouts.
 func TestRobustRecoversFromLeaderDiskStall(t *testing.T) {
-	if err := harness.DiskAvailable(); err != nil {
-		t.Skipf("disk faults unavailable here: %v", err)
-	}
+	harness.SkipWithoutDisk(t)
 	c := harness.StartT(t, harness.Options{Disk: true})
 	testRobustRecovers(t, c, harness.DiskStall{}, harness.Leader)
 }

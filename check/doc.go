@@ -23,6 +23,10 @@
 //     first advance of a value written after it; StalledAfterHeal is how
 //     long the advancer stayed stalled after the last reference point (the
 //     stall that outlasts its fault).
+//   - A known line with a rate (rate=N%) is observed by a run, not judged:
+//     shown when its phase missed a requirement within the line's bound,
+//     not shown when the phase met every requirement (Outcome.Rates). The
+//     count shown over repeated runs is tested against N (JudgeRate).
 //
 // It does not wait for events (the runner does) and does not render
 // anything (package report does).

@@ -112,17 +112,19 @@ type Lag struct {
 	Seen  bool          // an advance reached it before the window's end
 }
 
-// MaxLag is the longest any upload written in [from, to] stayed unseen,
-// counted until an advance reached its value or, at the latest, until to.
-// An upload written in the last StallThreshold of the window cannot show a
-// stall within it. ok is false when nothing was uploaded in the window.
-func MaxLag(ev []record.Event, from, to time.Duration) (worst Lag, ok bool) {
-	for i, w := range ev {
+// Lags is how long each upload written in [from, to] stayed unseen: from
+// its write until the first advance to its value or beyond, or, unseen, until
+// to. An advance recorded before the write's own event (a watch can deliver
+// the new value before the writer's Put returns) sees it at once: lag 0.
+// This is the one definition of lag; stalls and MaxLag are built on it.
+func Lags(ev []record.Event, from, to time.Duration) []Lag {
+	var out []Lag
+	for _, w := range ev {
 		if w.Kind != record.KindWrite || w.At < from || w.At > to {
 			continue
 		}
 		lag := Lag{Write: w, For: to - w.At}
-		for _, a := range ev[i:] {
+		for _, a := range ev {
 			if a.At > to {
 				break
 			}
@@ -131,8 +133,18 @@ func MaxLag(ev []record.Event, from, to time.Duration) (worst Lag, ok bool) {
 				break
 			}
 		}
-		if !ok || lag.For > worst.For {
-			worst, ok = lag, true
+		out = append(out, lag)
+	}
+	return out
+}
+
+// MaxLag is the longest of Lags(ev, from, to). An upload written in the last
+// StallThreshold of the window cannot show a stall within it. ok is false
+// when nothing was uploaded in the window.
+func MaxLag(ev []record.Event, from, to time.Duration) (worst Lag, ok bool) {
+	for _, l := range Lags(ev, from, to) {
+		if !ok || l.For > worst.For {
+			worst, ok = l, true
 		}
 	}
 	return worst, ok

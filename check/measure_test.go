@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 
 	"github.com/leaderfault/leaderfault/record"
 )
@@ -103,6 +104,10 @@ func TestMaxLag(t *testing.T) {
 		// fault, stuck from +600ms. A 1s window sees a 400ms lag.
 		{"stall late in the window", seq(wr(0, 1), adv(3, 1), wr(590, 2), adv(595, 2), wr(600, 3), wr(620, 4), wr(990, 5)), 0, 1000, 400 * ms, false},
 		{"nothing written before the window counts", seq(wr(0, 1), wr(100, 2), adv(105, 2)), 50, 200, 5 * ms, true},
+		// A watch can deliver the new value before the writer's Put returns:
+		// the advance is recorded before the write's own event. It saw the
+		// upload at once; the next advance (at 90) says nothing about it.
+		{"an advance recorded before its write's ack", seq(adv(10, 1), wr(12, 1), wr(40, 2), adv(41, 2), wr(80, 3), adv(90, 3)), 0, 100, 10 * ms, true},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -114,6 +119,17 @@ func TestMaxLag(t *testing.T) {
 	}
 	_, ok := MaxLag(seq(wr(0, 1)), 10*ms, 20*ms)
 	assert.False(t, ok, "no upload in the window")
+}
+
+func TestLagsCountAnAdvanceBeforeTheAckAsImmediate(t *testing.T) {
+	lags := Lags(seq(adv(10, 1), wr(12, 1), wr(40, 2), adv(60, 2)), 0, 100*ms)
+	require.Len(t, lags, 2)
+	assert.Equal(t, Lag{Write: lags[0].Write, For: 0, Seen: true}, lags[0])
+	assert.Equal(t, 20*ms, lags[1].For)
+	assert.True(t, lags[1].Seen)
+	unseen := Lags(seq(wr(0, 1), wr(30, 2), adv(35, 1)), 0, 50*ms)
+	assert.Equal(t, 20*ms, unseen[1].For, "unseen: until the window's end")
+	assert.False(t, unseen[1].Seen)
 }
 
 func TestStalls(t *testing.T) {

@@ -67,6 +67,11 @@ type Outcome struct {
 	// reproduce states a rate below 100%: a run like this one is expected
 	// now and then, and only the rate over many runs says more.
 	Sometimes bool
+	// Rates are the run's observations of its known lines with a rate, by
+	// line: one run neither passes nor fails such a line, it only
+	// counts towards its rate (JudgeRate). A rate line whose phase missed a
+	// requirement and not as the line says has none: that run FAILs.
+	Rates []RateObservation
 }
 
 // Judge turns a run's judgements into its verdict. Requirements are judged
@@ -82,8 +87,9 @@ type Outcome struct {
 // The worst phase decides: Fail, then NotReproduced, then KnownBug, then
 // Pass — except that a known line with a rate (it shows in some runs only)
 // that did not show here never hides a bug that did; alone, it gives
-// NotReproduced with Sometimes set. failures (invariants broken, steps that
-// failed) fail the run.
+// NotReproduced with Sometimes set. Whether such a line showed is in
+// Outcome.Rates, for the count over repeated runs. failures (invariants
+// broken, steps that failed) fail the run.
 func Judge(js []Judgement, failures []string) Outcome {
 	phases := map[int][]Judgement{}
 	var order []int
@@ -123,7 +129,8 @@ func Judge(js []Judgement, failures []string) Outcome {
 		if len(missed) == 0 {
 			for _, k := range known {
 				if k.Rate > 0 {
-					sometimes = append(sometimes, fmt.Sprintf("%s (it shows in about %d%% of runs): met every requirement; known: %s", k.Bug, k.Rate, k.Text))
+					out.Rates = append(out.Rates, RateObservation{Judgement: k})
+					sometimes = append(sometimes, fmt.Sprintf("%s (it shows in about %d%% of runs, judged over repeats): met every requirement; known: %s", k.Bug, k.Rate, k.Text))
 				} else {
 					notRepro = append(notRepro, fmt.Sprintf("%s: met every requirement; known: %s", k.Bug, k.Text))
 				}
@@ -139,10 +146,14 @@ func Judge(js []Judgement, failures []string) Outcome {
 		}
 		if allHeld {
 			for _, k := range known {
+				if k.Rate > 0 {
+					out.Rates = append(out.Rates, RateObservation{Judgement: k, Shown: true})
+				}
 				repro = append(repro, fmt.Sprintf("%s: %s", k.Bug, strings.TrimSpace(k.Figure)))
 			}
 		}
 	}
+	slices.SortFunc(out.Rates, func(a, b RateObservation) int { return a.Line - b.Line })
 	if len(failures) > 0 {
 		fails = append(fails, failures...)
 	}

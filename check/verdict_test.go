@@ -43,3 +43,54 @@ func TestJudge(t *testing.T) {
 		})
 	}
 }
+
+// One run neither passes nor fails a known line with a rate: it observes
+// it, shown or not, and the count over repeats is judged (JudgeRate).
+// Missing the line's own bound still fails the run, as for any known line.
+func TestJudgeObservesRateLines(t *testing.T) {
+	req := func(held bool) Judgement {
+		return Judgement{Line: 15, Text: "expect advance within 500ms", Ref: 14, Held: held, Figure: "900ms"}
+	}
+	rate := func(held bool) Judgement {
+		return Judgement{Line: 16, Text: "known advance within 1.5s", Ref: 14, Known: true, Bug: "pingcap/tidb#58574", Rate: 30, Held: held, Figure: "900ms"}
+	}
+	heal := Judgement{Line: 19, Text: "expect advance within 1s", Ref: 18, Held: true, Figure: "80ms"}
+	cases := []struct {
+		name    string
+		js      []Judgement
+		verdict Verdict
+		shown   []bool // the observations of line 16; nil: none
+	}{
+		{"shown: missed within the bound", []Judgement{req(false), rate(true), heal}, KnownBug, []bool{true}},
+		{"not shown: met", []Judgement{req(true), rate(true), heal}, NotReproduced, []bool{false}},
+		{"missed beyond the bound", []Judgement{req(false), rate(false), heal}, Fail, nil},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			o := Judge(c.js, nil)
+			assert.Equal(t, c.verdict, o.Verdict, o.Why)
+			assert.NotEqual(t, Pass, o.Verdict)
+			var shown []bool
+			for _, r := range o.Rates {
+				assert.Equal(t, 16, r.Line)
+				assert.Equal(t, 30, r.Rate)
+				shown = append(shown, r.Shown)
+			}
+			assert.Equal(t, c.shown, shown)
+			if c.verdict == NotReproduced {
+				assert.True(t, o.Sometimes, "a rate line not shown is expected now and then")
+			}
+		})
+	}
+}
+
+// An every-run known line is judged as before, and observed by no rate.
+func TestJudgeEveryRunLinesHaveNoRate(t *testing.T) {
+	o := Judge([]Judgement{
+		{Line: 3, Ref: 2, Held: true},
+		{Line: 4, Ref: 2, Known: true, Bug: "b", Held: true},
+	}, nil)
+	assert.Equal(t, NotReproduced, o.Verdict)
+	assert.False(t, o.Sometimes)
+	assert.Empty(t, o.Rates)
+}

@@ -37,6 +37,10 @@ type Cluster struct {
 	rng     *rand.Rand
 	faults  *faultSet
 
+	// watchChanged is notified when a Watch stream on a client proxy
+	// opens, closes or delivers a response.
+	watchChanged signal
+
 	tb             testing.TB // set by StartT: HealAll is registered as its cleanup
 	healRegistered bool
 
@@ -77,8 +81,10 @@ func StartT(tb testing.TB, opts Options) *Cluster {
 	return c
 }
 
-// Start starts a cluster and returns when every member serves and all agree
-// on one leader. On error nothing is left behind.
+// Start starts a cluster and returns when it is ready: every member serves,
+// all agree on one leader, and every member's membership lists every member
+// with its name and client URL (so a serializable MemberList against any
+// member returns them all). On error nothing is left behind.
 func Start(ctx context.Context, opts Options) (_ *Cluster, err error) {
 	opts, err = opts.withDefaults()
 	if err != nil {
@@ -130,6 +136,7 @@ func Start(ctx context.Context, opts Options) (_ *Cluster, err error) {
 		m.peer.peerName = c.nameOfHex
 		m.peer.rules = c.faults.peerRule
 		m.client.rules = c.faults.clientRule
+		m.client.observer = newObserver(name, c.rec, c.watchChanged.Notify)
 		c.members = append(c.members, m)
 	}
 	for _, m := range c.members {
@@ -165,6 +172,12 @@ func Start(ctx context.Context, opts Options) (_ *Cluster, err error) {
 		if err := m.waitReady(ctx); err != nil {
 			return nil, err
 		}
+	}
+	if err := c.waitAllFollow(ctx); err != nil {
+		return nil, err
+	}
+	if err := c.waitMembership(ctx); err != nil {
+		return nil, err
 	}
 	l, err := c.WaitLeader(ctx)
 	if err != nil {

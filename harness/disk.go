@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"testing"
 	"time"
 
 	"github.com/leaderfault/leaderfault/failpoints"
@@ -16,8 +17,24 @@ import (
 )
 
 // DiskAvailable returns nil when disk faults can run here, or the reason they
-// cannot (no /dev/fuse, not root, ...). Tests that need them skip with it.
-func DiskAvailable() error { return disk.Available() }
+// cannot (no /dev/fuse, not root, ...). When LEADERFAULT_REQUIRE_DISK=1
+// demands them, the reason wraps ErrDiskRequired: whoever needs disk faults
+// then fails with it instead of skipping (SkipWithoutDisk does either).
+func DiskAvailable() error { return disk.Usable() }
+
+// RequireDiskEnv is LEADERFAULT_REQUIRE_DISK (see the package doc).
+const RequireDiskEnv = disk.RequireEnv
+
+// ErrDiskRequired is wrapped by DiskAvailable's error when
+// LEADERFAULT_REQUIRE_DISK demands disk faults: fail, do not skip.
+var ErrDiskRequired = disk.ErrRequired
+
+// SkipWithoutDisk skips tb when disk faults cannot run here, or fails it with
+// the same reason when LEADERFAULT_REQUIRE_DISK=1 demands them.
+func SkipWithoutDisk(tb testing.TB) {
+	tb.Helper()
+	disk.SkipUnlessUsable(tb)
+}
 
 const diskPointInfix = "/disk-"
 

@@ -1,6 +1,7 @@
 package harness
 
 import (
+	"errors"
 	"testing"
 	"time"
 
@@ -10,9 +11,19 @@ import (
 
 func requireDisk(t *testing.T) {
 	t.Helper()
-	if err := DiskAvailable(); err != nil {
-		t.Skipf("disk faults unavailable here: %v", err)
+	SkipWithoutDisk(t)
+}
+
+// diskIfAvailable is whether a test that also runs without disk faults gets
+// them; when LEADERFAULT_REQUIRE_DISK=1 demands them and they cannot run, the
+// test fails instead of silently checking less.
+func diskIfAvailable(t *testing.T) bool {
+	t.Helper()
+	err := DiskAvailable()
+	if errors.Is(err, ErrDiskRequired) {
+		t.Fatal(err)
 	}
+	return err == nil
 }
 
 // The #69048 shape: the leader's disk hangs, leadership moves.

@@ -26,7 +26,7 @@ func childPIDs() []int {
 // After Close nothing of the cluster remains: no mount, no child process, no
 // listener, no temp dir (goroutines are checked by goleak in TestMain).
 func TestCloseLeavesNothingBehind(t *testing.T) {
-	disk := DiskAvailable() == nil
+	disk := diskIfAvailable(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	c, err := Start(ctx, Options{Disk: disk})

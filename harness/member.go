@@ -51,6 +51,10 @@ type Member struct {
 	direct *clientv3.Client // bypasses the proxy: the harness's own view
 	lead   uint64           // leader as this member sees it (from raft)
 	term   uint64
+	// listsAll: the member's membership was seen to list every member with
+	// its name and client URL since it last started. Members' attributes
+	// never change (stable proxy URLs, no membership changes), so it stays so.
+	listsAll bool
 }
 
 // Name is the member's name ("m0", "m1", ...).
@@ -161,6 +165,7 @@ func (m *Member) embedConfig(initial bool) *embed.Config {
 	cfg.ZapLoggerBuilder = embed.NewZapLoggerBuilder(newMemberLogger(m.name, m.c.logs, m.observeRaft))
 	cfg.ListenMetricsUrls = nil
 	cfg.Metrics = "basic"
+	cfg.UnsafeNoFsync = !m.c.opts.Disk
 	return cfg
 }
 
@@ -186,6 +191,7 @@ func (m *Member) start(initial bool) error {
 	m.mu.Lock()
 	m.etcd, m.direct, m.state = e, direct, StateRunning
 	m.lead, m.term = 0, 0
+	m.listsAll = false
 	m.mu.Unlock()
 	m.peer.setBackend(peerAddr)
 	m.client.setBackend(clientAddr)
@@ -279,7 +285,11 @@ func (m *Member) Stop() error {
 }
 
 // Restart starts a stopped or crashed member on the same data dir and the
-// same (proxy) addresses, and waits until it serves.
+// same (proxy) addresses, and returns when it is ready: it serves, it follows
+// the leader a quorum agrees on, and every running member's membership lists
+// every member with its name and client URL. Members cut off from the leader
+// by a fault still active need not follow it, or a restart during a partition
+// could never return.
 func (m *Member) Restart(ctx context.Context) error {
 	if s := m.State(); s == StateRunning {
 		return fmt.Errorf("restart %s: already running", m.name)
@@ -289,6 +299,12 @@ func (m *Member) Restart(ctx context.Context) error {
 	}
 	if err := m.waitReady(ctx); err != nil {
 		return fmt.Errorf("restart: %w", err)
+	}
+	if err := m.c.waitFollows(ctx, m); err != nil {
+		return fmt.Errorf("restart %s: %w", m.name, err)
+	}
+	if err := m.c.waitMembership(ctx); err != nil {
+		return fmt.Errorf("restart %s: %w", m.name, err)
 	}
 	m.c.rec.Add(record.KindMemberRestart, m.name, "serving again")
 	return nil

@@ -81,6 +81,9 @@ type proxy struct {
 	peerName func(id string) string
 	rules    ruleFunc
 	onEvent  func(format string, args ...any)
+	// observer follows the gRPC traffic of a client proxy; nil on the
+	// others.
+	observer *observer
 
 	ln   net.Listener
 	done chan struct{}
@@ -185,14 +188,17 @@ func (p *proxy) acceptLoop() {
 		backend := p.backend
 		p.mu.Unlock()
 		if backend == "" {
+			p.observer.accepted(true)
 			rst(in)
 			continue
 		}
 		if r, hit := p.rules(unknownPeer, p.owner); r.Refuse {
+			p.observer.accepted(true)
 			hit()
 			rst(in)
 			continue
 		}
+		p.observer.accepted(false)
 		p.wg.Add(1)
 		go p.serve(in, backend)
 	}
@@ -226,6 +232,7 @@ func (p *proxy) serve(in net.Conn, backend string) {
 	defer p.wg.Done()
 	out, err := net.DialTimeout("tcp", backend, time.Second)
 	if err != nil {
+		p.observer.refused()
 		rst(in)
 		return
 	}
@@ -267,16 +274,29 @@ func (p *proxy) serve(in net.Conn, backend string) {
 			}
 		}
 	}
+	var tapIn, tapOut func([]byte) // client → member, member → client
+	if p.observer != nil {
+		h2 := p.observer.open()
+		p.wg.Add(1)
+		go func() {
+			defer p.wg.Done()
+			h2.run()
+		}()
+		defer p.observer.connClosed()
+		defer h2.close()
+		tapIn = func(b []byte) { h2.feed(toServer, b) }
+		tapOut = func(b []byte) { h2.feed(toClient, b) }
+	}
 	var pumps sync.WaitGroup
 	pumps.Add(2)
 	go func() {
 		defer pumps.Done()
-		p.pump(out, br, c.closed, func() (LinkRule, func()) { return p.rules(dialer, p.owner) })
+		p.pump(out, br, c.closed, tapIn, func() (LinkRule, func()) { return p.rules(dialer, p.owner) })
 		c.reset()
 	}()
 	go func() {
 		defer pumps.Done()
-		p.pump(in, out, c.closed, func() (LinkRule, func()) { return p.rules(p.owner, dialer) })
+		p.pump(in, out, c.closed, tapOut, func() (LinkRule, func()) { return p.rules(p.owner, dialer) })
 		c.reset()
 	}()
 	pumps.Wait()
@@ -313,8 +333,10 @@ type chunk struct {
 }
 
 // pump copies src to dst applying the current rule to every chunk. Delayed
-// chunks go through a queue so order is kept while reading continues.
-func (p *proxy) pump(dst io.Writer, src io.Reader, closed <-chan struct{}, rule func() (LinkRule, func())) {
+// chunks go through a queue so order is kept while reading continues. tap,
+// if set, is handed each chunk just before it is written (the chunk is the
+// pump's own copy, never reused).
+func (p *proxy) pump(dst io.Writer, src io.Reader, closed <-chan struct{}, tap func([]byte), rule func() (LinkRule, func())) {
 	queue := make(chan chunk, 1024)
 	writerDone := make(chan struct{})
 	go func() {
@@ -331,6 +353,9 @@ func (p *proxy) pump(dst io.Writer, src io.Reader, closed <-chan struct{}, rule 
 					t.Stop()
 					return
 				}
+			}
+			if tap != nil {
+				tap(ch.data)
 			}
 			if _, err := dst.Write(ch.data); err != nil {
 				return

@@ -50,7 +50,7 @@ func listeners(t *testing.T) []string {
 // Every listener of a cluster — members, proxies — is on 127.0.0.1; the
 // FUSE children and the reaper are driven over pipes, not sockets.
 func TestEveryListenerIsLoopback(t *testing.T) {
-	c := StartT(t, Options{Disk: DiskAvailable() == nil})
+	c := StartT(t, Options{Disk: diskIfAvailable(t)})
 	ls := listeners(t)
 	// 3 members × (peer + client listener) + 3 × (peer, client, upstream proxy).
 	require.GreaterOrEqual(t, len(ls), 15, "listeners: %v", ls)

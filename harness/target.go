@@ -9,7 +9,7 @@ import (
 // Target chooses members for a fault. It is resolved at the moment of
 // injection, and the resolution is recorded.
 type Target struct {
-	kind string // leader, follower, member, all, quorum
+	kind string // leader, follower, member, all, quorum, watched, all-watched, connected
 	n    int    // follower: nth (from 0) or -1 for a random one
 	name string // member
 }
@@ -25,6 +25,26 @@ var (
 	// Quorum is a majority of the members: the running followers in member
 	// order, then the leader.
 	Quorum = Target{kind: "quorum"}
+	// Watched is the member serving the watch of the client under test (in
+	// a scenario, the advancer): of the members whose client proxy carries
+	// an open gRPC Watch stream, the most current one (Cluster.WatchStreams
+	// gives the order). One member, so that a fault meant for "the
+	// advancer's member" keeps its meaning when a client spreads its
+	// streams (stalling two of three members' disks would be a quorum loss).
+	// A client that never opened a Watch stream (a poller) is watched
+	// where its reads are answered: the running member whose proxy last
+	// delivered DATA to it. Resolving fails, saying what the proxies saw,
+	// when a client that watches has no Watch stream open.
+	// Cluster.WaitWatched waits until the watch is known and current.
+	Watched = Target{kind: "watched"}
+	// AllWatched is every member whose client proxy carries an open Watch
+	// stream, most current first.
+	AllWatched = Target{kind: "all-watched"}
+	// Connected is every member whose client proxy holds an open connection
+	// of the client under test, in member order: the client links it really
+	// uses, for client-link faults (a fault on a link the client never
+	// dialled would never fire).
+	Connected = Target{kind: "connected"}
 )
 
 // Follower is the nth running follower in member order, from 0.
@@ -57,10 +77,21 @@ const leaderWaitElections = 10
 
 // ResolveAgreed is Resolve for a target resolved as a step acts: a role
 // (leader, follower, quorum) first waits, up to 10 election timeouts, until
-// the members agree on a leader; then it resolves as Resolve does, with its
-// errors. Inject resolves this way.
+// the members agree on a leader; Watched and AllWatched wait as long for an
+// open Watch stream (a client that opens a stream per wait, as clientv3 does
+// when its last watcher on a stream goes, has none for a moment between
+// waits), unless the client is a poller (answered reads, never a Watch
+// stream); then it resolves as Resolve does, with its errors. Inject resolves
+// this way.
 func (c *Cluster) ResolveAgreed(ctx context.Context, t Target) ([]*Member, error) {
 	switch t.kind {
+	case "watched", "all-watched":
+		wctx, cancel := context.WithTimeout(ctx, leaderWaitElections*c.Profile().Election)
+		c.awaitWatchStream(wctx) // none in time: Resolve says what was seen
+		cancel()
+		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
 	case "leader", "", "follower", "quorum":
 		if c.Leader() == nil {
 			wctx, cancel := context.WithTimeout(ctx, leaderWaitElections*c.Profile().Election)
@@ -75,7 +106,8 @@ func (c *Cluster) ResolveAgreed(ctx context.Context, t Target) ([]*Member, error
 }
 
 // Resolve returns the members t selects now. Named members must be running;
-// role targets only consider running members.
+// role targets only consider running members; Watched, AllWatched and
+// Connected resolve from what the client proxies see now.
 func (c *Cluster) Resolve(t Target) ([]*Member, error) {
 	var running, followers []*Member
 	lead := c.Leader()
@@ -107,6 +139,12 @@ func (c *Cluster) Resolve(t Target) ([]*Member, error) {
 			return nil, fmt.Errorf("target %v: only %d running followers", t, len(followers))
 		}
 		return []*Member{followers[t.n]}, nil
+	case "watched":
+		return c.resolveWatched(t, false)
+	case "all-watched":
+		return c.resolveWatched(t, true)
+	case "connected":
+		return c.resolveConnected(t)
 	case "all":
 		if len(running) == 0 {
 			return nil, fmt.Errorf("target all: no running member")

@@ -34,6 +34,7 @@ const (
 	KindFaultFired    Kind = "fault-fired"
 	KindFaultHealed   Kind = "fault-healed"
 	KindProxy         Kind = "proxy"
+	KindWatchStream   Kind = "watch-stream" // a client's gRPC Watch stream opened or closed on Member's client link
 	KindFailpointArm  Kind = "failpoint-armed"
 	KindFailpointHit  Kind = "failpoint-hit" // first hit only; counts live in the failpoint registry
 	KindFailpointHeal Kind = "failpoint-healed"

@@ -4,6 +4,8 @@ import (
 	"math"
 	"sort"
 	"strings"
+
+	"github.com/leaderfault/leaderfault/check"
 )
 
 // Summarize groups runs by (scenario, advancer, knobs), in the order each
@@ -50,6 +52,7 @@ func aggregate(runs []Run) Aggregate {
 	type line struct {
 		agg      ExpectationAggregate
 		measured []float64
+		rate     check.RateCount
 	}
 	var lines []*line
 	byLine := map[int]*line{}
@@ -79,6 +82,12 @@ func aggregate(runs []Run) Aggregate {
 				l.agg.Held++
 			}
 			l.measured = append(l.measured, orInf(e.MeasuredMs))
+			if e.Shown != nil && r.Result() != VerdictInvalid {
+				l.rate.Runs++
+				if *e.Shown {
+					l.rate.Shown++
+				}
+			}
 		}
 	}
 	a.setTally(t)
@@ -91,6 +100,13 @@ func aggregate(runs []Run) Aggregate {
 	a.Expectations = make([]ExpectationAggregate, 0, len(lines))
 	for _, l := range lines {
 		l.agg.Measured = NewStats(l.measured)
+		if l.agg.Known && l.agg.Rate > 0 {
+			l.rate.Line, l.rate.Text, l.rate.Bug, l.rate.Rate = l.agg.Line, l.agg.Text, l.agg.Bug, l.agg.Rate
+			l.agg.RateTest = rateTest(l.rate)
+			if l.agg.RateTest.Result == string(check.RateInconsistent) {
+				a.RateFailures = append(a.RateFailures, a.Scenario+"/"+a.Advancer+": "+l.agg.RateTest.Message)
+			}
+		}
 		a.Expectations = append(a.Expectations, l.agg)
 	}
 	return a

@@ -37,11 +37,21 @@ func FromResult(res *scenarios.Result, o Origin) Run {
 	if res.Stretch != 1 {
 		r.Stretch = res.Stretch
 	}
+	shown := map[int]bool{}
+	if res.Skipped == "" && res.Valid {
+		for _, o := range res.Outcome.Rates {
+			shown[o.Line] = o.Shown
+		}
+	}
 	for _, e := range res.Expectations {
-		r.Expectations = append(r.Expectations, Expectation{
+		x := Expectation{
 			Line: e.Line, Text: squeeze(e.Text), Passed: e.Passed, MeasuredMs: msPtr(e.Measured), Detail: e.Detail,
 			Ref: e.Ref, Known: e.Known, Bug: e.Bug, Rate: e.Rate,
-		})
+		}
+		if s, ok := shown[e.Line]; ok && e.Known && e.Rate > 0 {
+			x.Shown = &s
+		}
+		r.Expectations = append(r.Expectations, x)
 	}
 	if v := res.Verdict(); v == check.KnownBug || v == check.NotReproduced {
 		for _, b := range res.Outcome.Bugs {

@@ -360,13 +360,13 @@ func needsLook(r Run) bool {
 	return false
 }
 
-// aggregateClass colors a group's verdict by its worst run: FAIL, INVALID,
-// NOT REPRODUCED, known bug, pass.
+// aggregateClass colors a group's verdict by its worst run (FAIL, INVALID,
+// NOT REPRODUCED, known bug, pass); a contradicted rate is a FAIL.
 func aggregateClass(a Aggregate) string {
 	switch {
 	case a.Runs == a.Skipped:
 		return "v-skip"
-	case a.Failed > 0:
+	case a.Failed > 0 || a.RateFailed():
 		return "v-fail"
 	case a.Invalid > 0:
 		return "v-invalid"

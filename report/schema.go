@@ -143,6 +143,13 @@ type Expectation struct {
 	Known bool   `json:"known,omitempty"`
 	Bug   string `json:"bug,omitempty"`  // known lines: the bug or reason
 	Rate  int    `json:"rate,omitempty"` // known lines: percent of runs it shows in, when not every run
+	// Shown is, for a known line with a rate in a valid run, whether its
+	// deviation showed (its phase missed a requirement within the line's
+	// bound: true) or not (the phase met every requirement: false); the
+	// count over repeats is judged against Rate (RateTest). Absent for
+	// every other line, and for a rate line missed beyond its bound (the
+	// run FAILs).
+	Shown *bool `json:"shown,omitempty"`
 	// MeasuredMs is the measured figure; null when the awaited event never
 	// happened during the run.
 	MeasuredMs *float64 `json:"measured_ms"`
@@ -244,6 +251,10 @@ type Aggregate struct {
 	AdvancerErrors Stats `json:"advancer_errors"`
 	// Expectations has one entry per script line judged in these runs.
 	Expectations []ExpectationAggregate `json:"expectations"`
+	// RateFailures are the known lines whose count over these runs
+	// contradicts their stated rate (RateTest.Result INCONSISTENT), one
+	// message each: any makes the group FAIL, whatever its runs' verdicts.
+	RateFailures []string `json:"rate_failures,omitempty"`
 }
 
 // ExpectationAggregate summarizes one expectation line across runs.
@@ -251,13 +262,44 @@ type ExpectationAggregate struct {
 	Line int    `json:"line"`
 	Text string `json:"text"`
 	// Known, Bug and Rate are the line's (see Expectation): Held counts,
-	// for a known line, the runs where the known deviation showed.
+	// for a known line, the runs whose figure was within its bound —
+	// including runs that met the requirement it excuses; RateTest.Shown
+	// counts the runs where the deviation showed.
 	Known    bool   `json:"known,omitempty"`
 	Bug      string `json:"bug,omitempty"`
 	Rate     int    `json:"rate,omitempty"`
 	Runs     int    `json:"runs"`
 	Held     int    `json:"held"`
 	Measured Stats  `json:"measured_ms"`
+	// RateTest is, for a known line with a rate, its count over the runs
+	// against the stated rate.
+	RateTest *RateTest `json:"rate_test,omitempty"`
+}
+
+// RateTest is a known line's stated rate against the runs (check.JudgeRate):
+// an exact two-sided binomial test of Shown in Runs at Stated percent.
+type RateTest struct {
+	// Shown counts the runs in which the deviation showed, of Runs: the
+	// valid runs that observed the line (Expectation.Shown).
+	Shown  int `json:"shown"`
+	Runs   int `json:"runs"`
+	Stated int `json:"stated_pct"`
+	// PValue is the probability, at the stated rate, of a count at most as
+	// likely as Shown; below Alpha the rate is contradicted.
+	PValue float64 `json:"p_value"`
+	Alpha  float64 `json:"alpha"`
+	// AcceptMin and AcceptMax are the counts the test accepts in Runs runs;
+	// MinRuns is the fewest runs in which it rejects any.
+	AcceptMin int `json:"accept_min"`
+	AcceptMax int `json:"accept_max"`
+	MinRuns   int `json:"min_runs"`
+	// Result is consistent, INCONSISTENT (the group FAILs), too-few-runs
+	// (no count of Runs runs could be rejected) or not-judged (a stated
+	// rate outside 1-99%, in a report not written by leaderfault).
+	Result string `json:"result"`
+	// Message says it in one line: known line 16 "advance within 1.5s"
+	// rate=30%: observed 14/20 (70%), p=0.00026 < α=5e-05.
+	Message string `json:"message"`
 }
 
 // Stats are nearest-rank percentiles of a figure over N runs. A run where

@@ -7,9 +7,11 @@ import (
 )
 
 // Verdict of a group: its single run's verdict label (see Run.VerdictLabel),
-// or counts: "10/10 known bug (pingcap/tidb#69048)", "7 pass, 3 FAIL".
+// or counts: "10/10 known bug (pingcap/tidb#69048)", "7 pass, 3 FAIL";
+// then the known lines whose count contradicts their stated rate: "…, rate
+// FAIL (line 16: 15/20 shown, stated 30%)".
 func (a Aggregate) Verdict() string {
-	return a.tally().label()
+	return a.tally().label() + a.rateFailSuffix()
 }
 
 // heldCount is, over every run of the group, how many requirements were
@@ -32,6 +34,7 @@ func (a Aggregate) heldCount() string {
 	if known > 0 {
 		parts = append(parts, fmt.Sprintf("%d/%d known seen", seen, known))
 	}
+	parts = append(parts, a.rateCells()...)
 	if len(parts) == 0 {
 		return "-"
 	}
@@ -45,6 +48,7 @@ const (
 	markMissed   = "✗"
 	markSeen     = "≈"
 	markNotSeen  = "≠"
+	markUnjudged = "?"
 	caughtUpText = "caught up"
 )
 
@@ -150,11 +154,12 @@ func statsCell(s Stats) string {
 // above the table.
 const TableLegend = VerdictLegend + `
 expectations: ✓ requirement met, ✗ missed; known lines (a preset's known deviation): ≈ it showed as
-known, ≠ it did not. recovery: first fault step → advancer caught up for good (end of its last stall,
-else its first advance of a value written after the fault); resumed: last fault or heal step → first
-advance of a value written after it; watchdog stall: longest span the advancer was behind the quorum;
-stalled after heal: how long it stayed behind the quorum after the last fault or heal step (never: still
-behind at the end).`
+known, ≠ it did not; with repeats, a known line with a rate: the runs it showed in against the stated
+rate, ✓ consistent, ✗ contradicted (the row FAILs), ? too few runs to tell. recovery: first fault step →
+advancer caught up for good (end of its last stall, else its first advance of a value written after the
+fault); resumed: last fault or heal step → first advance of a value written after it; watchdog stall:
+longest span the advancer was behind the quorum; stalled after heal: how long it stayed behind the quorum
+after the last fault or heal step (never: still behind at the end).`
 
 // WriteSummaryTable prints one row per group: the verdict table. With
 // repeats, figures are p50 / p99 / max.
@@ -215,6 +220,11 @@ func WriteExpectationStats(w io.Writer, a Aggregate) {
 	row(tw, "  -", "recovery (first fault → caught up for good)", "-",
 		FormatMs(a.Recovery.P50), FormatMs(a.Recovery.P99), FormatMs(a.Recovery.Max))
 	tw.Flush()
+	for _, e := range a.Expectations {
+		if e.RateTest != nil {
+			fmt.Fprintf(w, "  rate %s: %s\n", e.RateTest.Result, e.RateTest.Message)
+		}
+	}
 }
 
 // SweepNote says what the sweep tables' counts are and what the record

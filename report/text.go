@@ -52,8 +52,12 @@ func (r Run) Settings() string {
 	if r.Stretch != 0 && r.Stretch != 1 {
 		stretch = fmt.Sprintf(", script durations ×%g", r.Stretch)
 	}
-	return fmt.Sprintf("seed %d, scale %g, profile %s (tick %s, election %s)%s, %s",
-		r.Seed, r.Scale, r.Profile, formatMs(r.TickMs), formatMs(r.ElectionMs), stretch, formatMs(r.DurationMs))
+	approx := ""
+	if r.Profile == "fast" {
+		approx = ": an approximation of production time"
+	}
+	return fmt.Sprintf("seed %d, scale %g, profile %s (tick %s, election %s%s)%s, %s",
+		r.Seed, r.Scale, r.Profile, formatMs(r.TickMs), formatMs(r.ElectionMs), approx, stretch, formatMs(r.DurationMs))
 }
 
 // eventLine renders one timeline event as "t(ms)  member  kind  detail".

@@ -42,13 +42,13 @@ func BenchmarkCatalogAdmission(b *testing.B) {
 	for range b.N {
 		fmt.Printf("load before: %s\n", loadavg())
 		b.Setenv(admission.EnvCap, "")
-		prod := runCatalogBatch(b, 10)
+		prod := runCatalogBatch(b, "production")
 		fmt.Printf("production, by headroom: %s\nload after: %s\n", prod, loadavg())
 		if testing.Verbose() {
 			fmt.Printf("production runs by admission (waited, ran):\n%s\n", strings.Join(prod.sortedAdmissions(), "\n"))
 		}
 		b.Setenv(admission.EnvCap, strconv.Itoa(runtime.NumCPU()))
-		fast := runCatalogBatch(b, 1)
+		fast := runCatalogBatch(b, "fast")
 		fmt.Printf("fast, %d at once: %s\nload after: %s\n", runtime.NumCPU(), fast, loadavg())
 		if testing.Verbose() {
 			fmt.Printf("fast runs by admission (waited, ran):\n%s\n", strings.Join(fast.sortedAdmissions(), "\n"))
@@ -90,9 +90,9 @@ func (bt batch) String() string {
 		strconv.Itoa(bt.skipped) + " skipped" + strings.Join(bt.notes, "")
 }
 
-// runCatalogBatch offers every catalog run at once, durations × stretch,
+// runCatalogBatch offers every catalog run at once in the given timing,
 // and waits for them all.
-func runCatalogBatch(b testing.TB, stretch float64) batch {
+func runCatalogBatch(b testing.TB, timing string) batch {
 	var (
 		mu  sync.Mutex
 		out batch
@@ -109,7 +109,7 @@ func runCatalogBatch(b testing.TB, stretch float64) batch {
 			wg.Add(1)
 			go func() {
 				defer wg.Done()
-				res, err := Run(context.Background(), sc, Options{Preset: p, Stretch: stretch, Timeout: 5 * time.Minute})
+				res, err := Run(context.Background(), sc, Options{Preset: p, Time: timing, Timeout: 5 * time.Minute})
 				mu.Lock()
 				defer mu.Unlock()
 				out.runs++

@@ -37,6 +37,14 @@ type Options struct {
 	// advancer line gives none; 0 means production election / profile
 	// election (10 at the fast profile).
 	Scale float64
+	// Time is the timing the run is judged in: "production" (the default:
+	// etcd's default raft timing, election 1 s, the presets' production
+	// constants unscaled — the verdict), "fast" (etcd's integration-test
+	// timing, election 100 ms, every duration of the script and of the
+	// presets divided by 10 — a quick approximation, see FastDiffers), or
+	// "script" (the timing the script's cluster line names, as written).
+	// It sets Stretch (StretchTo) unless Stretch is given.
+	Time string
 	// Stretch runs the scenario in a time base Stretch times slower: the
 	// cluster's tick and election timeout and every duration of the script
 	// (see script.Script.Stretch) are multiplied by it, and so, with them,
@@ -130,7 +138,13 @@ func Run(ctx context.Context, sc *script.Script, opts Options) (*Result, error) 
 	if seed == 0 {
 		seed = time.Now().UnixNano()%1_000_000 + 1
 	}
-	stretch := cmp.Or(opts.Stretch, 1)
+	stretch := opts.Stretch
+	if stretch == 0 {
+		var err error
+		if stretch, err = TimeStretch(sc, opts.Time); err != nil {
+			return nil, err
+		}
+	}
 	if stretch != 1 {
 		var err error
 		if sc, err = sc.Stretch(stretch); err != nil {
@@ -183,6 +197,9 @@ func (r *run) exec(ctx context.Context, steps []script.Step) error {
 			r.opts.OnStep(st.Line, st.Text, time.Since(r.start))
 		}
 		if r.c != nil {
+			// Where the advancer watches is found before the step starts:
+			// the wait is not part of what the step's expectations measure.
+			r.freshWatch(ctx, stepTarget(st.Action))
 			r.recordStep(st)
 		}
 		if err := r.step(ctx, st); err != nil {

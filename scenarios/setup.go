@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"strings"
 	"time"
 
 	"github.com/leaderfault/leaderfault/advancer"
@@ -27,7 +28,9 @@ func (r *run) ensureCluster(ctx context.Context, a *script.Cluster) error {
 		opts.Members = a.Members
 		opts.Disk = a.Disk
 		if a.Disk {
-			if err := harness.DiskAvailable(); err != nil {
+			if err := harness.DiskAvailable(); errors.Is(err, harness.ErrDiskRequired) {
+				return err
+			} else if err != nil {
 				r.res.Skipped = err.Error()
 				return fmt.Errorf("%w: %v", ErrSkip, err)
 			}
@@ -95,10 +98,27 @@ func clusterProfile(a *script.Cluster, stretch float64) (harness.Profile, error)
 	return p, p.Validate()
 }
 
+// Times are the values of Options.Time, the default first.
+var Times = []string{"production", "fast", "script"}
+
+// TimeStretch is the Options.Stretch that runs sc in the timing named by
+// time (see Options.Time; "" is production).
+func TimeStretch(sc *script.Script, time string) (float64, error) {
+	switch time {
+	case "", "production":
+		return StretchTo(sc, harness.ProfileProduction)
+	case "fast":
+		return StretchTo(sc, harness.ProfileFast)
+	case "script":
+		return 1, nil
+	}
+	return 0, fmt.Errorf("unknown time %q; known: %s", time, strings.Join(Times, ", "))
+}
+
 // StretchTo is the Options.Stretch that runs sc at profile p's election
 // timeout: p's election over the one sc's cluster line sets (the fast
-// profile's without one). StretchTo(sc, harness.ProfileProduction) runs a
-// catalog scenario, written at the fast profile, in production time.
+// profile's without one). StretchTo(sc, harness.ProfileFast) runs a
+// catalog scenario, written in production time, at the fast profile.
 func StretchTo(sc *script.Script, p harness.Profile) (float64, error) {
 	own, err := clusterProfile(clusterLine(sc), 1)
 	if err != nil {
@@ -137,8 +157,45 @@ func (r *run) target(t script.Target) harness.Target {
 			return harness.Named(r.pinned.Name())
 		}
 		return harness.Leader
+	case script.TargetWatched:
+		return harness.Watched
 	}
 	return harness.Leader
+}
+
+// stepTarget is the member target a step acts on, if any.
+func stepTarget(a script.Action) script.Target {
+	switch a := a.(type) {
+	case script.Fault:
+		return a.Target
+	case script.Lifecycle:
+		return a.Target
+	case script.MoveLeader:
+		return a.To
+	}
+	return script.Target{}
+}
+
+// freshWatch, before a step resolves the watched target, waits (at most 2
+// election timeouts) for an advancer's Watch stream to deliver the revision
+// of the writer's last confirmed write, so the target names the member
+// serving the watch now: one that lags (cut off, or on a stalled disk)
+// answers only at its own older revision. A watch that delivers nothing in
+// that time (stalled, or none: a poller) leaves the resolution to the
+// proxies' view of the open streams, most current first, or to its error.
+func (r *run) freshWatch(ctx context.Context, t script.Target) {
+	if t.Kind != script.TargetWatched || r.c == nil {
+		return
+	}
+	var rev int64
+	if ws := r.rec.OfKind(record.KindWrite); len(ws) > 0 {
+		rev = ws[len(ws)-1].Revision
+	}
+	wctx, cancel := context.WithTimeout(ctx, 2*r.c.Profile().Election)
+	defer cancel()
+	if m, err := r.c.WaitWatched(wctx, rev); err == nil {
+		r.rec.Add(record.KindNote, m.Name(), "the advancer's watch is on %s (delivered rev %d or later)", m.Name(), rev)
+	}
 }
 
 func (r *run) startAdvancer(a script.Advancer) error {
@@ -149,8 +206,8 @@ func (r *run) startAdvancer(a script.Advancer) error {
 	if watchOn.IsZero() {
 		watchOn = script.Target{Kind: script.TargetLeader}
 	}
-	if watchOn.Kind == script.TargetPinned {
-		return errors.New("watch-on=pinned: the advancer's own member is what watch-on chooses")
+	if watchOn.Kind == script.TargetPinned || watchOn.Kind == script.TargetWatched {
+		return fmt.Errorf("watch-on=%s: the advancer's own member is what watch-on chooses", watchOn.Kind)
 	}
 	ms, err := r.c.ResolveAgreed(r.bgCtx, r.target(watchOn))
 	if err != nil {

@@ -36,10 +36,11 @@ import (
 	"github.com/leaderfault/leaderfault/scenarios/catalog"
 )
 
-// Scale is how much faster than production the catalog's clusters run
-// (election timeout 100 ms instead of 1 s): divide your advancer's
-// production durations by it, as the presets' are, or it is judged at
-// production speed against fast-profile requirements.
+// Scale is how much faster than production the catalog's clusters run with
+// FastProfile (election timeout 100 ms instead of 1 s): there, divide your
+// advancer's production durations by it, as the presets' are, or it is
+// judged at production speed against fast-profile requirements. By default
+// the catalog runs at production time and an advancer runs as it is.
 const Scale = 10
 
 // Option adjusts RunCatalog.
@@ -50,7 +51,19 @@ type config struct {
 	repeat  int
 	json    string
 	timeout time.Duration
+	time    string
 }
+
+// EnvTime, when set, is the timing RunCatalog runs in unless an option says
+// otherwise (scenarios.Options.Time: production, fast or script).
+const EnvTime = "LEADERFAULT_TIME"
+
+// FastProfile runs the catalog at the fast profile (election 100 ms, every
+// script duration divided by Scale) instead of production time: runs are
+// shorter, but an advancer must then be scaled by Scale itself, and the
+// verdicts only approximate production's (scenarios.FastDiffers lists where
+// the presets' differ). For quick loops, not for the verdict.
+func FastProfile() Option { return func(c *config) { c.time = "fast" } }
 
 // Only runs the named built-in scenarios instead of the whole catalog.
 func Only(names ...string) Option { return func(c *config) { c.only = append(c.only, names...) } }
@@ -84,7 +97,7 @@ func Timeout(d time.Duration) Option { return func(c *config) { c.timeout = d } 
 // first.
 func RunCatalog(t *testing.T, newAdvancer func() advancer.Advancer, opts ...Option) {
 	t.Helper()
-	cfg := config{repeat: 1, json: os.Getenv("LEADERFAULT_JSON"), timeout: 2 * time.Minute}
+	cfg := config{repeat: 1, json: os.Getenv("LEADERFAULT_JSON"), timeout: 2 * time.Minute, time: os.Getenv(EnvTime)}
 	for _, o := range opts {
 		o(&cfg)
 	}
@@ -101,7 +114,8 @@ func RunCatalog(t *testing.T, newAdvancer func() advancer.Advancer, opts ...Opti
 			mu.Lock()
 			defer mu.Unlock()
 			slices.SortFunc(runs, func(a, b report.Run) int { return cmp.Or(cmp.Compare(a.Job, b.Job), cmp.Compare(a.Repeat, b.Repeat)) })
-			rep := &report.Report{Command: "go test (advancertest.RunCatalog)", Runs: runs, Aggregates: report.Summarize(runs)}
+			rep := &report.Report{Command: "go test (advancertest.RunCatalog)", Runs: runs}
+			rep.Finish()
 			if err := report.WriteFile(cfg.json, rep); err != nil {
 				t.Errorf("advancertest: JSON report: %v", err)
 			}
@@ -124,7 +138,7 @@ func RunCatalog(t *testing.T, newAdvancer func() advancer.Advancer, opts ...Opti
 					repeats.Add(1)
 					go func() {
 						defer repeats.Done()
-						res, err := checkWithin(context.Background(), name, newAdvancer(), t.Logf, cfg.timeout)
+						res, err := checkWithin(context.Background(), name, newAdvancer(), cfg.time, t.Logf, cfg.timeout)
 						got[i] = outcome{res, err}
 						if res != nil {
 							mu.Lock()
@@ -163,15 +177,15 @@ func judge(t *testing.T, name string, res *scenarios.Result, err error) {
 	}
 }
 
-// Check runs one built-in scenario against adv, judged on the requirements
-// alone. logf, if not nil, receives etcd's warnings of a failed run.
+// Check runs one built-in scenario against adv at production time, judged
+// on the requirements alone. logf, if not nil, receives etcd's warnings of a failed run.
 func Check(ctx context.Context, scenario string, adv advancer.Advancer, logf func(string, ...any)) (*scenarios.Result, error) {
-	return checkWithin(ctx, scenario, adv, logf, 0)
+	return checkWithin(ctx, scenario, adv, "", logf, 0)
 }
 
-// checkWithin is Check with the run bounded by timeout from its admission (0:
-// by ctx alone).
-func checkWithin(ctx context.Context, scenario string, adv advancer.Advancer, logf func(string, ...any), timeout time.Duration) (*scenarios.Result, error) {
+// checkWithin is Check in the timing time names (scenarios.Options.Time),
+// the run bounded by timeout from its admission (0: by ctx alone).
+func checkWithin(ctx context.Context, scenario string, adv advancer.Advancer, time string, logf func(string, ...any), timeout time.Duration) (*scenarios.Result, error) {
 	file, src, err := catalog.Source(scenario)
 	if err != nil {
 		return nil, err
@@ -180,7 +194,7 @@ func checkWithin(ctx context.Context, scenario string, adv advancer.Advancer, lo
 	if err != nil {
 		return nil, err
 	}
-	return scenarios.Run(ctx, sc, scenarios.Options{Advancer: adv, Logf: logf, Timeout: timeout})
+	return scenarios.Run(ctx, sc, scenarios.Options{Advancer: adv, Time: time, Logf: logf, Timeout: timeout})
 }
 
 // Failure is why a run does not count as a pass for a user's advancer: the

@@ -14,6 +14,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/leaderfault/leaderfault/check"
+	"github.com/leaderfault/leaderfault/record"
 	"github.com/leaderfault/leaderfault/scenarios/catalog"
 )
 
@@ -24,13 +25,7 @@ func TestBadAdvancerFailsWithTheRequirementAndTheFigure(t *testing.T) {
 	if raceEnabled {
 		t.Skip("timing requirements are not judged under -race")
 	}
-	var bad Mutant
-	for _, m := range Mutants() {
-		if m.Name == "read-no-deadline-pinned" {
-			bad = m
-		}
-	}
-	require.NotNil(t, bad.New)
+	bad := mutant(t, "read-no-deadline-pinned")
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
 	res, err := Check(ctx, "leader-disk-stall", bad.New(), t.Logf)
@@ -42,7 +37,54 @@ func TestBadAdvancerFailsWithTheRequirementAndTheFigure(t *testing.T) {
 	require.Equal(t, check.Fail, res.Verdict(), "%s", res.Outcome.Why)
 	msg := Failure(res)
 	assert.Contains(t, msg, "leader-disk-stall / read-no-deadline-pinned: FAIL: missed line")
-	assert.Contains(t, msg, `"expect no-stall for 1s from=500ms": measured `, "the requirement and the measured stall")
+	assert.Contains(t, msg, `"expect no-stall for 10s from=5s": measured `, "the requirement and the measured stall")
+}
+
+// A client that never reads watch-on (a real client's default: all
+// endpoints, the watch where gRPC's round-robin puts it) meets the faults
+// on the member its watch really is on, and is judged there like a preset:
+// a plain watch on a stale member FAILs, and no run is INVALID because of
+// where it chose to connect.
+func TestAPlainClientIsHitWhereItWatches(t *testing.T) {
+	if raceEnabled {
+		t.Skip("timing requirements are not judged under -race")
+	}
+	plain := mutant(t, "plain-client")
+	for _, sc := range []string{"leader-isolated", "client-link-blackhole"} {
+		t.Run(sc, func(t *testing.T) {
+			t.Parallel()
+			ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+			defer cancel()
+			res, err := Check(ctx, sc, plain.New(), t.Logf)
+			require.NoError(t, err)
+			t.Log(res.Summary())
+			require.True(t, res.Valid, "invalid: %v", res.Invalid)
+			assert.Equal(t, check.Fail, res.Verdict(), "%s", res.Outcome.Why)
+			var watchedOn, hit string
+			for _, e := range res.Events {
+				if e.Kind == record.KindNote && strings.HasPrefix(e.Detail, "the advancer's watch is on ") {
+					watchedOn = e.Member
+				}
+				if e.Kind == record.KindFaultArmed && hit == "" && e.Member != "" {
+					hit = e.Member
+				}
+			}
+			require.NotEmpty(t, watchedOn, "the runner found where the watch is")
+			assert.Equal(t, watchedOn, hit, "the fault hit the member the watch is on")
+		})
+	}
+}
+
+// mutant is the known-bad advancer called name.
+func mutant(t *testing.T, name string) Mutant {
+	t.Helper()
+	for _, m := range Mutants() {
+		if m.Name == name {
+			return m
+		}
+	}
+	t.Fatalf("no mutant %q", name)
+	return Mutant{}
 }
 
 // killOrder is the order the mutation test tries scenarios in: the ones

@@ -30,7 +30,6 @@ func Mutants() []Mutant {
 				panic(err) // the presets are the package's own
 			}
 			cfg.Name = name
-			cfg, _ = cfg.Scale(Scale)
 			return advancer.New(cfg)
 		}
 	}
@@ -41,25 +40,27 @@ func Mutants() []Mutant {
 			preset("plain-watch", advancer.PresetLegacy)},
 		{"read-no-deadline-pinned", "polls with a linearizable read without deadline, on a client that knows only the pinned member",
 			func() advancer.Advancer {
-				return &poller{name: "read-no-deadline-pinned", every: 10 * time.Millisecond, pinnedOnly: true}
+				return &poller{name: "read-no-deadline-pinned", every: 100 * time.Millisecond, pinnedOnly: true}
 			}},
 		{"watch-pinned", "a plain watch on a client that knows only the pinned member, re-opened there after an error",
 			func() advancer.Advancer { return &watcher{name: "watch-pinned"} }},
+		{"plain-client", "a real client's default: a plain clientv3 watch on a client that knows every endpoint, never reading watch-on; its watch sits wherever gRPC's round-robin puts it",
+			func() advancer.Advancer { return &watcher{name: "plain-client", allEndpoints: true} }},
 		{"gives-up", "a require-leader watch that stops for good at its first error",
 			func() advancer.Advancer { return &watcher{name: "gives-up", requireLeader: true, giveUp: true} }},
-		{"slow-poll", "polls with a deadline, but only every 800ms at the fast profile (8s in production)",
+		{"slow-poll", "polls with a deadline, but only every 3s, longer than the 2s stall threshold",
 			func() advancer.Advancer {
-				return &poller{name: "slow-poll", every: 800 * time.Millisecond, deadline: 100 * time.Millisecond}
+				return &poller{name: "slow-poll", every: 3 * time.Second, deadline: time.Second}
 			}},
 		{"stuck-after-fault", "recovers from the first fault, reports one advance, then never again",
 			func() advancer.Advancer { return StopsAt("stuck-after-fault", afterFirstAdvanceAfterFault) }},
 		{"goes-backwards", "a good poller that now and then reports an older value again",
 			func() advancer.Advancer {
-				return &poller{name: "goes-backwards", every: 10 * time.Millisecond, deadline: 100 * time.Millisecond, backwardsEvery: 20}
+				return &poller{name: "goes-backwards", every: 100 * time.Millisecond, deadline: time.Second, backwardsEvery: 20}
 			}},
 		{"reports-unwritten", "a good poller that now and then reports a value ahead of any upload",
 			func() advancer.Advancer {
-				return &poller{name: "reports-unwritten", every: 10 * time.Millisecond, deadline: 100 * time.Millisecond, aheadEvery: 20}
+				return &poller{name: "reports-unwritten", every: 100 * time.Millisecond, deadline: time.Second, aheadEvery: 20}
 			}},
 	}
 }
@@ -135,12 +136,12 @@ func (p *poller) Run(ctx context.Context, env *advancer.Env) error {
 	}
 }
 
-// StopsAt is a good poller — a linearizable read with a 100ms deadline
-// every 10ms, on a client that knows every endpoint — that reports nothing
+// StopsAt is a good poller — a linearizable read with a 1s deadline
+// every 100ms, on a client that knows every endpoint — that reports nothing
 // from the moment stop finds in the run's record on: an advancer that goes
 // stuck exactly when you choose, to show that an expectation catches it.
 func StopsAt(name string, stop func(ev []record.Event) (time.Duration, bool)) advancer.Advancer {
-	return &poller{name: name, every: 10 * time.Millisecond, deadline: 100 * time.Millisecond, stopAt: stop}
+	return &poller{name: name, every: 100 * time.Millisecond, deadline: time.Second, stopAt: stop}
 }
 
 func (p *poller) stopped(env *advancer.Env) bool {
@@ -166,17 +167,23 @@ func afterFirstAdvanceAfterFault(ev []record.Event) (time.Duration, bool) {
 	return 0, false
 }
 
-// watcher watches the checkpoint key from the pinned member only.
+// watcher watches the checkpoint key from the pinned member only, or
+// (allEndpoints) from wherever the client's balancer puts the stream.
 type watcher struct {
 	name          string
 	requireLeader bool
 	giveUp        bool // stop for good at the first error
+	allEndpoints  bool
 }
 
 func (w *watcher) Name() string { return w.name }
 
 func (w *watcher) Run(ctx context.Context, env *advancer.Env) error {
-	cli, err := clientv3.New(clientv3.Config{Endpoints: []string{env.PinnedOrFirst()}, Logger: zap.NewNop(), DialTimeout: time.Second})
+	endpoints := []string{env.PinnedOrFirst()}
+	if w.allEndpoints {
+		endpoints = env.Endpoints
+	}
+	cli, err := clientv3.New(clientv3.Config{Endpoints: endpoints, Logger: zap.NewNop(), DialTimeout: time.Second})
 	if err != nil {
 		return err
 	}

@@ -8,7 +8,7 @@ import (
 )
 
 // pdMeetsRequirements are the catalog scenarios where the pd preset met every
-// requirement in every measured run (README, "Measured figures"); on the
+// requirement in every measured run (docs/measurements.md); on the
 // others PD's design deviates, as the catalog's [pd] known lines say.
 var pdMeetsRequirements = []string{
 	// Not the crash scenarios: now and then a crashed member's watch stream
@@ -28,7 +28,6 @@ func TestPDMeetsRequirementsWhereItShould(t *testing.T) {
 			panic(err)
 		}
 		cfg.Name = "pd-under-test"
-		cfg, _ = cfg.Scale(advancertest.Scale)
 		return advancer.New(cfg)
 	}, advancertest.Only(pdMeetsRequirements...))
 }

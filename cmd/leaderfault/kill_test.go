@@ -22,9 +22,7 @@ func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
 // leaves no FUSE mount, no child process, no temp dir and no listener behind
 // (listeners close with the process), and the next run works.
 func TestKilledCLIRunLeavesNothingBehind(t *testing.T) {
-	if err := harness.DiskAvailable(); err != nil {
-		t.Skipf("disk faults unavailable here: %v", err)
-	}
+	harness.SkipWithoutDisk(t)
 	if _, err := exec.LookPath("go"); err != nil {
 		t.Skip("needs the go command to build the CLI")
 	}
@@ -40,13 +38,13 @@ func TestKilledCLIRunLeavesNothingBehind(t *testing.T) {
 	defer func() { _ = cmd.Process.Kill(); _ = cmd.Wait() }()
 
 	// Wait until the script is inside the stall: the fault is armed and
-	// the known stall (legacy's known line) is being judged.
+	// legacy's known line is being judged.
 	inStall := make(chan struct{})
 	go func() {
 		sc := bufio.NewScanner(stderr)
 		signalled := false
 		for sc.Scan() {
-			if !signalled && strings.Contains(sc.Text(), "known stall") {
+			if !signalled && strings.Contains(sc.Text(), "known advance") {
 				close(inStall)
 				signalled = true
 			}

@@ -15,9 +15,7 @@ import (
 // mount with the same pair on the backing directory. It reports both and their
 // ratio from the same run.
 func BenchmarkWriteFsync(b *testing.B) {
-	if err := Available(); err != nil {
-		b.Skip(err)
-	}
+	SkipUnlessUsable(b)
 	m, err := Mount(context.Background(), b.TempDir(), b.TempDir(), nil)
 	require.NoError(b, err)
 	defer func() { require.NoError(b, m.Close()) }()

@@ -24,9 +24,7 @@ import (
 // stuck thread a harmless signal, so the kernel has already used up its one
 // FUSE interrupt (and waits uninterruptibly) when SIGKILL comes.
 func TestKilledParent(t *testing.T) {
-	if err := Available(); err != nil {
-		t.Skip(err)
-	}
+	SkipUnlessUsable(t)
 	for _, name := range []string{helperIdle, helperStalled, "signalled"} {
 		t.Run(name, func(t *testing.T) {
 			mode := name

@@ -17,7 +17,7 @@
 //
 // Usage:
 //
-//	if err := disk.Available(); err != nil { t.Skip(err) }
+//	disk.SkipUnlessUsable(t) // or fails it: LEADERFAULT_REQUIRE_DISK=1
 //	m, err := disk.Mount(ctx, backing, mountpoint, func(s disk.Site) { reg.Hit(name(s)) }) // *disk.Mounted
 //	defer m.Close()
 //	err = m.Enable(disk.SiteFsync, "sleep(800)") // in force when Enable returns

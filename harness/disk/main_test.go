@@ -110,9 +110,7 @@ func (h *hitCounter) await(ctx context.Context, s Site, n int) error {
 // checking that nothing of the mount is left.
 func mountT(t *testing.T) (*Mounted, *hitCounter) {
 	t.Helper()
-	if err := Available(); err != nil {
-		t.Skip(err)
-	}
+	SkipUnlessUsable(t)
 	backing, mnt := t.TempDir(), t.TempDir()
 	hits := newHitCounter()
 	ctx, cancel := context.WithTimeout(context.Background(), testWaitBudget)

@@ -107,9 +107,7 @@ func TestWritePauseStallsUntilDisable(t *testing.T) {
 }
 
 func TestCloseReleasesStalledWrite(t *testing.T) {
-	if err := Available(); err != nil {
-		t.Skip(err)
-	}
+	SkipUnlessUsable(t)
 	hits := newHitCounter()
 	m, err := Mount(waitCtx(t), t.TempDir(), t.TempDir(), hits.add)
 	require.NoError(t, err)
@@ -175,9 +173,7 @@ func TestEnableRejectsBadInput(t *testing.T) {
 }
 
 func TestMountRejectsNestedDirs(t *testing.T) {
-	if err := Available(); err != nil {
-		t.Skip(err)
-	}
+	SkipUnlessUsable(t)
 	backing := t.TempDir()
 	inside := filepath.Join(backing, "mnt")
 	require.NoError(t, os.Mkdir(inside, 0o755))
@@ -190,9 +186,7 @@ func TestMountRejectsNestedDirs(t *testing.T) {
 }
 
 func TestMountHonoursContext(t *testing.T) {
-	if err := Available(); err != nil {
-		t.Skip(err)
-	}
+	SkipUnlessUsable(t)
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
 	mnt := t.TempDir()
@@ -218,9 +212,7 @@ func TestReadAndOpenSites(t *testing.T) {
 }
 
 func TestKilledServer(t *testing.T) {
-	if err := Available(); err != nil {
-		t.Skip(err)
-	}
+	SkipUnlessUsable(t)
 	m, err := Mount(waitCtx(t), t.TempDir(), t.TempDir(), nil)
 	require.NoError(t, err)
 	f, err := os.Create(filepath.Join(m.Mountpoint(), "orphan"))

@@ -94,9 +94,7 @@ func TestOpenPauseHoldsOpenUntilDisable(t *testing.T) {
 // Teardown must never leave a mount behind, also with a read held: Close
 // releases it, then unmounts.
 func TestCloseReleasesHeldRead(t *testing.T) {
-	if err := Available(); err != nil {
-		t.Skip(err)
-	}
+	SkipUnlessUsable(t)
 	hits := newHitCounter()
 	m, err := Mount(waitCtx(t), t.TempDir(), t.TempDir(), hits.add)
 	require.NoError(t, err)

@@ -36,7 +36,10 @@
 //	m2            the member named m2 (members are m0, m1, ...)
 //	all           every member
 //	quorum        a majority: the running followers in member order, then the leader
-//	pinned        the member the advancer's watch is on
+//	pinned        the member the advancer was told to watch on (watch-on);
+//	              an advancer that ignores it may watch elsewhere
+//	watched       the member whose stream really serves the advancer's
+//	              watch, as its client proxy sees it when the step runs
 //
 // # Requirements and known deviations
 //
@@ -59,8 +62,11 @@
 // (other than leader-change, which is the cluster's doing) is a known bug
 // reproduced when the known line holds, and a failure when it does not; a
 // preset that meets every requirement of the phase has not reproduced its
-// known bug, which the verdict says. Tags name presets ([legacy,pr69047])
-// or every preset but some ([!legacy]); WithPresets checks the names.
+// known bug, which the verdict says. bug= is required: the issue or reason
+// the deviation stands for. rate=N% (1 to 99) states that it shows in about
+// N% of runs only; a runner judges such a line over repeated runs, never by
+// one. Tags name presets ([legacy,pr69047]), never exclude them;
+// WithPresets checks the names.
 //
 // # Header
 //
@@ -115,9 +121,9 @@
 //
 // # Failpoints
 //
-//	failpoint etcdserver/beforeApply 'sleep("2s")'
-//	failpoint etcdserver/beforeApply pause
-//	failpoint etcdserver/beforeApply off
+//	failpoint writer/delay-upload 'sleep("2s")'
+//	failpoint writer/delay-upload pause
+//	failpoint writer/delay-upload off
 //
 // The term is a pingcap/failpoint term (see the failpoints package), bare or
 // quoted, checked here; off disarms the point. WithFailpoints checks names.

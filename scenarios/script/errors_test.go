@@ -62,7 +62,7 @@ func TestParseErrors(t *testing.T) {
 		{"writer every=1s every=2s", `t.scn:1: writer: "every=1s" and "every=2s"; expected every= once`},
 		// faults, heal
 		{"fault disk-stall", `t.scn:1: fault: missing target=; expected fault <kind> target=<target> [<param>=<value> ...] [for=<duration>] [as=<name>]`},
-		{"fault disk-stall target=leadr", `t.scn:1: fault: unknown target "leadr"; expected leader, follower, follower:<n>, m<n>, all, quorum or pinned`},
+		{"fault disk-stall target=leadr", `t.scn:1: fault: unknown target "leadr"; expected leader, follower, follower:<n>, m<n>, all, quorum, pinned or watched`},
 		{"fault disk-stall target=leader for=0s", `t.scn:1: fault: "for=0s"; expected a duration above zero`},
 		{`fault "disk-stall" target=leader`, "t.scn:1: fault: `\"disk-stall\"` is quoted; expected a bare fault kind"},
 		{"fault a target=m0 as=x\nfault b target=m1 as=x", `t.scn:2: fault: as=x already names the fault at line 1; expected a new name`},
@@ -118,7 +118,7 @@ func TestParseErrorsAreCollected(t *testing.T) {
 	var list ErrorList
 	require.True(t, errors.As(err, &list))
 	require.Len(t, list, 3)
-	assert.Equal(t, &Error{File: "storm.scn", Line: 2, Msg: `crash: unknown target "leadr"; expected leader, follower, follower:<n>, m<n>, all, quorum or pinned`}, list[0])
+	assert.Equal(t, &Error{File: "storm.scn", Line: 2, Msg: `crash: unknown target "leadr"; expected leader, follower, follower:<n>, m<n>, all, quorum, pinned or watched`}, list[0])
 	assert.Equal(t, 5, list[1].Line)
 	assert.Equal(t, 6, list[2].Line)
 	assert.Equal(t, list[0].Error()+"\n"+list[1].Error()+"\n"+list[2].Error(), err.Error())

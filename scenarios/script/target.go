@@ -18,7 +18,8 @@ const (
 	TargetMember      TargetKind = "member"     // the member named m<Index>
 	TargetAll         TargetKind = "all"        // every member
 	TargetQuorum      TargetKind = "quorum"     // a majority: running followers in member order, then the leader
-	TargetPinned      TargetKind = "pinned"     // the member the advancer's watch is on
+	TargetPinned      TargetKind = "pinned"     // the member the advancer was told to watch on (watch-on)
+	TargetWatched     TargetKind = "watched"    // the member whose gRPC stream serves the advancer's watch, seen at its client proxy
 )
 
 // MaxMembers is the largest cluster a script can describe.
@@ -49,7 +50,7 @@ func (t Target) IsZero() bool { return t.Kind == "" }
 // Single reports whether the target resolves to exactly one member.
 func (t Target) Single() bool { return t.Kind != TargetAll && t.Kind != TargetQuorum && !t.IsZero() }
 
-const targetSyntax = "leader, follower, follower:<n>, m<n>, all, quorum or pinned"
+const targetSyntax = "leader, follower, follower:<n>, m<n>, all, quorum, pinned or watched"
 
 // ParseTarget parses a target as written in scripts. members is the cluster
 // size used to check indexes; 0 checks against MaxMembers.
@@ -58,7 +59,7 @@ func ParseTarget(s string, members int) (Target, error) {
 		members = MaxMembers
 	}
 	switch s {
-	case "leader", "follower", "all", "quorum", "pinned":
+	case "leader", "follower", "all", "quorum", "pinned", "watched":
 		return Target{Kind: TargetKind(s)}, nil
 	}
 	if digits, ok := strings.CutPrefix(s, "follower:"); ok {

@@ -15,7 +15,7 @@ import (
 // Exit codes.
 const (
 	ExitOK          = 0   // nothing unexpected: runs passed or reproduced known bugs (doctor: everything can run)
-	ExitFailed      = 1   // a run FAIL, INVALID or NOT REPRODUCED (see exitCode), or an error
+	ExitFailed      = 1   // a run FAIL, INVALID or NOT REPRODUCED, a contradicted rate (see exitCode), or an error
 	ExitUsage       = 2   // bad command line, unknown scenario, script errors
 	ExitInterrupted = 130 // stopped by a signal; what ran is still reported
 )
@@ -113,7 +113,8 @@ func usage(w io.Writer) {
 	fmt.Fprintf(w, "--etcd 3.5|3.7 (before or after the command) runs it on that etcd line; this binary embeds etcd %s.\n", harness.EtcdVersion())
 	fmt.Fprintln(w, "exit codes: 0 every run passed (met every requirement) or reproduced a known bug;")
 	fmt.Fprintln(w, "            1 a run FAILed, was INVALID, or did NOT REPRODUCE a known bug that shows in")
-	fmt.Fprintln(w, "              every run (one stated with rate=N% may be missing now and then);")
+	fmt.Fprintln(w, "              every run (one stated with rate=N% may be missing now and then), or the")
+	fmt.Fprintln(w, "              runs a rate=N% known line showed in contradict N (binomial test over --repeat);")
 	fmt.Fprintln(w, "            2 bad usage or script errors; 130 interrupted")
 }
 

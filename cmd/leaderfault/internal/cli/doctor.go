@@ -2,6 +2,7 @@ package cli
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net"
 	"os"
@@ -133,6 +134,10 @@ func checkFUSE() check {
 	c := check{name: "FUSE", skips: strings.Join(diskScenarios(), ", ") + " (their cluster line says disk=true)"}
 	if err := harness.DiskAvailable(); err != nil {
 		c.detail = err.Error()
+		if errors.Is(err, harness.ErrDiskRequired) {
+			c.fatal, c.skips = true, ""
+			c.detail += " (so the disk scenarios fail, not skip)"
+		}
 		return c
 	}
 	c.ok, c.detail = true, "/dev/fuse can be mounted: disk faults run"

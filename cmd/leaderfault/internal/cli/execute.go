@@ -5,10 +5,10 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"strings"
 	"sync"
 	"time"
 
-	"github.com/leaderfault/leaderfault/harness"
 	"github.com/leaderfault/leaderfault/report"
 	"github.com/leaderfault/leaderfault/scenarios"
 )
@@ -90,13 +90,8 @@ func executeJob(ctx context.Context, io IO, p *progress, n int, j job, o runOpti
 		RequirementsOnly: len(j.knobs) > 0,
 		OnStep:           func(line int, text string, elapsed time.Duration) { p.step(n, line, text) },
 	}
+	opts.Time = o.time
 	var err error
-	if o.time != "" {
-		var prof harness.Profile
-		if prof, err = harness.ProfileByName(o.time); err == nil {
-			opts.Stretch, err = scenarios.StretchTo(j.scenario.script, prof)
-		}
-	}
 	// An exec plug-in (named exec:NAME, never a preset's name) is held
 	// to the requirements alone.
 	opts.Advancer = j.adv.advancer()
@@ -121,10 +116,11 @@ func executeJob(ctx context.Context, io IO, p *progress, n int, j job, o runOpti
 
 // exitCode is 1 when a run needs a person: it failed (missed a requirement,
 // not in a known way), was INVALID, or did not reproduce a known bug that
-// shows in every run; 0 otherwise — a reproduced known bug is the expected
-// outcome of a reproduction, and a known bug that shows only in some runs
-// is expected to be missing now and then. 130 when interrupted. Skipped
-// runs count neither way.
+// shows in every run; or when a known line's count over the runs
+// contradicts its stated rate (report.Aggregate.RateFailures); 0 otherwise
+// — a reproduced known bug is the expected outcome of a reproduction, and a
+// known bug that shows only in some runs is expected to be missing now and
+// then. 130 when interrupted. Skipped runs count neither way.
 func exitCode(runs []report.Run, interrupted bool) int {
 	if interrupted {
 		return ExitInterrupted
@@ -134,7 +130,20 @@ func exitCode(runs []report.Run, interrupted bool) int {
 			return ExitFailed
 		}
 	}
+	if len(rateFailures(runs)) > 0 {
+		return ExitFailed
+	}
 	return ExitOK
+}
+
+// rateFailures are the known lines whose count over runs contradicts their
+// stated rate, one message each.
+func rateFailures(runs []report.Run) []string {
+	var out []string
+	for _, a := range report.Summarize(runs) {
+		out = append(out, a.RateFailures...)
+	}
+	return out
 }
 
 // unexpected reports whether a run's verdict makes the command exit 1.
@@ -149,7 +158,8 @@ func unexpected(r report.Run) bool {
 }
 
 // printTally ends a run's output with its runs by verdict (known bugs
-// reproduced included) and what the exit code will be.
+// reproduced included), the stated rates their counts contradict, and what
+// the exit code will be.
 func printTally(w io.Writer, runs []report.Run) {
 	if len(runs) == 0 {
 		return
@@ -162,9 +172,20 @@ func printTally(w io.Writer, runs []report.Run) {
 			bad++
 		}
 	}
+	rates := rateFailures(runs)
+	for _, f := range rates {
+		fmt.Fprintf(w, "rate FAIL: %s\n", f)
+	}
 	switch {
-	case bad > 0:
-		line += fmt.Sprintf(". Exit 1: %d run(s) FAIL, INVALID or NOT REPRODUCED.", bad)
+	case bad > 0 || len(rates) > 0:
+		var why []string
+		if bad > 0 {
+			why = append(why, fmt.Sprintf("%d run(s) FAIL, INVALID or NOT REPRODUCED", bad))
+		}
+		if len(rates) > 0 {
+			why = append(why, fmt.Sprintf("%d known line(s) shown in a share of runs their stated rate contradicts", len(rates)))
+		}
+		line += ". Exit 1: " + strings.Join(why, "; ") + "."
 	case t.KnownBug > 0 || t.NotReproduced > 0:
 		line += ". Exit 0: a reproduced known bug is the expected outcome"
 		if t.NotReproduced > 0 {

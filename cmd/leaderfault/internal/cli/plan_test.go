@@ -154,3 +154,31 @@ func TestIncidentTierIsApartFromAll(t *testing.T) {
 	require.Len(t, scs, 1)
 	assert.Equal(t, "incident-leader-disk-stall", scs[0].script.Name)
 }
+
+// TestExitCodeOfRates: no run fails by a known line with a rate, but a
+// count over the runs that contradicts the stated rate exits 1.
+func TestExitCodeOfRates(t *testing.T) {
+	runs := func(shown, n int) []report.Run {
+		var out []report.Run
+		for i := range n {
+			s := i < shown
+			r := report.Run{Scenario: "leader-disk-slow", Advancer: "legacy", Valid: true, Repeat: i + 1,
+				Verdict: report.VerdictNotReproduced, Sometimes: true, Bugs: []string{"pingcap/tidb#58574"},
+				Expectations: []report.Expectation{{Line: 16, Text: "known advance within 1.5s", Known: true, Rate: 30, Passed: true, Shown: &s}}}
+			if s {
+				r.Verdict, r.Sometimes = report.VerdictKnownBug, false
+			}
+			out = append(out, r)
+		}
+		return out
+	}
+	assert.Equal(t, ExitOK, exitCode(runs(6, 20), false), "6/20 against 30%")
+	assert.Equal(t, ExitOK, exitCode(runs(1, 1), false), "one run judges no rate")
+	assert.Equal(t, ExitFailed, exitCode(runs(15, 20), false), "15/20 against 30%")
+
+	var buf bytes.Buffer
+	printTally(&buf, runs(15, 20))
+	assert.Equal(t, `rate FAIL: leader-disk-slow/legacy: known line 16 "advance within 1.5s" rate=30%: observed 15/20 (75%), p=4.3e-05 < α=5e-05`+"\n"+
+		"20 runs: 15 known bugs reproduced (pingcap/tidb#58574), 5 known bugs NOT REPRODUCED (pingcap/tidb#58574) — expected now and then. "+
+		"Exit 1: 1 known line(s) shown in a share of runs their stated rate contradicts.\n", buf.String())
+}

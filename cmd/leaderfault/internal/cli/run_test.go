@@ -56,7 +56,8 @@ func TestRunPassesAndWritesReports(t *testing.T) {
 	assert.NotEmpty(t, r.Timeline)
 	assert.NotEmpty(t, r.Expectations)
 	assert.NotZero(t, r.Seed)
-	assert.Equal(t, 10.0, r.Scale)
+	assert.Equal(t, 1.0, r.Scale, "production time: the preset unscaled")
+	assert.Equal(t, "production", r.Profile)
 	assert.Equal(t, "leaderfault run leader-transfer --advancer robust --json "+jsonPath+" --html "+htmlPath, rep.Command)
 
 	page, err := os.ReadFile(htmlPath)
@@ -73,7 +74,7 @@ writer every=20ms
 advancer watch-on=leader
 expect stall for 300ms
 `), 0o644))
-	r := invoke(t, "run", path, "--advancer", "robust", "--quiet", "--seed", "5")
+	r := invoke(t, "run", path, "--advancer", "robust", "--quiet", "--seed", "5", "--time", "script")
 	assert.Equal(t, ExitFailed, r.code, "stdout:\n%s\nstderr:\n%s", r.stdout, r.stderr)
 	assert.Empty(t, r.stderr, "--quiet: no progress")
 	assert.Regexp(t, `(?m)^  MISSED  line 5: expect stall for 300ms`, r.stdout)
@@ -104,7 +105,7 @@ advancer watch-on=leader
 func TestKnownBugReproducedExits0(t *testing.T) {
 	path := knownScenario(t, `expect stall for 300ms
 known advance within 1s bug="example/repo#1" [robust]`)
-	r := invoke(t, "run", path, "--advancer", "robust", "--quiet", "--seed", "5")
+	r := invoke(t, "run", path, "--advancer", "robust", "--quiet", "--seed", "5", "--time", "script")
 	assert.Equal(t, ExitOK, r.code, "stdout:\n%s\nstderr:\n%s", r.stdout, r.stderr)
 	assert.Contains(t, r.stdout, "known / robust: known bug reproduced (example/repo#1) (seed 5")
 	assert.Regexp(t, `(?m)^  MISSED  line 5: expect stall for 300ms`, r.stdout)
@@ -119,14 +120,14 @@ known advance within 1s bug="example/repo#1" [robust]`)
 func TestKnownBugNotReproducedExits1(t *testing.T) {
 	path := knownScenario(t, `expect advance within 1s
 known stall for 300ms bug="example/repo#2" [robust]`)
-	r := invoke(t, "run", path, "--advancer", "robust", "--quiet", "--seed", "5")
+	r := invoke(t, "run", path, "--advancer", "robust", "--quiet", "--seed", "5", "--time", "script")
 	assert.Equal(t, ExitFailed, r.code, "stdout:\n%s\nstderr:\n%s", r.stdout, r.stderr)
 	assert.Regexp(t, `(?m)^known\s+robust\s+NOT REPRODUCED \(example/repo#2\)\s+`, r.stdout)
 	assert.Contains(t, r.stdout, "  verdict: known bug not reproduced: example/repo#2: met every requirement")
 
 	path = knownScenario(t, `expect advance within 1s
 known stall for 300ms bug="example/repo#2" rate=30% [robust]`)
-	r = invoke(t, "run", path, "--advancer", "robust", "--quiet", "--seed", "5")
+	r = invoke(t, "run", path, "--advancer", "robust", "--quiet", "--seed", "5", "--time", "script")
 	assert.Equal(t, ExitOK, r.code, "stdout:\n%s\nstderr:\n%s", r.stdout, r.stderr)
 	assert.Regexp(t, `(?m)^known\s+robust\s+NOT REPRODUCED \(example/repo#2\) — expected now and then\s+`, r.stdout)
 }

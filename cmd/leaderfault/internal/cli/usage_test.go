@@ -64,7 +64,7 @@ func TestUsageErrors(t *testing.T) {
 		{[]string{"list", "scenarioz"}, `unknown section "scenarioz"; did you mean "scenarios"?`},
 		{[]string{"doctor", "now"}, "doctor takes no arguments"},
 		{[]string{"merge"}, "no reports given"},
-		{[]string{"run", "leader-transfer", "--time", "slow"}, `--time "slow": want fast`},
+		{[]string{"run", "leader-transfer", "--time", "slow"}, `--time "slow": want production`},
 		{[]string{"compare", "a.json"}, "want two reports (A.json B.json), got 1"},
 		{[]string{"compare", filepath.Join(dir, "a.json"), filepath.Join(dir, "b.json")}, "a.json"},
 		{[]string{"compare", "a.json", "b.json", "--tolerance-et", "-1"}, "--tolerance-et -1"},

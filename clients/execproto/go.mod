@@ -1,0 +1,3 @@
+module github.com/leaderfault/leaderfault/clients/execproto
+
+go 1.24.0

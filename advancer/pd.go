@@ -117,7 +117,7 @@ func (c Config) validatePD() []string {
 //
 // One deviation, at start only: PD's first patrol comes one HealthInterval
 // after the client is created; here it runs as soon as the first watch is
-// created, then every HealthInterval. A scenario's fault comes within a
+// created and the member list first synced, then every HealthInterval. A scenario's fault comes within a
 // second of the start, and is meant to meet PD in its steady state (a client
 // that knows every healthy member), not in its first ten seconds, where the
 // client knows one member.

@@ -81,8 +81,9 @@ func (h *pdHealthChecker) requestTimeout() time.Duration { return h.cfg.RequestT
 func (h *pdHealthChecker) start(ctx context.Context, ready <-chan struct{}) (stop func()) {
 	ctx, cancel := context.WithCancel(ctx)
 	var wg sync.WaitGroup
-	wg.Go(func() { h.syncer(ctx) })
-	wg.Go(func() { h.inspector(ctx, ready) })
+	synced := make(chan struct{})
+	wg.Go(func() { h.syncer(ctx, synced) })
+	wg.Go(func() { h.inspector(ctx, ready, synced) })
 	return func() {
 		cancel()
 		wg.Wait()
@@ -90,8 +91,10 @@ func (h *pdHealthChecker) start(ctx context.Context, ready <-chan struct{}) (sto
 	}
 }
 
-func (h *pdHealthChecker) syncer(ctx context.Context) {
+// syncer closes synced after its first update, found members or not.
+func (h *pdHealthChecker) syncer(ctx context.Context, synced chan<- struct{}) {
 	h.update(ctx)
+	close(synced)
 	ticker := time.NewTicker(h.cfg.HealthInterval)
 	defer ticker.Stop()
 	for {
@@ -104,14 +107,20 @@ func (h *pdHealthChecker) syncer(ctx context.Context) {
 	}
 }
 
-func (h *pdHealthChecker) inspector(ctx context.Context, ready <-chan struct{}) {
+// inspector's early first patrol waits for the syncer's first update too:
+// before it the patrol has no member to probe and would leave the client
+// on its one endpoint for a whole HealthInterval (in PD the first patrol
+// comes a HealthInterval after the start, long after the first sync).
+func (h *pdHealthChecker) inspector(ctx context.Context, ready, synced <-chan struct{}) {
 	lastAvailable := time.Now()
-	select {
-	case <-ctx.Done():
-		return
-	case <-ready:
-		lastAvailable = h.inspect(ctx, lastAvailable)
+	for _, ch := range []<-chan struct{}{ready, synced} {
+		select {
+		case <-ctx.Done():
+			return
+		case <-ch:
+		}
 	}
+	lastAvailable = h.inspect(ctx, lastAvailable)
 	ticker := time.NewTicker(h.cfg.HealthInterval)
 	defer ticker.Stop()
 	for {

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os/exec"
 	"slices"
+	"syscall"
 	"testing"
 	"time"
 
@@ -20,6 +21,9 @@ import (
 func startCPUHog(t *testing.T) {
 	t.Helper()
 	hog := exec.Command("sh", "-c", "while :; do :; done")
+	// Killed with the test binary too (a timeout, a kill): Cleanup would
+	// never run then.
+	hog.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
 	require.NoError(t, hog.Start())
 	t.Cleanup(func() {
 		_ = hog.Process.Kill()

@@ -39,6 +39,8 @@ func TestDecide(t *testing.T) {
 		}, true, "no other run, and waited 2s"},
 		{"not measured long enough", func(s *state) { s.warm = false }, false, "measuring"},
 		{"too many starting", func(s *state) { s.headroom.Starting = 4 }, false, "4 runs starting"},
+		{"too many going", func(s *state) { s.headroom.Runs = 2 * MaxRunsPerCore }, false, "16 runs going (at most 8 per core)"},
+		{"one under the most going", func(s *state) { s.headroom.Runs = 2*MaxRunsPerCore - 1 }, true, "headroom"},
 		{"admitted a moment ago", func(s *state) { s.sinceLast = 30 * time.Millisecond }, false, "the last admission was 30ms ago"},
 		{"p99 over budget/50", func(s *state) { s.headroom.DelayP99 = 11 * time.Millisecond }, false, "probe delay p99 11.0ms over 10.0ms"},
 		{"p99 at budget/50", func(s *state) { s.headroom.DelayP99 = 10 * time.Millisecond }, true, "headroom"},

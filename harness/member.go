@@ -173,6 +173,12 @@ func (m *Member) embedConfig(initial bool) *embed.Config {
 // for the member to be ready.
 func (m *Member) start(initial bool) error {
 	cfg := m.embedConfig(initial)
+	// Forget the leader a previous run of the member saw, before this one
+	// starts: it can learn its leader while StartEtcd runs (it dials its
+	// peers' proxies itself), and a reset after it would erase that.
+	m.mu.Lock()
+	m.lead, m.term = 0, 0
+	m.mu.Unlock()
 	e, err := embed.StartEtcd(cfg)
 	if err != nil {
 		return fmt.Errorf("start %s: %w", m.name, err)
@@ -190,7 +196,6 @@ func (m *Member) start(initial bool) error {
 	}
 	m.mu.Lock()
 	m.etcd, m.direct, m.state = e, direct, StateRunning
-	m.lead, m.term = 0, 0
 	m.listsAll = false
 	m.mu.Unlock()
 	m.peer.setBackend(peerAddr)

@@ -31,10 +31,11 @@ var (
 	// gives the order). One member, so that a fault meant for "the
 	// advancer's member" keeps its meaning when a client spreads its
 	// streams (stalling two of three members' disks would be a quorum loss).
-	// A client that never opened a Watch stream (a poller) is watched
-	// where its reads are answered: the running member whose proxy last
+	// A client with no Watch stream open (a poller, or one between two
+	// per-wait streams once ResolveAgreed has waited for one) is watched
+	// where its calls are answered: the running member whose proxy last
 	// delivered DATA to it. Resolving fails, saying what the proxies saw,
-	// when a client that watches has no Watch stream open.
+	// when no running member has delivered anything.
 	// Cluster.WaitWatched waits until the watch is known and current.
 	Watched = Target{kind: "watched"}
 	// AllWatched is every member whose client proxy carries an open Watch

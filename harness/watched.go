@@ -111,16 +111,15 @@ func (c *Cluster) describeWatches(streams []WatchStream) string {
 }
 
 // resolveWatched returns the members carrying open Watch streams, most
-// current first; only the first when all is false. A client that has never
-// opened a Watch stream (a poller) watches where its reads are answered:
-// then the running member whose proxy last delivered DATA to it.
+// current first; only the first when all is false. A client with no Watch
+// stream open — a poller, or one that opens a stream per wait (BR's waiter)
+// and is between two — is where its calls are answered: the running member
+// whose proxy last delivered DATA to it.
 func (c *Cluster) resolveWatched(t Target, all bool) ([]*Member, error) {
 	streams := c.WatchStreams()
 	if len(streams) == 0 {
-		if c.watchCalls() == 0 {
-			if m := c.lastDelivered(); m != nil {
-				return []*Member{m}, nil
-			}
+		if m := c.lastDelivered(); m != nil {
+			return []*Member{m}, nil
 		}
 		return nil, fmt.Errorf("target %v: %s", t, c.describeWatches(nil))
 	}
@@ -154,12 +153,12 @@ func (c *Cluster) watchCalls() int {
 }
 
 // lastDelivered is the running member whose client proxy last delivered
-// DATA to the client, nil if none has.
+// DATA to the client over a connection still open, nil if none has.
 func (c *Cluster) lastDelivered() *Member {
 	var last *Member
 	var at time.Time
 	for _, m := range c.members {
-		if t := m.ClientTraffic(); m.Running() && t.LastDelivery.After(at) {
+		if t := m.ClientTraffic(); m.Running() && t.ConnsOpen > 0 && t.LastDelivery.After(at) {
 			last, at = m, t.LastDelivery
 		}
 	}

@@ -76,6 +76,14 @@ func FromResult(res *scenarios.Result, o Origin) Run {
 		r.Timeline = append(r.Timeline, te)
 	}
 	r.Counts = CountEvents(r.Timeline)
+	if t := res.Traffic; t != nil {
+		r.Traffic = &Traffic{PeakCallsPerSec: math.Round(t.PeakCalls*10) / 10, PeakCallsAtMs: ms(t.PeakCallsAt),
+			PeakConnsPerSec: math.Round(t.PeakConns*10) / 10, PeakConnsAtMs: ms(t.PeakConnsAt)}
+		if t.Judged {
+			wb, wa, cb, ca := t.Before.Watches, t.After.Watches, t.Before.ConnsOpen, t.After.ConnsOpen
+			r.Traffic.WatchesBefore, r.Traffic.WatchesAfter, r.Traffic.ConnsBefore, r.Traffic.ConnsAfter = &wb, &wa, &cb, &ca
+		}
+	}
 	if a := res.Admission; a.Reason != "" {
 		h := a.Headroom
 		r.Admission = &Admission{WaitMs: ms(a.Waited), Reason: a.Reason, Held: a.Held, BudgetMs: ms(a.Budget),

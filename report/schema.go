@@ -96,8 +96,11 @@ type Run struct {
 	// Admission is how the run was admitted to the machine; absent in
 	// reports written before it was recorded.
 	Admission *Admission `json:"admission,omitempty"`
-	Counts    Counts     `json:"counts"`
-	Timeline  []Event    `json:"timeline"`
+	// Traffic is the advancer's traffic to etcd at its client proxies;
+	// absent in reports written before it was measured.
+	Traffic  *Traffic `json:"traffic,omitempty"`
+	Counts   Counts   `json:"counts"`
+	Timeline []Event  `json:"timeline"`
 }
 
 // Admission is how a run was admitted to the machine (runs go side by side
@@ -128,6 +131,26 @@ type Admission struct {
 	// admitted, and how many of them were still starting their cluster.
 	Runs     int `json:"runs"`
 	Starting int `json:"starting"`
+}
+
+// Traffic is the advancer's traffic to etcd, counted at its client proxies,
+// that the requirements "no retry storm" and "no leak" judge
+// (check.MaxCallRate, check.MaxConnRate, check.LeakWindow).
+type Traffic struct {
+	// PeakCallsPerSec and PeakConnsPerSec are the highest rates of gRPC
+	// calls started and connections accepted over a one-second window;
+	// the _at_ms fields are the windows' ends.
+	PeakCallsPerSec float64 `json:"peak_calls_per_sec"`
+	PeakCallsAtMs   float64 `json:"peak_calls_at_ms"`
+	PeakConnsPerSec float64 `json:"peak_conns_per_sec"`
+	PeakConnsAtMs   float64 `json:"peak_conns_at_ms"`
+	// The Watch streams and connections the advancer held: the most in
+	// the window before the first fault, the least in the window at the
+	// end of the run; absent without a fault.
+	WatchesBefore *int `json:"watches_before,omitempty"`
+	WatchesAfter  *int `json:"watches_after,omitempty"`
+	ConnsBefore   *int `json:"conns_before,omitempty"`
+	ConnsAfter    *int `json:"conns_after,omitempty"`
 }
 
 // Expectation is one judged expectation of a run: a requirement (an expect

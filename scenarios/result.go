@@ -60,6 +60,10 @@ type Result struct {
 	// Duration is the run's, from its admission (Admission.Waited is not
 	// part of it).
 	Duration time.Duration
+	// Traffic is the advancer's traffic to etcd as its client proxies
+	// counted it (peak rates, streams and connections held before the first
+	// fault and at the end); nil when no advancer ran.
+	Traffic *check.Traffic
 	// Admission is how long the run waited to be admitted to the machine
 	// and the headroom measured when it was.
 	Admission Admission
@@ -151,6 +155,9 @@ func (r *Result) Summary() string {
 		fmt.Fprintf(&b, "  verdict: %s\n", r.Outcome.Why)
 	}
 	fmt.Fprintf(&b, "  recovery: %s\n", fmtMeasured(r.Recovery))
+	if r.Traffic != nil {
+		fmt.Fprintf(&b, "  traffic: %s\n", r.Traffic)
+	}
 	return b.String()
 }
 

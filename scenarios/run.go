@@ -98,6 +98,7 @@ type run struct {
 	injections []namedInjection
 	ref        reference // the most recent reference point
 	armed      []string  // fault points the script enabled
+	traffic    []check.TrafficSample
 	pending    []pendingMeasure
 }
 
@@ -313,6 +314,11 @@ func (r *run) finish(runErr error) {
 			r.res.StalledAfterHeal = check.StalledAfterHeal(ev)
 			r.fillMeasured(ev)
 			r.caughtUpAtTheEnd(ev)
+			var firstFault time.Duration
+			if refs := check.References(ev); len(refs) > 0 {
+				firstFault = refs[0].At
+			}
+			r.judgeTraffic(firstFault)
 		}
 		if err := r.c.Close(); err != nil {
 			r.res.Failures = append(r.res.Failures, "close: "+err.Error())

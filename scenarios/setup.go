@@ -271,6 +271,7 @@ func (r *run) startAdvancer(a script.Advancer) error {
 		}
 	}()
 	r.startWatchdog()
+	r.startTrafficSampler()
 	return r.awaitFollowing(r.bgCtx)
 }
 
@@ -284,7 +285,9 @@ func (r *run) awaitFollowing(ctx context.Context) error {
 	if !r.advOn || !r.writerOn {
 		return nil
 	}
-	ctx, cancel := context.WithTimeout(ctx, r.bound(defaultWait))
+	// A precondition, not a budget: unstretched, so that an advancer starting
+	// slowly (at the fast profile under -race, say) is not an error.
+	ctx, cancel := context.WithTimeout(ctx, max(r.bound(defaultWait), defaultWait))
 	defer cancel()
 	n := 0
 	_, err := r.rec.Wait(ctx, 0, func(e record.Event) bool {

@@ -125,6 +125,32 @@ func TestMutantsAreCaught(t *testing.T) {
 	}
 }
 
+// The traffic mutants are caught by their flaw, not by a budget: the
+// stormer meets quorum-loss's budgets and floods etcd while it cannot
+// answer; the leaker recovers and keeps what it opened during the fault.
+func TestTrafficMutantsAreCaughtByTheirFlaw(t *testing.T) {
+	for _, c := range []struct{ mutant, scenario, flaw string }{
+		{"retry-storm", "quorum-loss", "retry storm: "},
+		{"leaks-watches", "quorum-loss", "leak: "},
+	} {
+		t.Run(c.mutant, func(t *testing.T) {
+			t.Parallel()
+			res, err := Check(context.Background(), c.scenario, mutant(t, c.mutant).New(), nil)
+			require.NoError(t, err)
+			t.Log(res.Summary())
+			require.True(t, res.Valid, "invalid: %v", res.Invalid)
+			var flawed []string
+			for _, f := range res.Failures {
+				if strings.HasPrefix(f, c.flaw) {
+					flawed = append(flawed, f)
+				}
+			}
+			assert.NotEmpty(t, flawed, "%s on %s: no %q failure in %v", c.mutant, c.scenario, c.flaw, res.Failures)
+			assert.Equal(t, check.Fail, res.Verdict())
+		})
+	}
+}
+
 // TestKillMatrix runs every mutant against every scenario and prints the
 // matrix (make mutants; make stress includes it). It is long, so it runs
 // only when LEADERFAULT_KILL_MATRIX is set.

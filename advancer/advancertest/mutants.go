@@ -58,6 +58,10 @@ func Mutants() []Mutant {
 			func() advancer.Advancer {
 				return &poller{name: "goes-backwards", every: 100 * time.Millisecond, deadline: time.Second, backwardsEvery: 20}
 			}},
+		{"retry-storm", "polls well, but on an error makes a new client and reads again at once (50ms deadline, no backoff): etcd-io/etcd#9578",
+			func() advancer.Advancer { return &stormer{name: "retry-storm"} }},
+		{"leaks-watches", "rebuilds its require-leader watch on a new client after a second of silence or an error, never closing the old client or cancelling the old watch: m3db/m3#2984",
+			func() advancer.Advancer { return &leaker{name: "leaks-watches"} }},
 		{"reports-unwritten", "a good poller that now and then reports a value ahead of any upload",
 			func() advancer.Advancer {
 				return &poller{name: "reports-unwritten", every: 100 * time.Millisecond, deadline: time.Second, aheadEvery: 20}

@@ -143,6 +143,8 @@ func TestWatchedIsTheMemberServingTheClientsWatch(t *testing.T) {
 		waitStreams(t, ctx, c, "the closed client's streams to end", func(ws []WatchStream) bool { return len(ws) == 0 })
 	}
 	t.Logf("watches served by %v", served)
+	require.Eventually(t, func() bool { return SumTraffic(c.ClientTraffic()...).ConnsOpen == 0 }, 10*time.Second, 5*time.Millisecond,
+		"the closed clients' connections end at the proxies")
 	_, err = c.Resolve(Watched)
 	assert.ErrorContains(t, err, "target watched: no open Watch stream")
 

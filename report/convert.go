@@ -77,8 +77,8 @@ func FromResult(res *scenarios.Result, o Origin) Run {
 	}
 	r.Counts = CountEvents(r.Timeline)
 	if t := res.Traffic; t != nil {
-		r.Traffic = &Traffic{PeakCallsPerSec: math.Round(t.PeakCalls*10) / 10, PeakCallsAtMs: ms(t.PeakCallsAt),
-			PeakConnsPerSec: math.Round(t.PeakConns*10) / 10, PeakConnsAtMs: ms(t.PeakConnsAt)}
+		r.Traffic = &Traffic{WindowMs: ms(t.Unit), PeakCalls: math.Round(t.PeakCalls*10) / 10, PeakCallsAtMs: ms(t.PeakCallsAt),
+			PeakConns: math.Round(t.PeakConns*10) / 10, PeakConnsAtMs: ms(t.PeakConnsAt)}
 		if t.Judged {
 			wb, wa, cb, ca := t.Before.Watches, t.After.Watches, t.Before.ConnsOpen, t.After.ConnsOpen
 			r.Traffic.WatchesBefore, r.Traffic.WatchesAfter, r.Traffic.ConnsBefore, r.Traffic.ConnsAfter = &wb, &wa, &cb, &ca

@@ -135,18 +135,20 @@ type Admission struct {
 
 // Traffic is the advancer's traffic to etcd, counted at its client proxies,
 // that the requirements "no retry storm" and "no leak" judge
-// (check.MaxCallRate, check.MaxConnRate, check.LeakWindow).
+// (check.MaxCalls, check.MaxConns, check.LeakWindow).
 type Traffic struct {
-	// PeakCallsPerSec and PeakConnsPerSec are the highest rates of gRPC
-	// calls started and connections accepted over a one-second window;
-	// the _at_ms fields are the windows' ends.
-	PeakCallsPerSec float64 `json:"peak_calls_per_sec"`
-	PeakCallsAtMs   float64 `json:"peak_calls_at_ms"`
-	PeakConnsPerSec float64 `json:"peak_conns_per_sec"`
-	PeakConnsAtMs   float64 `json:"peak_conns_at_ms"`
-	// The Watch streams and connections the advancer held: the most in
-	// the window before the first fault, the least in the window at the
-	// end of the run; absent without a fault.
+	// WindowMs is the window counts are taken over: the run's election
+	// timeout. PeakCalls and PeakConns are the most gRPC calls started and
+	// connections accepted in one window; the _at_ms fields are the
+	// windows' ends.
+	WindowMs      float64 `json:"window_ms"`
+	PeakCalls     float64 `json:"peak_calls"`
+	PeakCallsAtMs float64 `json:"peak_calls_at_ms"`
+	PeakConns     float64 `json:"peak_conns"`
+	PeakConnsAtMs float64 `json:"peak_conns_at_ms"`
+	// The Watch streams, and the connections to the member with the most,
+	// the advancer held: the most in the window before the first fault, the
+	// least in the window at the end of the run; absent without a fault.
 	WatchesBefore *int `json:"watches_before,omitempty"`
 	WatchesAfter  *int `json:"watches_after,omitempty"`
 	ConnsBefore   *int `json:"conns_before,omitempty"`

@@ -7,18 +7,16 @@ import (
 	"github.com/leaderfault/leaderfault/harness"
 )
 
-// trafficEvery is how often the advancer's traffic is sampled at its client
-// proxies: ten samples to the one-second window the rates are judged over.
-const trafficEvery = 100 * time.Millisecond
-
 // startTrafficSampler samples, from the advancer's start to the run's end,
 // what the members' client proxies (the advancer's links alone: the writer
-// and the harness use others) have counted.
+// and the harness use others) have counted: ten samples per election
+// timeout, the window the rates are judged over.
 func (r *run) startTrafficSampler() {
+	every := r.c.Profile().Election / 10
 	r.bg.Add(1)
 	go func() {
 		defer r.bg.Done()
-		tick := time.NewTicker(trafficEvery)
+		tick := time.NewTicker(every)
 		defer tick.Stop()
 		for {
 			r.sampleTraffic()
@@ -32,9 +30,12 @@ func (r *run) startTrafficSampler() {
 }
 
 func (r *run) sampleTraffic() {
-	sum := harness.SumTraffic(r.c.ClientTraffic()...)
-	s := check.TrafficSample{At: r.rec.Now(), Conns: sum.ConnsAccepted, ConnsOpen: sum.ConnsOpen,
-		Watches: sum.OpenStreams[harness.MethodWatch]}
+	per := r.c.ClientTraffic()
+	sum := harness.SumTraffic(per...)
+	s := check.TrafficSample{At: r.rec.Now(), Conns: sum.ConnsAccepted, Watches: sum.OpenStreams[harness.MethodWatch]}
+	for _, t := range per {
+		s.ConnsOpen = max(s.ConnsOpen, t.ConnsOpen)
+	}
 	for _, n := range sum.Calls {
 		s.Calls += n
 	}
@@ -52,7 +53,7 @@ func (r *run) judgeTraffic(firstFault time.Duration) {
 	if len(samples) == 0 {
 		return
 	}
-	t := check.JudgeTraffic(samples, firstFault)
+	t := check.JudgeTraffic(samples, firstFault, r.c.Profile().Election)
 	r.res.Traffic = &t
 	r.res.Failures = append(r.res.Failures, t.Failures()...)
 }

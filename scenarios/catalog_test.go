@@ -3,6 +3,7 @@ package scenarios
 import (
 	"context"
 	"os"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -74,14 +75,22 @@ func runCatalogEntry(t *testing.T, sc *script.Script, p string) *Result {
 	if !res.Passed {
 		t.Log(res.Timeline())
 	}
-	assert.True(t, res.Valid, "invalid run: %v", res.Invalid)
 	if raceEnabled {
 		// Under -race the code paths are what is checked; timing budgets
-		// do not hold, nor do the traffic requirements' windows.
+		// do not hold, nor do the traffic requirements' windows, nor a
+		// cluster at the fast profile after a quorum restarts (its members
+		// lose their leader again and again, and the writer's 100 ms
+		// deadline meets no commit: "the writer stored nothing").
+		for _, why := range res.Invalid {
+			if !strings.HasPrefix(why, writerStoredNothing) {
+				t.Errorf("invalid run: %s", why)
+			}
+		}
 		assert.Empty(t, check.Untimed(res.Failures))
 		t.Logf("not judged under -race: %s", res.Verdict())
 		return res
 	}
+	assert.True(t, res.Valid, "invalid run: %v", res.Invalid)
 	assert.Empty(t, res.Failures)
 	for _, o := range res.Outcome.Rates {
 		shown := "shown"

@@ -338,6 +338,10 @@ func (r *run) finish(runErr error) {
 	r.res.Passed = r.res.Verdict() == check.Pass
 }
 
+// writerStoredNothing begins the reason a run is INVALID when the writer
+// stored nothing after the last reference point.
+const writerStoredNothing = "the writer stored nothing"
+
 // caughtUpAtTheEnd adds the requirement every scenario has without saying
 // it: once the script is over (and the settle time has passed), the
 // advancer has caught up with the writer for good. An advancer that
@@ -354,7 +358,7 @@ func (r *run) caughtUpAtTheEnd(ev []record.Event) {
 	}
 	last := refs[len(refs)-1]
 	if _, ok := check.MaxLag(ev, last.At, check.End(ev)); !ok {
-		r.invalid(fmt.Sprintf("the writer stored nothing after line %d, so the advancer cannot be judged", last.Line))
+		r.invalid(fmt.Sprintf("%s after line %d, so the advancer cannot be judged", writerStoredNothing, last.Line))
 		return
 	}
 	e := Expectation{Line: 0, Text: "caught up by the end of the run (every scenario)", Ref: refs[len(refs)-1].Line,

@@ -299,6 +299,7 @@ func (r *run) awaitFollowing(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("the advancer did not follow the writer (%d advances): %w", n, err)
 	}
+	r.awaitSteadyTraffic(ctx)
 	return nil
 }
 

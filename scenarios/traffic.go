@@ -1,10 +1,13 @@
 package scenarios
 
 import (
+	"context"
 	"time"
 
+	"github.com/leaderfault/leaderfault/advancer"
 	"github.com/leaderfault/leaderfault/check"
 	"github.com/leaderfault/leaderfault/harness"
+	"github.com/leaderfault/leaderfault/record"
 )
 
 // startTrafficSampler samples, from the advancer's start to the run's end,
@@ -42,6 +45,67 @@ func (r *run) sampleTraffic() {
 	r.mu.Lock()
 	r.traffic = append(r.traffic, s)
 	r.mu.Unlock()
+}
+
+// steadyElections bounds, in election timeouts, how long a run waits for
+// the advancer's traffic to settle before its first fault.
+const steadyElections = 10
+
+// awaitSteadyTraffic waits until the advancer holds what it holds in its
+// steady state: the most Watch streams, and the most connections to a
+// member, it held in the last election timeout equal those of the one
+// before. A client builds up after its first advances (the apiserver's
+// storage opens a second Watch stream about a second after its first; PD's
+// health checker dials every member), and a fault that meets it half built
+// tests its start, not its recovery; the leak requirement measures from
+// this level too. A client that never settles goes after steadyElections,
+// with a note.
+func (r *run) awaitSteadyTraffic(ctx context.Context) {
+	e := r.c.Profile().Election
+	deadline := time.Now().Add(steadyElections * e)
+	tick := time.NewTicker(e / 10)
+	defer tick.Stop()
+	for {
+		r.mu.Lock()
+		samples := r.traffic
+		r.mu.Unlock()
+		if steady(samples, e) {
+			return
+		}
+		if time.Now().After(deadline) {
+			r.rec.Add(record.KindNote, advancer.AdvancerMember, "the advancer's Watch streams and connections did not settle within %d election timeouts; the faults go ahead", steadyElections)
+			return
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-tick.C:
+		}
+	}
+}
+
+// steady reports whether the samples' last election timeout held as many
+// Watch streams and connections at most as the one before it.
+func steady(samples []check.TrafficSample, e time.Duration) bool {
+	if len(samples) == 0 {
+		return false
+	}
+	end := samples[len(samples)-1].At
+	if end-samples[0].At < 2*e {
+		return false
+	}
+	var last, prev check.TrafficSample
+	for _, s := range samples {
+		w := &prev
+		switch {
+		case s.At > end-e:
+			w = &last
+		case s.At <= end-2*e:
+			continue
+		}
+		w.Watches, w.ConnsOpen = max(w.Watches, s.Watches), max(w.ConnsOpen, s.ConnsOpen)
+	}
+	return last.Watches == prev.Watches && last.ConnsOpen == prev.ConnsOpen
 }
 
 // judgeTraffic adds the traffic figures to the result and its failures:

@@ -27,15 +27,19 @@ import (
 // a preset's every period is divided by 10, is held to the same bounds per
 // unit of its time.
 //
-// The bounds are ten times what a careful design needs in the catalog per
-// election timeout (1 s): one watch, a progress request and a quorum read
-// or two, one call per upload (the writer uploads every 200 ms), a poller
-// at 10 reads a second; and gRPC's reconnect backoff (1 s base) makes at
-// most one connection attempt per endpoint a second: 5 on 5 members, a few
-// more while a health checker probes each member on a client of its own.
+// The bounds, per election timeout (1 s at production time):
+//   - calls: clientv3's retry interceptor re-sends a failed unary call every
+//     25 ms (±10%), 40 times a second per request in flight, by design; PD
+//     with a probe per member, its watch loop and its member list in flight
+//     through a quorum loss reached 116 in a second. A retry without any
+//     wait (etcd-io/etcd#9578) makes thousands: 1000 sits between.
+//   - connections: gRPC's reconnect backoff (1 s base) makes at most one
+//     attempt per endpoint a second, 5 on 5 members, a few more while a
+//     health checker dials each member on a client of its own; 20 is four
+//     times that. A client made anew for each retry makes dozens.
 const (
-	MaxCalls = 100 // gRPC calls started per election timeout
-	MaxConns = 20  // connections accepted per election timeout
+	MaxCalls = 1000 // gRPC calls started per election timeout
+	MaxConns = 20   // connections accepted per election timeout
 )
 
 // TrafficSample is what the advancer's client proxies had counted at one

@@ -33,13 +33,13 @@ func TestJudgeTraffic(t *testing.T) {
 	t.Run("a storm during the fault", func(t *testing.T) {
 		s := steady(0, 5*time.Second, 0, 3, 1, 0, 1, 3)
 		last := s[len(s)-1]
-		s = append(s, steady(5*time.Second, 3*time.Second, last.Calls, last.Conns, 30, 5, 1, 3)...) // 300 calls/s, 50 conns/s
+		s = append(s, steady(5*time.Second, 3*time.Second, last.Calls, last.Conns, 300, 5, 1, 3)...) // 3000 calls/s, 50 conns/s
 		tr := JudgeTraffic(s, 5*time.Second, time.Second)
-		assert.InDelta(t, 300, tr.PeakCalls, 15)
+		assert.InDelta(t, 3000, tr.PeakCalls, 150)
 		assert.InDelta(t, 50, tr.PeakConns, 3)
 		f := tr.Failures()
 		require.Len(t, f, 2)
-		assert.Contains(t, f[0], "retry storm: 300 gRPC calls to etcd in the 1s before")
+		assert.Contains(t, f[0], "retry storm: 3000 gRPC calls to etcd in the 1s before")
 		assert.Contains(t, f[1], "retry storm: 50 new connections to etcd in the 1s before")
 	})
 	t.Run("exactly at the bounds", func(t *testing.T) {
@@ -66,13 +66,13 @@ func TestJudgeTraffic(t *testing.T) {
 		assert.Empty(t, tr.Failures())
 	})
 	t.Run("the window is the election timeout", func(t *testing.T) {
-		var s []TrafficSample // 10 calls every 10ms: 100 per 100ms, 1000 a second
+		var s []TrafficSample // 100 calls every 10ms: 1000 per 100ms, 10000 a second
 		for i := range 50 {
-			s = append(s, TrafficSample{At: time.Duration(i) * 10 * ms, Calls: 10 * i})
+			s = append(s, TrafficSample{At: time.Duration(i) * 10 * ms, Calls: 100 * i})
 		}
 		tr := JudgeTraffic(s, 0, 100*ms)
-		assert.InDelta(t, 100, tr.PeakCalls, 1)
-		assert.Empty(t, tr.Failures(), "at the fast profile, 100 calls per 100ms is the bound")
+		assert.InDelta(t, 1000, tr.PeakCalls, 10)
+		assert.Empty(t, tr.Failures(), "at the fast profile, 1000 calls per 100ms is the bound")
 	})
 	t.Run("shorter than a window", func(t *testing.T) {
 		tr := JudgeTraffic(steady(0, 500*ms, 0, 0, 50, 50, 0, 0), 0, time.Second)

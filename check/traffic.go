@@ -2,6 +2,7 @@ package check
 
 import (
 	"fmt"
+	"sort"
 	"strings"
 	"time"
 )
@@ -45,11 +46,12 @@ const (
 // TrafficSample is what the advancer's client proxies had counted at one
 // moment (totals over every member).
 type TrafficSample struct {
-	At        time.Duration // since the run's start
-	Calls     int           // gRPC calls started so far
-	Conns     int           // connections accepted so far
-	Watches   int           // Watch streams open now
-	ConnsOpen int           // connections open now, to the member with the most
+	At        time.Duration  // since the run's start
+	Calls     int            // gRPC calls started so far
+	Methods   map[string]int // Calls by gRPC method (":path"), when known
+	Conns     int            // connections accepted so far
+	Watches   int            // Watch streams open now
+	ConnsOpen int            // connections open now, to the member with the most
 }
 
 // Traffic is what the samples say about the two requirements.
@@ -60,6 +62,9 @@ type Traffic struct {
 	Unit                     time.Duration
 	PeakCalls, PeakConns     float64
 	PeakCallsAt, PeakConnsAt time.Duration
+	// PeakMethods is the calls of the PeakCalls window by method, the most
+	// first ("Range×900 Watch×12"); empty when the samples have no methods.
+	PeakMethods string
 	// Before is the most the advancer held in the window before the first
 	// fault; After the least it held in the window at the end of the run.
 	// Judged only when Before is known (a run with a fault step).
@@ -88,6 +93,7 @@ func JudgeTraffic(samples []TrafficSample, firstFault, unit time.Duration) Traff
 		per := float64(unit) / float64(samples[j].At-samples[i].At)
 		if n := float64(samples[j].Calls-samples[i].Calls) * per; n > t.PeakCalls {
 			t.PeakCalls, t.PeakCallsAt = n, samples[j].At
+			t.PeakMethods = methodsBetween(samples[i].Methods, samples[j].Methods)
 		}
 		if n := float64(samples[j].Conns-samples[i].Conns) * per; n > t.PeakConns {
 			t.PeakConns, t.PeakConnsAt = n, samples[j].At
@@ -126,12 +132,33 @@ func JudgeTraffic(samples []TrafficSample, firstFault, unit time.Duration) Traff
 	return t
 }
 
+// methodsBetween is the calls made between two cumulative counts, by
+// method (the last path element), the most first.
+func methodsBetween(from, to map[string]int) string {
+	type mc struct {
+		m string
+		n int
+	}
+	var ms []mc
+	for m, n := range to {
+		if d := n - from[m]; d > 0 {
+			ms = append(ms, mc{m[strings.LastIndex(m, "/")+1:], d})
+		}
+	}
+	sort.Slice(ms, func(a, b int) bool { return ms[a].n > ms[b].n || ms[a].n == ms[b].n && ms[a].m < ms[b].m })
+	parts := make([]string, len(ms))
+	for i, x := range ms {
+		parts[i] = fmt.Sprintf("%s×%d", x.m, x.n)
+	}
+	return strings.Join(parts, " ")
+}
+
 // Failures says which of the two requirements the traffic broke, one
 // message each.
 func (t Traffic) Failures() []string {
 	var out []string
 	if t.PeakCalls > MaxCalls {
-		out = append(out, fmt.Sprintf("retry storm: %.0f gRPC calls to etcd in the %v before %s (at most %d per election timeout)", t.PeakCalls, t.Unit, fmtAt(t.PeakCallsAt), MaxCalls))
+		out = append(out, fmt.Sprintf("retry storm: %.0f gRPC calls to etcd in the %v before %s (at most %d per election timeout)%s", t.PeakCalls, t.Unit, fmtAt(t.PeakCallsAt), MaxCalls, paren(t.PeakMethods)))
 	}
 	if t.PeakConns > MaxConns {
 		out = append(out, fmt.Sprintf("retry storm: %.0f new connections to etcd in the %v before %s (at most %d per election timeout)", t.PeakConns, t.Unit, fmtAt(t.PeakConnsAt), MaxConns))
@@ -170,6 +197,13 @@ func (t Traffic) String() string {
 			t.Before.Watches, t.Before.ConnsOpen, t.After.Watches, t.After.ConnsOpen)
 	}
 	return s
+}
+
+func paren(s string) string {
+	if s == "" {
+		return ""
+	}
+	return ": " + s
 }
 
 func fmtAt(d time.Duration) string { return fmt.Sprintf("%.1fs", d.Seconds()) }

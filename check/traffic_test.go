@@ -1,6 +1,7 @@
 package check
 
 import (
+	"strings"
 	"testing"
 	"time"
 
@@ -64,6 +65,16 @@ func TestJudgeTraffic(t *testing.T) {
 		tr := JudgeTraffic(steady(0, 3*time.Second, 0, 0, 1, 0, 1, 1), 0, time.Second)
 		assert.False(t, tr.Judged)
 		assert.Empty(t, tr.Failures())
+	})
+	t.Run("the storm's calls by method", func(t *testing.T) {
+		s := []TrafficSample{
+			{At: 0, Calls: 10, Methods: map[string]int{"/etcdserverpb.KV/Range": 8, "/etcdserverpb.Watch/Watch": 2}},
+			{At: time.Second, Calls: 2010, Methods: map[string]int{"/etcdserverpb.KV/Range": 1908, "/etcdserverpb.Watch/Watch": 102}},
+		}
+		tr := JudgeTraffic(s, 0, time.Second)
+		assert.Equal(t, "Range×1900 Watch×100", tr.PeakMethods)
+		require.Len(t, tr.Failures(), 1)
+		assert.True(t, strings.HasSuffix(tr.Failures()[0], "(at most 1000 per election timeout): Range×1900 Watch×100"), tr.Failures()[0])
 	})
 	t.Run("the window is the election timeout", func(t *testing.T) {
 		var s []TrafficSample // 100 calls every 10ms: 1000 per 100ms, 10000 a second

@@ -77,7 +77,7 @@ func FromResult(res *scenarios.Result, o Origin) Run {
 	}
 	r.Counts = CountEvents(r.Timeline)
 	if t := res.Traffic; t != nil {
-		r.Traffic = &Traffic{WindowMs: ms(t.Unit), PeakCalls: math.Round(t.PeakCalls*10) / 10, PeakCallsAtMs: ms(t.PeakCallsAt),
+		r.Traffic = &Traffic{WindowMs: ms(t.Unit), PeakCalls: math.Round(t.PeakCalls*10) / 10, PeakCallsAtMs: ms(t.PeakCallsAt), PeakMethods: t.PeakMethods,
 			PeakConns: math.Round(t.PeakConns*10) / 10, PeakConnsAtMs: ms(t.PeakConnsAt)}
 		if t.Judged {
 			wb, wa, cb, ca := t.Before.Watches, t.After.Watches, t.Before.ConnsOpen, t.After.ConnsOpen

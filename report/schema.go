@@ -144,6 +144,9 @@ type Traffic struct {
 	WindowMs      float64 `json:"window_ms"`
 	PeakCalls     float64 `json:"peak_calls"`
 	PeakCallsAtMs float64 `json:"peak_calls_at_ms"`
+	// PeakMethods is PeakCalls by gRPC method, the most first
+	// ("Range×900 Watch×12").
+	PeakMethods   string  `json:"peak_methods,omitempty"`
 	PeakConns     float64 `json:"peak_conns"`
 	PeakConnsAtMs float64 `json:"peak_conns_at_ms"`
 	// The Watch streams, and the connections to the member with the most,

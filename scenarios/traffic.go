@@ -35,7 +35,7 @@ func (r *run) startTrafficSampler() {
 func (r *run) sampleTraffic() {
 	per := r.c.ClientTraffic()
 	sum := harness.SumTraffic(per...)
-	s := check.TrafficSample{At: r.rec.Now(), Conns: sum.ConnsAccepted, Watches: sum.OpenStreams[harness.MethodWatch]}
+	s := check.TrafficSample{At: r.rec.Now(), Conns: sum.ConnsAccepted, Watches: sum.OpenStreams[harness.MethodWatch], Methods: sum.Calls}
 	for _, t := range per {
 		s.ConnsOpen = max(s.ConnsOpen, t.ConnsOpen)
 	}

@@ -48,6 +48,18 @@ func next(t *testing.T, ctx context.Context, ch clientv3.WatchChan) clientv3.Wat
 	return clientv3.WatchResponse{}
 }
 
+// watching starts a client that knows every member and watches the watched
+// key; it returns the watch channel and the member whose response came
+// first (the client closes with the test).
+func watching(t *testing.T, ctx context.Context, c *Cluster) (clientv3.WatchChan, *Member) {
+	t.Helper()
+	cli, err := c.NewClient(clientv3.Config{})
+	require.NoError(t, err)
+	t.Cleanup(func() { cli.Close() })
+	ch := cli.Watch(ctx, watchedKey, clientv3.WithCreatedNotify())
+	return ch, servedBy(t, c, next(t, ctx, ch))
+}
+
 // servedBy is the member that sent a watch response, by the member ID etcd
 // puts in every response header: the client's own view, independent of the
 // proxies' observers.
@@ -174,11 +186,7 @@ func TestResolveAgreedWaitsForAWatchStream(t *testing.T) {
 		ms, err := c.ResolveAgreed(ctx, Watched)
 		done <- resolved{ms, err}
 	}()
-	cli, err := c.NewClient(clientv3.Config{})
-	require.NoError(t, err)
-	defer cli.Close()
-	ch := cli.Watch(ctx, watchedKey, clientv3.WithCreatedNotify())
-	m := servedBy(t, c, next(t, ctx, ch))
+	_, m := watching(t, ctx, c)
 	r := <-done
 	require.NoError(t, r.err)
 	assert.Equal(t, names(m), names(r.ms...))
@@ -190,11 +198,7 @@ func TestResolveAgreedWaitsForAWatchStream(t *testing.T) {
 func TestWatchedFollowsTheWatchAwayFromACrashedMember(t *testing.T) {
 	c := StartT(t, Options{})
 	ctx := ctxT(t, 20*time.Second)
-	cli, err := c.NewClient(clientv3.Config{})
-	require.NoError(t, err)
-	defer cli.Close()
-	ch := cli.Watch(ctx, watchedKey, clientv3.WithCreatedNotify())
-	m := servedBy(t, c, next(t, ctx, ch))
+	ch, m := watching(t, ctx, c)
 	got, err := c.WaitWatched(ctx, 0)
 	require.NoError(t, err)
 	require.Equal(t, m.Name(), got.Name())
@@ -430,12 +434,8 @@ func TestWatchedIsWhereAPollerReads(t *testing.T) {
 func TestClientBlackholeOnWatchedHoldsTheWatch(t *testing.T) {
 	c := StartT(t, Options{})
 	ctx := ctxT(t, 20*time.Second)
-	cli, err := c.NewClient(clientv3.Config{})
-	require.NoError(t, err)
-	defer cli.Close()
-	ch := cli.Watch(ctx, watchedKey, clientv3.WithCreatedNotify())
-	m := servedBy(t, c, next(t, ctx, ch))
-	_, err = c.WaitWatched(ctx, 0)
+	ch, m := watching(t, ctx, c)
+	_, err := c.WaitWatched(ctx, 0)
 	require.NoError(t, err)
 
 	// Every other member's link blackholed: the watch goes on.

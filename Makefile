@@ -21,8 +21,9 @@ test: vet
 ## test-etcd35: the whole test suite, catalog included, on the etcd v3.5 line
 ## (server and client v3.5.35: go.etcd35.mod with build tag etcd35)
 ETCD35 = -modfile=go.etcd35.mod -tags etcd35
+ETCD35_PKGS ?= $(PKGS)
 test-etcd35:
-	$(GO) test $(ETCD35) -count=1 -parallel $(PARALLEL) -timeout 12m $(PKGS)
+	$(GO) test $(ETCD35) -count=1 -parallel $(PARALLEL) -timeout 12m $(ETCD35_PKGS)
 
 ## test-etcd3515: harness, advancer and the scenario catalog on etcd v3.5.15,
 ## the version tikv/pd pins (before the v3.5.22 backport of etcd-io/etcd#20229).

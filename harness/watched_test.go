@@ -244,13 +244,15 @@ func TestWatchedPrefersTheCurrentStreamOverAStaleOneAnsweringProgress(t *testing
 	// clientv3 opens a stream per distinct outgoing metadata; each new
 	// stream goes where the round-robin balancer picks among the members
 	// it is connected to — so first let it connect to more than one.
-	for _, x := range c.Members() {
+	// The balancer picks only among ready connections, and the others
+	// become ready in the background (later under load): read until the
+	// proxies see more than one.
+	require.Eventually(t, func() bool {
 		_, err := cli.Get(ctx, watchedKey)
-		require.NoError(t, err, "via %s", x)
-	}
-	connected, err := c.Resolve(Connected)
-	require.NoError(t, err)
-	require.Greater(t, len(connected), 1, "the client connected to one member only")
+		require.NoError(t, err)
+		connected, err := c.Resolve(Connected)
+		return err == nil && len(connected) > 1
+	}, 10*time.Second, 10*time.Millisecond, "the client connected to one member only")
 	type watch struct {
 		ctx context.Context
 		ch  clientv3.WatchChan
@@ -258,8 +260,15 @@ func TestWatchedPrefersTheCurrentStreamOverAStaleOneAnsweringProgress(t *testing
 	}
 	var watches []watch
 	members := map[*Member]bool{}
+	// A proxy accepts a connection before the client's HTTP/2 handshake on
+	// it is done, and the balancer uses only ready ones: poll, opening a
+	// stream every 10ms, until one lands elsewhere.
+	deadline := time.Now().Add(5 * time.Second)
 	for i := 0; len(members) < 2; i++ {
-		require.Less(t, i, 10, "the balancer put 10 streams on one member")
+		require.True(t, time.Now().Before(deadline), "the balancer put all %d streams on one member in 5s", i)
+		if i > 0 {
+			time.Sleep(10 * time.Millisecond)
+		}
 		wctx := metadata.AppendToOutgoingContext(ctx, "leaderfault-stream", strconv.Itoa(i))
 		ch := cli.Watch(wctx, watchedKey, clientv3.WithCreatedNotify())
 		w := watch{wctx, ch, servedBy(t, c, next(t, ctx, ch))}
@@ -498,8 +507,10 @@ func TestClientTrafficCountsCallsAndReconnects(t *testing.T) {
 	require.NoError(t, err)
 	const gets, resets = 10, 4
 	for i := range gets {
-		if i > 0 && i%(gets/resets) == 0 && m.client.resetConns() != 1 {
-			require.FailNow(t, "the client should hold exactly one connection")
+		// The client holds one connection; the one reset before may still
+		// be in the proxy's set while its goroutines wind down.
+		if i > 0 && i%(gets/resets) == 0 && m.client.resetConns() < 1 {
+			require.FailNow(t, "the client should hold a connection")
 		}
 		_, err := cli.Get(ctx, fmt.Sprintf("leaderfault/k%d", i))
 		require.NoError(t, err)

@@ -36,6 +36,11 @@ func floodsRejoiningMember(v string) bool {
 // endpoints after a 60 s stall at the fast profile).
 func TestRejoinAfterDiskStallFloodsOnThisLine(t *testing.T) {
 	requireDisk(t)
+	if raceEnabled && floodsRejoiningMember(EtcdVersion()) {
+		// The flood is hundreds of times the 2 MiB missed (672x measured);
+		// under the detector the member took over 60 s to take it in (CI).
+		t.Skip("etcd " + EtcdVersion() + " floods the rejoining member; under -race taking the flood in outlasts the test")
+	}
 	c := StartT(t, Options{Disk: true})
 	ctx := ctxT(t, 60*time.Second)
 	require.NoError(t, c.CheckWhole(ctx))

@@ -2,7 +2,6 @@ package harness
 
 import (
 	"context"
-	"net"
 	"os"
 	"strings"
 	"testing"
@@ -45,19 +44,20 @@ func TestCloseLeavesNothingBehind(t *testing.T) {
 	} else {
 		t.Logf("FUSE unavailable (%v): checking listeners and temp dir only", DiskAvailable())
 	}
+	require.Subset(t, leftover.Listening(os.Getpid()), addrs, "the cluster's listeners are seen while it runs")
 	require.NoError(t, c.Close())
 
 	_, err = os.Stat(dir)
 	assert.True(t, os.IsNotExist(err), "temp dir %s left behind", dir)
 	assert.Empty(t, leftover.Mounts(dir), "mounts left behind")
 	assert.Empty(t, childPIDs(), "child processes left behind")
+	// Asked of this process's sockets, not by dialing: under `go test ./...`
+	// another package's process may take a freed port at once.
+	listening := leftover.Listening(os.Getpid())
 	for _, a := range addrs {
-		conn, err := net.DialTimeout("tcp", a, time.Second)
-		if err == nil {
-			conn.Close()
-		}
-		assert.Error(t, err, "listener %s still open", a)
+		assert.NotContains(t, listening, a, "listener %s still open", a)
 	}
+	require.NotEmpty(t, addrs)
 	// Closing twice is fine.
 	require.NoError(t, c.Close())
 }

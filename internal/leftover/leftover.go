@@ -6,8 +6,10 @@
 package leftover
 
 import (
+	"encoding/hex"
 	"errors"
 	"fmt"
+	"net"
 	"os"
 	"strconv"
 	"strings"
@@ -111,6 +113,56 @@ func Children(pid int) map[int][]string {
 		}
 	}
 	return out
+}
+
+// Listening returns the TCP addresses ("127.0.0.1:port") on which process
+// pid holds a listening socket. It asks about the process's own sockets, so
+// a port that another process took after pid closed it is not listed: a
+// dial would succeed there and prove nothing about pid.
+func Listening(pid int) []string {
+	fds, _ := os.ReadDir(fmt.Sprintf("/proc/%d/fd", pid))
+	inodes := map[string]bool{}
+	for _, fd := range fds {
+		target, err := os.Readlink(fmt.Sprintf("/proc/%d/fd/%s", pid, fd.Name()))
+		if err == nil && strings.HasPrefix(target, "socket:[") {
+			inodes[strings.TrimSuffix(strings.TrimPrefix(target, "socket:["), "]")] = true
+		}
+	}
+	var out []string
+	for _, table := range []string{"tcp", "tcp6"} {
+		b, err := os.ReadFile(fmt.Sprintf("/proc/%d/net/%s", pid, table))
+		if err != nil {
+			continue
+		}
+		for _, line := range strings.Split(string(b), "\n")[1:] {
+			// sl local_address rem_address st tx:rx tr:when retrnsmt uid timeout inode
+			f := strings.Fields(line)
+			const listen = "0A"
+			if len(f) < 10 || f[3] != listen || !inodes[f[9]] {
+				continue
+			}
+			if a, ok := procAddr(f[1]); ok {
+				out = append(out, a)
+			}
+		}
+	}
+	return out
+}
+
+// procAddr decodes /proc/net/tcp's "0100007F:88BF": the address in host
+// byte order per 32-bit word, the port in hex.
+func procAddr(s string) (string, bool) {
+	hexIP, hexPort, ok := strings.Cut(s, ":")
+	raw, err := hex.DecodeString(hexIP)
+	port, perr := strconv.ParseUint(hexPort, 16, 16)
+	if !ok || err != nil || perr != nil || len(raw)%4 != 0 {
+		return "", false
+	}
+	ip := make(net.IP, len(raw))
+	for i := 0; i < len(raw); i += 4 {
+		ip[i], ip[i+1], ip[i+2], ip[i+3] = raw[i+3], raw[i+2], raw[i+1], raw[i]
+	}
+	return net.JoinHostPort(ip.String(), strconv.FormatUint(port, 10)), true
 }
 
 // WaitGone waits until nothing of the cluster whose directory is dir

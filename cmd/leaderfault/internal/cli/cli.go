@@ -149,30 +149,50 @@ func fail(io IO, name string, err error) int {
 }
 
 // newFlags returns a flag set for command name whose -h prints synopsis and
-// the flags.
+// the flags, each with two dashes as the docs write them.
 func newFlags(io IO, name, synopsis string) *flag.FlagSet {
 	fs := flag.NewFlagSet(name, flag.ContinueOnError)
 	fs.SetOutput(io.Stderr)
 	fs.Usage = func() {
 		out := fs.Output()
 		fmt.Fprintf(out, "usage: leaderfault %s %s\n\nflags:\n", name, synopsis)
-		fs.PrintDefaults()
+		printFlags(out, fs)
 	}
 	return fs
 }
 
+// printFlags is flag.PrintDefaults with "--name" for "-name".
+func printFlags(w io.Writer, fs *flag.FlagSet) {
+	var b strings.Builder
+	fs.SetOutput(&b)
+	fs.PrintDefaults()
+	fs.SetOutput(w)
+	for _, line := range strings.SplitAfter(b.String(), "\n") {
+		if strings.HasPrefix(line, "  -") {
+			line = "  --" + line[len("  -"):]
+		}
+		fmt.Fprint(w, line)
+	}
+}
+
 // parseArgs parses flags anywhere among the positional arguments ("run a
-// --repeat 3 b"); everything after "--" is positional. -h returns
-// flag.ErrHelp.
+// --repeat 3 b"); everything after "--" is positional. -h prints the usage
+// and returns flag.ErrHelp; a bad flag returns a usageError that names it
+// with two dashes and suggests the closest flag.
 func parseArgs(fs *flag.FlagSet, args []string) ([]string, error) {
+	out, help := fs.Output(), fs.Usage
+	fs.SetOutput(io.Discard)
+	fs.Usage = func() {}
+	defer func() { fs.SetOutput(out); fs.Usage = help }()
 	var pos []string
 	for {
 		if err := fs.Parse(args); err != nil {
 			if errors.Is(err, flag.ErrHelp) {
+				fs.SetOutput(out)
+				help()
 				return nil, err
 			}
-			// The flag package has printed the problem and the usage.
-			return nil, errAlreadyReported
+			return nil, flagError(fs, err)
 		}
 		rest := fs.Args()
 		consumed := len(args) - len(rest)
@@ -187,25 +207,44 @@ func parseArgs(fs *flag.FlagSet, args []string) ([]string, error) {
 	}
 }
 
-// errAlreadyReported is a usage error whose message is already printed.
-var errAlreadyReported = errors.New("bad flags")
+// flagError rewords the flag package's error: "--name" as the docs write
+// it, and for an unknown flag the closest known one.
+func flagError(fs *flag.FlagSet, err error) error {
+	msg := err.Error()
+	const undefined = "flag provided but not defined: -"
+	if name, ok := strings.CutPrefix(msg, undefined); ok {
+		var known []string
+		fs.VisitAll(func(f *flag.Flag) { known = append(known, f.Name) })
+		hint := ""
+		if s := suggest(name, known); s != "" {
+			hint = strings.Replace(s, `"`, `"--`, 1)
+		}
+		return usagef("unknown flag --%s%s", name, hint)
+	}
+	for _, pat := range []string{"for flag -", "argument: -"} {
+		msg = strings.Replace(msg, pat, pat+"-", 1)
+	}
+	return usagef("%s", msg)
+}
 
 // parseOrExit parses flags and returns the exit code to stop with (ok
-// false) on -h or a bad flag.
-func parseOrExit(fs *flag.FlagSet, args []string) (pos []string, code int, ok bool) {
+// false) on -h or a bad flag, which it reports.
+func parseOrExit(io IO, fs *flag.FlagSet, args []string) (pos []string, code int, ok bool) {
 	pos, err := parseArgs(fs, args)
 	switch {
 	case errors.Is(err, flag.ErrHelp):
 		return nil, ExitOK, false
 	case err != nil:
-		return nil, ExitUsage, false
+		return nil, fail(io, fs.Name(), err), false
 	}
 	return pos, 0, true
 }
 
-// suggest returns `; did you mean "x"?` for the closest of known, or "".
+// suggest returns `; did you mean "x"?` for the closest of known, or "" when
+// none is close: within a third of the word, a swap of two letters counting
+// as one edit ("repaet" is "repeat"; "bogus" is not "jobs").
 func suggest(word string, known []string) string {
-	best, bestD := "", len(word)/2+2
+	best, bestD := "", len(word)/3+2
 	for _, k := range known {
 		if d := editDistance(word, k); d < bestD {
 			best, bestD = k, d
@@ -217,22 +256,28 @@ func suggest(word string, known []string) string {
 	return fmt.Sprintf("; did you mean %q?", best)
 }
 
+// editDistance is the optimal string alignment distance: insertions,
+// deletions, substitutions and swaps of adjacent letters.
 func editDistance(a, b string) int {
-	prev := make([]int, len(b)+1)
-	cur := make([]int, len(b)+1)
-	for j := range prev {
-		prev[j] = j
+	d := make([][]int, len(a)+1)
+	for i := range d {
+		d[i] = make([]int, len(b)+1)
+		d[i][0] = i
+	}
+	for j := range d[0] {
+		d[0][j] = j
 	}
 	for i := 1; i <= len(a); i++ {
-		cur[0] = i
 		for j := 1; j <= len(b); j++ {
 			cost := 1
 			if a[i-1] == b[j-1] {
 				cost = 0
 			}
-			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+			d[i][j] = min(d[i-1][j]+1, d[i][j-1]+1, d[i-1][j-1]+cost)
+			if i > 1 && j > 1 && a[i-1] == b[j-2] && a[i-2] == b[j-1] {
+				d[i][j] = min(d[i][j], d[i-2][j-2]+1)
+			}
 		}
-		prev, cur = cur, prev
 	}
-	return prev[len(b)]
+	return d[len(a)][len(b)]
 }

@@ -28,7 +28,7 @@ func runCompare(_ context.Context, io IO, args []string) int {
 	fs := newFlags(io, "compare", compareSynopsis)
 	tolET := fs.Float64("tolerance-et", 1.5, "recoveries agree when their medians differ by at most `E` election timeouts (or by --tolerance-rel)")
 	tolRel := fs.Float64("tolerance-rel", 0.2, "... or by at most `R` times the larger median")
-	pos, code, ok := parseOrExit(fs, args)
+	pos, code, ok := parseOrExit(io, fs, args)
 	if !ok {
 		return code
 	}

@@ -35,7 +35,7 @@ type check struct {
 
 func runDoctor(ctx context.Context, io IO, args []string) int {
 	fs := newFlags(io, "doctor", doctorSynopsis)
-	pos, code, ok := parseOrExit(fs, args)
+	pos, code, ok := parseOrExit(io, fs, args)
 	if !ok {
 		return code
 	}

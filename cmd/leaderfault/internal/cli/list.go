@@ -34,7 +34,7 @@ var listSections = []struct {
 
 func runList(_ context.Context, io IO, args []string) int {
 	fs := newFlags(io, "list", listSynopsis)
-	pos, code, ok := parseOrExit(fs, args)
+	pos, code, ok := parseOrExit(io, fs, args)
 	if !ok {
 		return code
 	}

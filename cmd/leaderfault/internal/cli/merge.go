@@ -22,7 +22,7 @@ func runMerge(_ context.Context, io IO, args []string) int {
 	fs := newFlags(io, "merge", mergeSynopsis)
 	jsonOut := fs.String("json", "", "write the merged JSON report to `FILE`")
 	htmlOut := fs.String("html", "", "write the merged HTML report to `FILE`")
-	pos, code, ok := parseOrExit(fs, args)
+	pos, code, ok := parseOrExit(io, fs, args)
 	if !ok {
 		return code
 	}

@@ -109,7 +109,7 @@ func runRun(ctx context.Context, io IO, args []string) int {
 	fs := newFlags(io, "run", runSynopsis)
 	var c commonFlags
 	c.register(fs, "all", "auto")
-	pos, code, ok := parseOrExit(fs, args)
+	pos, code, ok := parseOrExit(io, fs, args)
 	if !ok {
 		return code
 	}

@@ -32,11 +32,12 @@ func runSweep(ctx context.Context, io IO, args []string) int {
 	fs := newFlags(io, "sweep", sweepSynopsis)
 	var c commonFlags
 	c.register(fs, advancer.PresetLegacy, "none")
+	fs.Lookup("advancer").Usage = "the one preset whose knobs vary: " + strings.Join(advancer.Presets(), ", ")
 	var scenarioArgs, varyArgs multiFlag
 	fs.Var(&scenarioArgs, "scenario", "scenario name or file, or a comma-separated list (repeatable)")
 	fs.Var(&varyArgs, "vary", "`knob=v1,v2,...`: the values of one advancer knob (repeatable; settings are the cross product)")
 	strict := fs.Bool("strict", false, "exit 1 as \"run\" does: when a run FAILed (missed a requirement), was INVALID or NOT REPRODUCED")
-	pos, code, ok := parseOrExit(fs, args)
+	pos, code, ok := parseOrExit(io, fs, args)
 	if !ok {
 		return code
 	}

@@ -40,8 +40,11 @@ func TestUsageErrors(t *testing.T) {
 		{[]string{"bogus"}, `unknown command "bogus"`},
 		{[]string{"rnu"}, `did you mean "run"?`},
 		{[]string{"run"}, "no scenario given"},
-		{[]string{"run", "leader-transfer", "--bogus"}, "flag provided but not defined: -bogus"},
-		{[]string{"run", "leader-transfer", "--repeat", "x"}, `invalid value "x" for flag -repeat`},
+		{[]string{"run", "leader-transfer", "--bogus"}, "leaderfault run: unknown flag --bogus\n" + `run "leaderfault help run" for usage`},
+		{[]string{"run", "leader-transfer", "--repaet", "3"}, `unknown flag --repaet; did you mean "--repeat"?`},
+		{[]string{"sweep", "--senario", "leader-transfer"}, `unknown flag --senario; did you mean "--scenario"?`},
+		{[]string{"run", "leader-transfer", "--repeat", "x"}, `invalid value "x" for flag --repeat`},
+		{[]string{"run", "leader-transfer", "--seed"}, `flag needs an argument: --seed`},
 		{[]string{"run", "leader-transfer", "--repeat", "0"}, "--repeat 0: want 1 or more"},
 		{[]string{"run", "leader-transfer", "--scale", "-1"}, "--scale -1"},
 		{[]string{"run", "leader-transfer", "--jobs", "-1"}, "--jobs -1: want 1 or more"},
@@ -92,11 +95,13 @@ func TestHelp(t *testing.T) {
 		r := invoke(t, args...)
 		assert.Equal(t, ExitOK, r.code, "%v", args)
 		assert.Contains(t, r.stderr, "usage: leaderfault run <scenario name or file>...")
-		assert.Contains(t, r.stderr, "-shard i/n")
+		assert.Contains(t, r.stderr, "\n  --shard i/n")
+		assert.NotRegexp(t, `(?m)^  -[a-z]`, r.stderr, "every flag with two dashes")
 		assert.Contains(t, r.stderr, "a reproduced known bug exits 0")
 	}
 	r = invoke(t, "sweep", "-h")
-	assert.Contains(t, r.stderr, "-vary knob=v1,v2,...")
+	assert.Contains(t, r.stderr, "  --vary knob=v1,v2,...")
+	assert.Regexp(t, `--advancer value\n\s+the one preset whose knobs vary: legacy, pr69047, robust, pd \(`, r.stderr, "sweep runs one preset: its help offers no \"all\"")
 }
 
 // TestBadScriptNamesFileAndLine: every problem of a scenario file is

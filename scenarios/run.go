@@ -342,6 +342,10 @@ func (r *run) finish(runErr error) {
 // stored nothing after the last reference point.
 const writerStoredNothing = "the writer stored nothing"
 
+// writerStoredTooLittle begins the reason a run is INVALID when the writer
+// stored fewer values than the advancer must follow before the first fault.
+const writerStoredTooLittle = "the writer stored too little"
+
 // caughtUpAtTheEnd adds the requirement every scenario has without saying
 // it: once the script is over (and the settle time has passed), the
 // advancer has caught up with the writer for good. An advancer that

@@ -27,3 +27,24 @@ func TestRequireDiskEnvFailsADiskScenario(t *testing.T) {
 	assert.NotEqual(t, check.Skipped, res.Verdict())
 	assert.NotEmpty(t, res.Failures)
 }
+
+// A cluster that takes no writes before the first fault leaves nothing for
+// the advancer to follow: the run is INVALID (the machine's fault, not the
+// advancer's), not a step error that blames the advancer.
+func TestNoWritesToFollowMakeTheRunInvalid(t *testing.T) {
+	sc, err := Parse("stuck.scn", []byte(`scenario stuck "the writer's uploads hang before the advancer starts"
+cluster members=1 election=100ms
+writer every=20ms
+failpoint writer/delay-upload 'sleep(11000)'
+advancer watch-on=leader
+expect advance within 1s
+`))
+	require.NoError(t, err)
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	res, err := Run(ctx, sc, Options{Preset: "robust", Time: "script", Logf: t.Logf})
+	require.NoError(t, err)
+	assert.Equal(t, check.Invalid, res.Verdict())
+	require.NotEmpty(t, res.Invalid)
+	assert.Regexp(t, `^the writer stored too little to follow before the first fault: [0-2] value\(s\) confirmed, [0-2] advance\(s\), in 10s$`, res.Invalid[0])
+}

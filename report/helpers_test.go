@@ -2,6 +2,7 @@ package report
 
 import (
 	"fmt"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -108,3 +109,7 @@ func writesAndAdvances(t0, t1 float64, firstValue uint64, stallFrom, stallTo flo
 	}
 	return out
 }
+
+// unwrapped is text wrapped for the terminal back on one line: every run of
+// spaces and newlines one space.
+func unwrapped(s string) string { return strings.Join(strings.Fields(s), " ") }

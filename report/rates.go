@@ -76,17 +76,17 @@ func WriteRateTests(w io.Writer, aggs []Aggregate) {
 	for _, a := range aggs {
 		for _, e := range a.Expectations {
 			if e.RateTest != nil {
-				lines = append(lines, fmt.Sprintf("  %s %s / %s: %s", rateMark(e.RateTest.Result), a.Scenario, a.Advancer, e.RateTest.Message))
+				lines = append(lines, fmt.Sprintf("%s %s / %s: %s", rateMark(e.RateTest.Result), a.Scenario, a.Advancer, e.RateTest.Message))
 			}
 		}
 	}
 	if len(lines) == 0 {
 		return
 	}
-	fmt.Fprintf(w, "known lines with a rate (rate=N%%: shows in about N%% of runs), judged over the runs by an exact two-sided\n"+
-		"binomial test at α=%g per line (%g shared by up to %d lines: a false alarm in at most 1 of %g runs of them all):\n",
-		check.RateAlpha, check.RateFamilyAlpha, check.RateFamily, 1/check.RateFamilyAlpha)
+	writeWrapped(w, "", fmt.Sprintf("known lines with a rate (rate=N%%: shows in about N%% of runs), judged over the runs by an exact "+
+		"two-sided binomial test at α=%g per line (%g shared by up to %d lines: a false alarm in at most 1 of %g runs of them all):",
+		check.RateAlpha, check.RateFamilyAlpha, check.RateFamily, 1/check.RateFamilyAlpha))
 	for _, l := range lines {
-		fmt.Fprintln(w, l)
+		writeWrapped(w, "  ", l)
 	}
 }

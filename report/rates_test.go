@@ -77,8 +77,9 @@ func TestRateLineOfOneRunIsNotJudged(t *testing.T) {
 		assert.False(t, a.RateFailed())
 		var buf bytes.Buffer
 		WriteRateTests(&buf, []Aggregate{a})
-		assert.Contains(t, buf.String(), `? leader-disk-slow / legacy: known line 16 "advance within 1.5s" rate=30%: observed `)
-		assert.Contains(t, buf.String(), "not enough runs to judge the rate (n=1; any count is consistent below 9 runs)")
+		out := unwrapped(buf.String())
+		assert.Contains(t, out, `? leader-disk-slow / legacy: known line 16 "advance within 1.5s" rate=30%: observed `)
+		assert.Contains(t, out, "not enough runs to judge the rate (n=1; any count is consistent below 9 runs)")
 	}
 }
 
@@ -98,12 +99,15 @@ func TestRateTestRoundTripsThroughJSON(t *testing.T) {
 
 func TestTablesShowRatesAgainstTheirCounts(t *testing.T) {
 	aggs := Summarize(rateRuns(15, 20))
-	var table, stats, rates bytes.Buffer
+	var table, why, stats, rates bytes.Buffer
 	WriteSummaryTable(&table, aggs)
+	WriteWhy(&why, aggs)
 	WriteExpectationStats(&stats, aggs[0])
 	WriteRateTests(&rates, aggs)
-	assert.Contains(t, table.String(), "line 16 shown 15/20 (stated 30%) ✗")
-	assert.Contains(t, table.String(), "rate FAIL")
+	assert.Contains(t, table.String(), "15 known bug, 5 NOT REPRODUCED, 1 INVALID, rate FAIL", "counts only: the rest is under the table")
+	assert.Contains(t, why.String(), "line 16 shown 15/20 (stated 30%) ✗")
+	assert.Contains(t, why.String(), "rate FAIL (line 16: 15/20 shown, stated 30%)")
+	assert.Contains(t, why.String(), "5 NOT REPRODUCED (pingcap/tidb#58574) — expected now and")
 	assert.Contains(t, stats.String(), "rate INCONSISTENT: known line 16")
 	assert.Contains(t, rates.String(), "✗ leader-disk-slow / legacy: known line 16")
 	assert.Contains(t, rates.String(), "α=5e-05 per line")

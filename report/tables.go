@@ -3,7 +3,9 @@ package report
 import (
 	"fmt"
 	"io"
+	"slices"
 	"strings"
+	"unicode/utf8"
 )
 
 // Verdict of a group: its single run's verdict label (see Run.VerdictLabel),
@@ -12,6 +14,42 @@ import (
 // FAIL (line 16: 15/20 shown, stated 30%)".
 func (a Aggregate) Verdict() string {
 	return a.tally().label() + a.rateFailSuffix()
+}
+
+// tableVerdict is Verdict in a table cell: the verdict with the bug's issue
+// when every run that ran reproduced it or did not ("known bug reproduced
+// (pingcap/tidb#69048)", "20/20 known bug (tikv/pd#6889 +1)"), else only
+// the counts ("15 known bug, 5 NOT REPRODUCED"), and "rate FAIL" for a
+// rate failure. WriteWhy prints the rest under the table.
+func (a Aggregate) tableVerdict() string {
+	t := a.tally()
+	t.ReproducedBugs, t.NotReproducedBugs, t.Sometimes = nil, nil, 0
+	label := t.label()
+	if ran := t.Runs - t.Skipped; ran > 0 && (t.KnownBug == ran || t.NotReproduced == ran) {
+		label += issuesSuffix(a.Bugs)
+	}
+	if a.rateFailSuffix() != "" {
+		label += ", rate FAIL"
+	}
+	return label
+}
+
+// issuesSuffix names the first issue the bugs cite and counts the others:
+// " (pingcap/tidb#69048)", " (tikv/pd#6889 +1)"; "" when none cites one.
+func issuesSuffix(bugs []string) string {
+	var ids []string
+	for _, b := range bugs {
+		if id := bugIssue.FindString(b); id != "" && !slices.Contains(ids, id) {
+			ids = append(ids, id)
+		}
+	}
+	switch len(ids) {
+	case 0:
+		return ""
+	case 1:
+		return " (" + ids[0] + ")"
+	}
+	return fmt.Sprintf(" (%s +%d)", ids[0], len(ids)-1)
 }
 
 // heldCount is, over every run of the group, how many requirements were
@@ -128,7 +166,7 @@ func (a Aggregate) stallCell() string {
 	if a.StalledRuns == 0 {
 		return "none"
 	}
-	return fmt.Sprintf("%d/%d runs, max %s", a.StalledRuns, a.Runs-a.Skipped, FormatMs(a.LongestStall.Max))
+	return fmt.Sprintf("%d/%d: %s", a.StalledRuns, a.Runs-a.Skipped, FormatMs(a.LongestStall.Max))
 }
 
 func deref(v *float64) float64 {
@@ -153,16 +191,23 @@ func statsCell(s Stats) string {
 // TableLegend explains the summary table's verdicts and figures; print it
 // above the table.
 const TableLegend = VerdictLegend + `
-expectations: ✓ requirement met, ✗ missed; known lines (a preset's known deviation): ≈ it showed as
-known, ≠ it did not; with repeats, a known line with a rate: the runs it showed in against the stated
-rate, ✓ consistent, ✗ contradicted (the row FAILs), ? too few runs to tell. recovery: first fault step →
-advancer caught up for good (end of its last stall, else its first advance of a value written after the
-fault); resumed: last fault or heal step → first advance of a value written after it; watchdog stall:
-longest span the advancer was behind the quorum; stalled after heal: how long it stayed behind the quorum
-after the last fault or heal step (never: still behind at the end).`
+recovery: first fault step → advancer caught up for good (end of its last stall, else its first advance
+of a value written after the fault); resumed: last fault or heal step → first advance of a value written
+after it; stall: the watchdog's longest span the advancer was behind the quorum (with repeats: the runs
+that stalled and the longest); after heal: how long it
+stayed behind the quorum after the last fault or heal step (never: still behind at the end).
+Under the table, each row that did not pass, with its expectations and their figures (✓ requirement
+met, ✗ missed; a preset's known lines: ≈ the deviation showed as known, ≠ it did not; with repeats, a
+known line with a rate: the runs it showed in against the stated rate, ✓ consistent, ✗ contradicted,
+the row FAILs, ? too few runs to tell) and its bugs in full.`
 
-// WriteSummaryTable prints one row per group: the verdict table. With
-// repeats, figures are p50 / p99 / max.
+// TableWidth is the width the summary table and the lines under it fit.
+const TableWidth = 120
+
+// WriteSummaryTable prints one row per group: the verdict table, with bugs
+// by their BugRef so that it fits TableWidth columns for the catalog's
+// names; WriteWhy prints the rest under it. With repeats, figures are p50 /
+// p99 / max, and resumed and stalled after heal move under the table.
 func WriteSummaryTable(w io.Writer, aggs []Aggregate) {
 	repeats, knobs := false, false
 	for _, a := range aggs {
@@ -174,15 +219,12 @@ func WriteSummaryTable(w io.Writer, aggs []Aggregate) {
 	if knobs {
 		head = append(head, "knobs")
 	}
-	recovery, resumed, expectations := "recovery", "resumed", "expectations (measured)"
+	head = append(head, "result")
 	if repeats {
-		recovery, resumed, expectations = "recovery p50 / p99 / max", "resumed p50 / p99 / max", "expectations"
+		head = append(head, "recovery p50/p99/max", "stall")
+	} else {
+		head = append(head, "recovery", "resumed", "stall", "after heal")
 	}
-	afterHeal := "stalled after heal"
-	if repeats {
-		afterHeal += " p50 / p99 / max"
-	}
-	head = append(head, "result", recovery, resumed, "watchdog stall", afterHeal, expectations)
 	row(tw, head...)
 	for _, a := range aggs {
 		cells := []string{a.Scenario, a.Advancer}
@@ -193,10 +235,90 @@ func WriteSummaryTable(w io.Writer, aggs []Aggregate) {
 		if a.Runs == a.Skipped {
 			rec, res, healed = "-", "-", "-"
 		}
-		cells = append(cells, a.Verdict(), rec, res, a.stallCell(), healed, compactExpectations(a))
+		cells = append(cells, a.tableVerdict())
+		if repeats {
+			cells = append(cells, rec, a.stallCell())
+		} else {
+			cells = append(cells, rec, res, a.stallCell(), healed)
+		}
 		row(tw, cells...)
 	}
 	tw.Flush()
+}
+
+// WriteWhy prints, under the summary table, each group that did not simply
+// pass (every run that ran passed): its expectations with their measured
+// figures, its bugs in full and its rate failures, wrapped to TableWidth:
+//
+//	leader-disk-stall / legacy: known bug reproduced (pingcap/tidb#69048)
+//	    expectations: leader-change 1.51s ✓, advance 15.0s ✗, …
+//	    bug: pingcap/tidb#69048: the watch stays on the stalled member …
+func WriteWhy(w io.Writer, aggs []Aggregate) {
+	repeats := false
+	for _, a := range aggs {
+		repeats = repeats || a.Runs > 1
+	}
+	for _, a := range aggs {
+		title := a.Scenario + " / " + a.Advancer
+		if k := KnobsString(a.Knobs); k != "" {
+			title += " [" + k + "]"
+		}
+		if a.Runs == a.Skipped || (a.Passed == a.Runs-a.Skipped && len(a.RateFailures) == 0) {
+			continue
+		}
+		writeWrapped(w, "", title+": "+a.Verdict())
+		const indent = "    "
+		writeList(w, indent, "expectations: ", strings.Split(compactExpectations(a), ", "))
+		if repeats {
+			writeWrapped(w, indent, "resumed: "+statsCell(a.Resumed)+"; stalled after heal: "+statsCell(a.StalledAfterHeal))
+		}
+		for _, b := range a.Bugs {
+			writeWrapped(w, indent, "bug: "+b)
+		}
+		for _, f := range a.RateFailures {
+			writeWrapped(w, indent, "rate FAIL: "+f)
+		}
+	}
+}
+
+// writeList prints prefix and the items joined by ", " after indent,
+// breaking lines only between items, at TableWidth columns.
+func writeList(w io.Writer, indent, prefix string, items []string) {
+	line, empty := indent+prefix, true
+	for i, item := range items {
+		if i < len(items)-1 {
+			item += ","
+		}
+		if !empty && utf8.RuneCountInString(line)+1+utf8.RuneCountInString(item) > TableWidth {
+			fmt.Fprintln(w, line)
+			line, empty = indent+"  ", true
+		}
+		if !empty {
+			line += " "
+		}
+		line += item
+		empty = false
+	}
+	fmt.Fprintln(w, line)
+}
+
+// writeWrapped prints text after indent, wrapped at spaces to TableWidth
+// columns, its next lines indented two more (a word longer than a line
+// stays whole).
+func writeWrapped(w io.Writer, indent, text string) {
+	line, empty := indent, true
+	for _, word := range strings.Fields(text) {
+		if !empty && utf8.RuneCountInString(line)+1+utf8.RuneCountInString(word) > TableWidth {
+			fmt.Fprintln(w, line)
+			line, empty = indent+"  ", true
+		}
+		if !empty {
+			line += " "
+		}
+		line += word
+		empty = false
+	}
+	fmt.Fprintln(w, line)
 }
 
 // WriteExpectationStats prints, for a group with repeats, each

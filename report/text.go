@@ -175,16 +175,16 @@ func WriteRunSummary(w io.Writer, r Run) {
 		writeExpectation(w, e)
 	}
 	for _, s := range r.Invalid {
-		fmt.Fprintf(w, "  INVALID: %s\n", s)
+		writeWrapped(w, "  ", "INVALID: "+s)
 	}
 	for _, s := range r.Failures {
-		fmt.Fprintf(w, "  FAIL: %s\n", s)
+		writeWrapped(w, "  ", "FAIL: "+s)
 	}
 	for _, s := range r.Notes {
-		fmt.Fprintf(w, "  note: %s\n", s)
+		writeWrapped(w, "  ", "note: "+s)
 	}
 	if r.Why != "" {
-		fmt.Fprintf(w, "  verdict: %s\n", r.Why)
+		writeWrapped(w, "  ", "verdict: "+r.Why)
 	}
 	fmt.Fprintf(w, "  recovery: %s", FormatMs(r.RecoveryMs))
 	if r.Counts.Stalls > 0 {

@@ -2,6 +2,7 @@ package report
 
 import (
 	"fmt"
+	"regexp"
 	"slices"
 	"strings"
 
@@ -109,11 +110,49 @@ func union(to, from []string) []string {
 	return to
 }
 
+// bugsSuffix is " (pingcap/tidb#69048, tikv/pd#6889)": each bug by its
+// BugRef, once.
 func bugsSuffix(bugs []string) string {
-	if len(bugs) == 0 {
+	var refs []string
+	for _, b := range bugs {
+		if r := BugRef(b); !slices.Contains(refs, r) {
+			refs = append(refs, r)
+		}
+	}
+	if len(refs) == 0 {
 		return ""
 	}
-	return " (" + strings.Join(bugs, ", ") + ")"
+	return " (" + strings.Join(refs, ", ") + ")"
+}
+
+// bugIssue is an issue reference at the start of a bug text.
+var bugIssue = regexp.MustCompile(`^[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+#[0-9]+`)
+
+// maxBugRef bounds a BugRef made from a bug's words.
+const maxBugRef = 32
+
+// BugRef is how tables and one-line summaries name a bug (a known line's
+// bug= text): the issue it starts with ("pingcap/tidb#69048: the watch
+// stays …" is "pingcap/tidb#69048"), else its words up to the first colon
+// or about 32 characters ("a silent link: PD rebuilds …" is "a silent
+// link"; one word before the colon is not enough: "pd: now and then …" is
+// "pd: now and then the crashed…"). The whole text is printed under the table (WriteWhy).
+func BugRef(bug string) string {
+	if id := bugIssue.FindString(bug); id != "" {
+		return id
+	}
+	head, _, found := strings.Cut(bug, ":")
+	if found && len(head) <= maxBugRef && strings.Contains(head, " ") {
+		return head
+	}
+	if len(bug) <= maxBugRef {
+		return bug
+	}
+	cut := strings.LastIndexByte(bug[:maxBugRef], ' ')
+	if cut <= 0 {
+		cut = maxBugRef
+	}
+	return bug[:cut] + "…"
 }
 
 // sometimesSuffix says how many not-reproduced runs were expected now and

@@ -157,7 +157,7 @@ func RunCatalog(t *testing.T, newAdvancer func() advancer.Advancer, opts ...Opti
 }
 
 // judge fails t for a run that does not count as a pass (see Failure).
-func judge(t *testing.T, name string, res *scenarios.Result, err error) {
+func judge(t testing.TB, name string, res *scenarios.Result, err error) {
 	if err != nil {
 		t.Fatalf("%s: %v", name, err)
 	}
@@ -173,6 +173,9 @@ func judge(t *testing.T, name string, res *scenarios.Result, err error) {
 		// under -race; the code paths, validity and invariants still count.
 		t.Logf("not judged under -race: %s", msg)
 	default:
+		var tl strings.Builder
+		report.WriteTimeline(&tl, report.FromResult(res, report.Origin{}), true)
+		t.Logf("%s / %s timeline (condensed: routine writes and advances folded):\n%s", res.Scenario, res.Advancer, tl.String())
 		t.Error(msg)
 	}
 }

@@ -38,7 +38,28 @@ func TestBadAdvancerFailsWithTheRequirementAndTheFigure(t *testing.T) {
 	msg := Failure(res)
 	assert.Contains(t, msg, "leader-disk-stall / read-no-deadline-pinned: FAIL: missed line")
 	assert.Contains(t, msg, `"expect no-stall for 10s from=5s": measured `, "the requirement and the measured stall")
+
+	// As RunCatalog reports it: the run's condensed timeline, then the miss.
+	rec := &recordingTB{TB: t}
+	judge(rec, "leader-disk-stall", res, nil)
+	assert.Equal(t, []string{msg}, rec.errs)
+	log := strings.Join(rec.logs, "\n")
+	assert.Contains(t, log, "leader-disk-stall / read-no-deadline-pinned timeline (condensed")
+	assert.Contains(t, log, "    t(ms)  member    event")
+	assert.Regexp(t, `fault-armed\s+#1 disk-stall`, log)
 }
+
+// recordingTB keeps what judge logs and reports instead of failing the test.
+type recordingTB struct {
+	testing.TB
+	logs, errs []string
+}
+
+func (r *recordingTB) Log(args ...any) { r.logs = append(r.logs, fmt.Sprint(args...)) }
+func (r *recordingTB) Logf(format string, args ...any) {
+	r.logs = append(r.logs, fmt.Sprintf(format, args...))
+}
+func (r *recordingTB) Error(args ...any) { r.errs = append(r.errs, fmt.Sprint(args...)) }
 
 // A client that never reads watch-on (a real client's default: all
 // endpoints, the watch where gRPC's round-robin puts it) meets the faults

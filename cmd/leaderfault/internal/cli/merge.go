@@ -50,6 +50,8 @@ func runMerge(_ context.Context, io IO, args []string) int {
 	} else if len(merged.Runs) > 0 {
 		report.WriteSummaryTable(io.Stdout, merged.Aggregates)
 		fmt.Fprintln(io.Stdout)
+		report.WriteWhy(io.Stdout, merged.Aggregates)
+		fmt.Fprintln(io.Stdout)
 		if hasRateTests(merged.Aggregates) {
 			report.WriteRateTests(io.Stdout, merged.Aggregates)
 			fmt.Fprintln(io.Stdout)

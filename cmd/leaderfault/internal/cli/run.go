@@ -43,7 +43,7 @@ func (c *commonFlags) register(fs *flag.FlagSet, defaultPresets, defaultTimeline
 	fs.BoolVar(&c.quiet, "quiet", false, "no progress on stderr")
 	fs.BoolVar(&c.steps, "steps", false, "print each script step on stderr as it starts, one line each (for logs, where there is no live line)")
 	fs.BoolVar(&c.verbose, "v", false, "print etcd's warnings of failed runs on stderr")
-	fs.StringVar(&c.timeline, "timeline", defaultTimeline, "timelines to print: auto (every run; with --repeat only runs that FAIL, are INVALID or NOT REPRODUCED), condensed (every run, routine writes and advances folded), full, none")
+	fs.StringVar(&c.timeline, "timeline", defaultTimeline, "timelines to print: auto (condensed, of every run that did not pass; with --repeat only of runs that FAIL, are INVALID or NOT REPRODUCED), condensed (every run, routine writes and advances folded), full, none")
 }
 
 // validate checks the shared flags and returns the advancers and the shard.
@@ -147,7 +147,7 @@ func printRunReport(w io.Writer, rep *report.Report, timeline string, repeat int
 		mode := timeline
 		if mode == "auto" {
 			mode = "condensed"
-			if repeat > 1 && !unexpected(r) {
+			if r.Result() == report.VerdictPass || (repeat > 1 && !unexpected(r)) {
 				mode = "none"
 			}
 		}
@@ -177,6 +177,11 @@ func printRunReport(w io.Writer, rep *report.Report, timeline string, repeat int
 	fmt.Fprintln(w)
 	report.WriteSummaryTable(w, rep.Aggregates)
 	fmt.Fprintln(w)
+	var why strings.Builder
+	report.WriteWhy(&why, rep.Aggregates)
+	if why.Len() > 0 {
+		fmt.Fprintln(w, why.String())
+	}
 	if hasRateTests(rep.Aggregates) {
 		report.WriteRateTests(w, rep.Aggregates)
 		fmt.Fprintln(w)

@@ -27,6 +27,7 @@ type commonFlags struct {
 	steps    bool
 	verbose  bool
 	timeline string
+	dryRun   bool
 }
 
 func (c *commonFlags) register(fs *flag.FlagSet, defaultPresets, defaultTimeline string) {
@@ -43,6 +44,7 @@ func (c *commonFlags) register(fs *flag.FlagSet, defaultPresets, defaultTimeline
 	fs.BoolVar(&c.quiet, "quiet", false, "no progress on stderr")
 	fs.BoolVar(&c.steps, "steps", false, "print each script step on stderr as it starts, one line each (for logs, where there is no live line)")
 	fs.BoolVar(&c.verbose, "v", false, "print etcd's warnings of failed runs on stderr")
+	fs.BoolVar(&c.dryRun, "dry-run", false, "check the command line and the scenarios, print the runs it would make, one a line, and exit: nothing starts")
 	fs.StringVar(&c.timeline, "timeline", defaultTimeline, "timelines to print: auto (condensed, of every run that did not pass; with --repeat only of runs that FAIL, are INVALID or NOT REPRODUCED), condensed (every run, routine writes and advances folded), full, none")
 }
 
@@ -125,6 +127,10 @@ func runRun(ctx context.Context, io IO, args []string) int {
 		return fail(io, "run", err)
 	}
 	jobs := sh.take(planRuns(scs, nil, advs, c.repeat))
+	if c.dryRun {
+		printPlan(io, jobs)
+		return ExitOK
+	}
 	res := execute(ctx, io, jobs, c.runOptions())
 	rep := newReport("run", args, sh, res.runs)
 	// Reports first, so that the summary table and the tally of verdicts
@@ -188,6 +194,15 @@ func printRunReport(w io.Writer, rep *report.Report, timeline string, repeat int
 	}
 	printFastNote(w, rep)
 	printTally(w, rep.Runs)
+}
+
+// printPlan prints the runs a --dry-run would make, one a line, and their
+// count.
+func printPlan(io IO, jobs []job) {
+	for _, j := range jobs {
+		fmt.Fprintln(io.Stdout, j)
+	}
+	fmt.Fprintf(io.Stdout, "%d run(s); --dry-run: nothing started\n", len(jobs))
 }
 
 // hasRateTests reports whether a group has a known line with a rate.

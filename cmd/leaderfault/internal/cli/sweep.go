@@ -68,6 +68,10 @@ func runSweep(ctx context.Context, io IO, args []string) int {
 		return fail(io, "sweep", err)
 	}
 	jobs := sh.take(planRuns(scs, settings(vary), advs, c.repeat))
+	if c.dryRun {
+		printPlan(io, jobs)
+		return ExitOK
+	}
 	res := execute(ctx, io, jobs, c.runOptions())
 	rep := newReport("sweep", args, sh, res.runs)
 	rep.Sweep = &report.Sweep{Advancer: presets[0], Vary: vary, Repeat: c.repeat}

@@ -9,6 +9,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strconv"
 	"strings"
 	"syscall"
@@ -132,4 +133,63 @@ func assertNotBlank(t *testing.T, path string) {
 		}
 	}
 	assert.Greater(t, len(colors), 50, "the screenshot is nearly uniform: an empty page?")
+}
+
+// widthProbe, run after the page's own script, writes on <html> the page's
+// scroll width and the elements whose content is cut or spills past their
+// box (a label that does not wrap), at most ten, by tag and class.
+const widthProbe = `window.addEventListener("load", function () {
+  var root = document.documentElement, bad = [];
+  document.querySelectorAll("body *").forEach(function (el) {
+    var cs = getComputedStyle(el);
+    if (cs.display === "none" || el.closest("svg")) { return; }
+    var r = el.getBoundingClientRect();
+    if (r.right > root.clientWidth + 1 || (cs.overflowX !== "visible" && cs.overflowX !== "auto" && el.scrollWidth > el.clientWidth + 1)) {
+      if (bad.length < 10) { bad.push(el.tagName.toLowerCase() + "." + el.className + ": " + (el.textContent || "").trim().slice(0, 40)); }
+    }
+  });
+  root.setAttribute("data-scroll-width", String(root.scrollWidth));
+  root.setAttribute("data-overflow", bad.join(" | "));
+});`
+
+// longLabels is a report whose runs carry the longest names and bug texts
+// the catalog has, one run per verdict.
+func longLabels(t *testing.T) *Report {
+	base := loadSample(t).Runs[0]
+	bug := "pingcap/tidb#69048: the watch stays on the stalled member until a loop read times out there (etcd's request timeout, 7s) and BR's retry lands elsewhere, or until the heal and the healed member's catch-up"
+	rep := &Report{}
+	for i, v := range []string{VerdictPass, VerdictKnownBug, VerdictNotReproduced, VerdictFail, VerdictInvalid} {
+		r := base
+		r.Scenario, r.Advancer, r.Verdict, r.Job, r.Sometimes = "five-member-double-crash", []string{"robust", "legacy", "pr69047", "pd", "exec:my-advancer-with-a-long-name"}[i], v, i, true
+		r.Bugs = []string{bug, "a stale member: it knows a leader (no require-leader trip) and answers progress (no 10s silence); its health probe times out after 10s"}
+		rep.Runs = append(rep.Runs, r)
+	}
+	rep.Finish()
+	return rep
+}
+
+// The page fits a 1280 px window: no horizontal scroll, no label cut or
+// spilling past its box, for the sample, a sweep, and the longest labels.
+func TestHTMLFits1280Pixels(t *testing.T) {
+	bin := findChromium(t)
+	for name, rep := range map[string]*Report{"run": loadSample(t), "sweep": sampleSweep(t), "long labels": longLabels(t)} {
+		t.Run(name, func(t *testing.T) {
+			path := writePage(t, rep, widthProbe)
+			dom := string(headless(t, bin, "file://"+path, "--window-size=1280,900", "--virtual-time-budget=3000", "--dump-dom"))
+			root := rootTag(t, dom)
+			assert.Contains(t, root, `data-rendered="ok"`)
+			assert.Contains(t, root, `data-scroll-width="`, "the probe ran")
+			assert.Contains(t, root, `data-overflow=""`, "elements wider than their box or the window")
+			m := regexp.MustCompile(`data-scroll-width="(\d+)"`).FindStringSubmatch(root)
+			require.NotNil(t, m, root)
+			w, _ := strconv.Atoi(m[1])
+			assert.LessOrEqual(t, w, 1280, "horizontal scroll")
+
+			shot := filepath.Join(os.Getenv("LEADERFAULT_SCREENSHOTS"), strings.ReplaceAll(name, " ", "-")+"-1280.png")
+			if os.Getenv("LEADERFAULT_SCREENSHOTS") == "" {
+				shot = filepath.Join(t.TempDir(), "shot.png")
+			}
+			headless(t, bin, "file://"+path, "--screenshot="+shot, "--window-size=1280,900", "--hide-scrollbars")
+		})
+	}
 }

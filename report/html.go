@@ -331,7 +331,7 @@ func buildPage(rep *Report) pageView {
 		v.Runs = append(v.Runs, rv)
 		v.Totals.add(r)
 	}
-	v.Totals.Bugs = strings.Join(v.Totals.ReproducedBugs, ", ")
+	v.Totals.Bugs = strings.TrimSuffix(strings.TrimPrefix(bugsSuffix(v.Totals.ReproducedBugs), " ("), ")")
 	v.Verdicts = verdictKeys
 	v.Legend = buildLegend(used, sortedMembers(leaders))
 	for _, a := range aggs {

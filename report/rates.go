@@ -73,14 +73,25 @@ func rateMark(result string) string {
 // test makes of it. Nothing when no group has one.
 func WriteRateTests(w io.Writer, aggs []Aggregate) {
 	var lines []string
+	judged, fewest := false, 0
 	for _, a := range aggs {
 		for _, e := range a.Expectations {
-			if e.RateTest != nil {
-				lines = append(lines, fmt.Sprintf("%s %s / %s: %s", rateMark(e.RateTest.Result), a.Scenario, a.Advancer, e.RateTest.Message))
+			if t := e.RateTest; t != nil {
+				lines = append(lines, fmt.Sprintf("%s %s / %s: %s", rateMark(t.Result), a.Scenario, a.Advancer, t.Message))
+				judged = judged || t.Result != string(check.RateTooFewRuns)
+				if fewest == 0 || t.Runs < fewest {
+					fewest = t.Runs
+				}
 			}
 		}
 	}
 	if len(lines) == 0 {
+		return
+	}
+	if !judged {
+		// Too few runs for every line: one line says so.
+		writeWrapped(w, "", fmt.Sprintf("%d known line(s) with a rate (rate=N%%: shows in about N%% of runs): not judged over %d run(s), "+
+			"too few to tell any rate; with --repeat the count of runs each showed in is tested against N.", len(lines), fewest))
 		return
 	}
 	writeWrapped(w, "", fmt.Sprintf("known lines with a rate (rate=N%%: shows in about N%% of runs), judged over the runs by an exact "+

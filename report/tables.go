@@ -194,8 +194,8 @@ const TableLegend = VerdictLegend + `
 recovery: first fault step → advancer caught up for good (end of its last stall, else its first advance
 of a value written after the fault); resumed: last fault or heal step → first advance of a value written
 after it; stall: the watchdog's longest span the advancer was behind the quorum (with repeats: the runs
-that stalled and the longest); after heal: how long it
-stayed behind the quorum after the last fault or heal step (never: still behind at the end).
+that stalled and the longest); after heal: how long it stayed behind the quorum after the last fault or
+heal step (never: still behind at the end).
 Under the table, each row that did not pass, with its expectations and their figures (✓ requirement
 met, ✗ missed; a preset's known lines: ≈ the deviation showed as known, ≠ it did not; with repeats, a
 known line with a rate: the runs it showed in against the stated rate, ✓ consistent, ✗ contradicted,

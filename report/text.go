@@ -5,6 +5,7 @@ import (
 	"io"
 	"strings"
 	"text/tabwriter"
+	"unicode/utf8"
 
 	"github.com/leaderfault/leaderfault/record"
 )
@@ -71,6 +72,23 @@ func eventLine(e Event) string {
 	return strings.TrimRight(b.String(), " ")
 }
 
+// eventIndent is where an event line's body starts.
+const eventIndent = 9 + 2 + 10 + 21
+
+// writeEventLine prints an event line: condensed, wrapped at TableWidth
+// with its next lines under the body; full, on one line (for grep).
+func writeEventLine(w io.Writer, e Event, condensed bool) {
+	line := eventLine(e)
+	if !condensed || utf8.RuneCountInString(line) <= TableWidth {
+		fmt.Fprintln(w, line)
+		return
+	}
+	head := []rune(line)[:eventIndent]
+	var b strings.Builder
+	writeWrapped(&b, strings.Repeat(" ", eventIndent), string([]rune(line)[eventIndent:]))
+	fmt.Fprint(w, string(head)+b.String()[eventIndent:])
+}
+
 // eventBody is what an event says besides its time, member and kind, as
 // the record renders it.
 func eventBody(e Event) string {
@@ -110,7 +128,7 @@ func WriteTimeline(w io.Writer, r Run, condensed bool) {
 	flush := func() {
 		if len(run) <= 2 {
 			for _, e := range run {
-				fmt.Fprintln(w, eventLine(e))
+				writeEventLine(w, e, condensed)
 			}
 		} else {
 			fmt.Fprintf(w, "%9.1f  %-9s %s\n", run[0].TMs, "…", foldSummary(run))
@@ -123,7 +141,7 @@ func WriteTimeline(w io.Writer, r Run, condensed bool) {
 			continue
 		}
 		flush()
-		fmt.Fprintln(w, eventLine(e))
+		writeEventLine(w, e, condensed)
 	}
 	flush()
 }

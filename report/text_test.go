@@ -30,6 +30,25 @@ func TestCondensedTimelineFoldsRoutineEvents(t *testing.T) {
 	assert.Contains(t, lines[4], "checkpoint-write     value=11 rev=12", "a lone routine event is printed as is")
 }
 
+// A condensed timeline fits TableWidth: a long event wraps under its body;
+// the full timeline keeps it on one line, for grep.
+func TestCondensedTimelineWrapsLongEvents(t *testing.T) {
+	long := ev(5, "note", "", strings.Repeat("admitted after 1m3.304s (headroom): probe delay p99 3.8ms ", 4))
+	r := Run{Timeline: []Event{long}}
+	var full, condensed bytes.Buffer
+	WriteTimeline(&full, r, false)
+	WriteTimeline(&condensed, r, true)
+	assert.Equal(t, 2, strings.Count(full.String(), "\n"))
+	lines := strings.Split(strings.TrimSpace(condensed.String()), "\n")
+	require.Greater(t, len(lines), 2, condensed.String())
+	assert.Regexp(t, `^\s+5\.0  -         note                 admitted after`, lines[1])
+	for _, l := range lines[2:] {
+		assert.LessOrEqual(t, utf8.RuneCountInString(l), TableWidth)
+		assert.True(t, strings.HasPrefix(l, strings.Repeat(" ", eventIndent+2)) && l[eventIndent+2] != ' ', "under the body: %q", l)
+	}
+	assert.Equal(t, unwrapped(full.String()), unwrapped(condensed.String()))
+}
+
 func TestSummaryTableShowsMeasuredFigures(t *testing.T) {
 	var buf, why bytes.Buffer
 	aggs := loadSample(t).Aggregates

@@ -38,22 +38,33 @@ func TestKilledCLIRunLeavesNothingBehind(t *testing.T) {
 	defer func() { _ = cmd.Process.Kill(); _ = cmd.Wait() }()
 
 	// Wait until the script is inside the stall: the fault is armed and
-	// legacy's known line is being judged.
-	inStall := make(chan struct{})
+	// legacy's known line is being judged. The run may wait for admission
+	// first (other test processes share the machine): the 60 s count from
+	// its first step.
+	started, inStall := make(chan struct{}), make(chan struct{})
 	go func() {
 		sc := bufio.NewScanner(stderr)
-		signalled := false
+		var once, onceStall bool
 		for sc.Scan() {
-			if !signalled && strings.Contains(sc.Text(), "known advance") {
+			if !once && strings.Contains(sc.Text(), "line ") {
+				close(started)
+				once = true
+			}
+			if !onceStall && strings.Contains(sc.Text(), "known advance") {
 				close(inStall)
-				signalled = true
+				onceStall = true
 			}
 		}
 	}()
 	select {
+	case <-started:
+	case <-time.After(5 * time.Minute):
+		t.Fatal("the CLI's run was not admitted within 5 minutes")
+	}
+	select {
 	case <-inStall:
 	case <-time.After(60 * time.Second):
-		t.Fatal("the CLI did not reach the stall within 60s")
+		t.Fatal("the CLI did not reach the stall within 60s of its first step")
 	}
 	dir := ""
 	fuseChildren := 0

@@ -14,6 +14,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/leaderfault/leaderfault/advancer"
+	"github.com/leaderfault/leaderfault/report"
 	"github.com/leaderfault/leaderfault/scenarios/catalog"
 )
 
@@ -150,4 +151,19 @@ func TestRunFlagsTableIsComplete(t *testing.T) {
 		delete(documented, f.Name)
 	})
 	assert.Empty(t, documented, "flags in the table that run does not have")
+}
+
+// The README's sample of make repro's output is what the tool prints for
+// the recorded report testdata/repro.json (a real make repro run): merge
+// prints the same summary table, rows under it and tally as run does.
+func TestREADMEShowsTheReproductionAsPrinted(t *testing.T) {
+	r := invoke(t, "merge", "testdata/repro.json")
+	require.Equal(t, ExitOK, r.code, r.stderr)
+	readme, err := os.ReadFile("../../../../README.md")
+	require.NoError(t, err)
+	assert.Contains(t, string(readme), "```\n"+r.stdout+"```\n",
+		"README.md must quote `leaderfault merge cmd/leaderfault/internal/cli/testdata/repro.json` exactly")
+	rep, err := report.ReadFile("testdata/repro.json")
+	require.NoError(t, err)
+	assert.Equal(t, "leaderfault run leader-disk-stall --advancer all --json /work/repro.json --quiet", rep.Command, "a make repro run")
 }

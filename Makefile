@@ -42,9 +42,11 @@ RATE_REPEATS ?= 20
 test-rates:
 	LEADERFAULT_RATE_REPEATS=$(RATE_REPEATS) $(GO) test -count=1 -timeout 30m -run 'TestCatalogRates' ./scenarios/
 
-## vet: the style gate — gofmt, go vet, staticcheck, and go.mod/go.sum tidy
+## vet: the style gate — gofmt, no non-test file over 500 lines, go vet,
+## staticcheck, and go.mod/go.sum tidy
 vet:
 	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
+	@out=$$(git ls-files '*.go' | grep -v '_test.go$$' | xargs wc -l | awk '$$2 != "total" && $$1 > 500'); if [ -n "$$out" ]; then echo "non-test files over 500 lines:"; echo "$$out"; exit 1; fi
 	$(GO) vet $(PKGS)
 	$(GO) vet $(ETCD35) $(PKGS)
 	$(GO) vet $(ETCD3515) $(PKGS)

@@ -7,7 +7,6 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
-	"strings"
 	"testing"
 	"time"
 
@@ -36,8 +35,6 @@ func SkipWithoutDisk(tb testing.TB) {
 	disk.SkipUnlessUsable(tb)
 }
 
-const diskPointInfix = "/disk-"
-
 // DiskPoints lists the fault points of every disk site of members m0 to
 // m<members-1> ("m0/disk-write", "m0/disk-fsync", ...). Disk faults arm
 // them; a script may arm them directly, too.
@@ -52,16 +49,13 @@ func DiskPoints(members int) []string {
 }
 
 // IsDiskPoint reports whether name is a disk site's fault point (the
-// points a disk fault arms on behalf of its injection).
-func IsDiskPoint(name string) bool {
-	_, site, ok := strings.Cut(name, diskPointInfix)
-	return ok && site != ""
-}
+// points a disk fault arms on behalf of its injection): record.IsDiskPoint.
+func IsDiskPoint(name string) bool { return record.IsDiskPoint(name) }
 
 // diskPointName is the fault point of one disk site of a member, e.g.
 // "m0/disk-fsync". These points are evaluated in the member's FUSE child.
 func diskPointName(member string, site disk.Site) string {
-	return member + diskPointInfix + string(site)
+	return member + record.DiskPointInfix + string(site)
 }
 
 var diskDescriptions = map[disk.Site]string{

@@ -265,3 +265,15 @@ func (r *Recorder) Timeline() string {
 	}
 	return b.String()
 }
+
+// DiskPointInfix joins a member and a disk site in the name of the fault
+// point a disk fault arms in that member's disk server: "m0/disk-fsync".
+const DiskPointInfix = "/disk-"
+
+// IsDiskPoint reports whether a failpoint event's Name is a disk site's
+// fault point: one a disk fault armed on behalf of its injection, which a
+// report shows as that fault rather than as a point of its own.
+func IsDiskPoint(name string) bool {
+	_, site, ok := strings.Cut(name, DiskPointInfix)
+	return ok && site != ""
+}

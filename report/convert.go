@@ -2,99 +2,19 @@ package report
 
 import (
 	"math"
-	"slices"
 	"time"
 
 	"github.com/leaderfault/leaderfault/check"
 	"github.com/leaderfault/leaderfault/record"
-	"github.com/leaderfault/leaderfault/scenarios"
 )
 
-// Origin is where a run sits in its command's plan; FromResult copies it
-// into the Run.
+// Origin is where a run sits in its command's plan; the runner copies it
+// into the Run it makes of a result (scenarios.Result.Report).
 type Origin struct {
 	Job    int               // position in the full plan, before sharding
 	Repeat int               // 1-based
 	File   string            // scenario file, for scenarios given by path
 	Knobs  map[string]string // sweep setting
-}
-
-// FromResult converts a scenario result into a report Run.
-func FromResult(res *scenarios.Result, o Origin) Run {
-	r := Run{
-		Job: o.Job, Scenario: res.Scenario, Description: res.Description, File: o.File,
-		Advancer: res.Advancer, Knobs: copyKnobs(o.Knobs), Repeat: max(o.Repeat, 1),
-		Seed: res.Seed, Scale: res.Scale, Profile: res.Profile,
-		TickMs: ms(res.Tick), ElectionMs: ms(res.Elect), Etcd: res.Etcd,
-		Verdict: string(res.Verdict()), Why: res.Outcome.Why, Sometimes: res.Outcome.Sometimes,
-		Passed: res.Passed, Valid: res.Valid, Skipped: res.Skipped,
-		Invalid: res.Invalid, Failures: res.Failures, Notes: res.Notes,
-		Expectations: make([]Expectation, 0, len(res.Expectations)),
-		RecoveryMs:   msPtr(res.Recovery), ResumedMs: msPtr(res.Resumed), DurationMs: ms(res.Duration),
-		StalledAfterHealMs: msPtr(res.StalledAfterHeal),
-		Timeline:           make([]Event, 0, len(res.Events)),
-	}
-	if res.Stretch != 1 {
-		r.Stretch = res.Stretch
-	}
-	shown := map[int]bool{}
-	if res.Skipped == "" && res.Valid {
-		for _, o := range res.Outcome.Rates {
-			shown[o.Line] = o.Shown
-		}
-	}
-	for _, e := range res.Expectations {
-		x := Expectation{
-			Line: e.Line, Text: squeeze(e.Text), Passed: e.Passed, MeasuredMs: msPtr(e.Measured), Detail: e.Detail,
-			Ref: e.Ref, Known: e.Known, Bug: e.Bug, Rate: e.Rate,
-		}
-		if s, ok := shown[e.Line]; ok && e.Known && e.Rate > 0 {
-			x.Shown = &s
-		}
-		r.Expectations = append(r.Expectations, x)
-	}
-	if v := res.Verdict(); v == check.KnownBug || v == check.NotReproduced {
-		for _, b := range res.Outcome.Bugs {
-			if !slices.Contains(r.Bugs, b.Bug) {
-				r.Bugs = append(r.Bugs, b.Bug)
-			}
-		}
-	}
-	for _, e := range res.Events {
-		te := Event{
-			TMs: ms(e.At), Kind: string(e.Kind), Member: e.Member, Detail: e.Detail,
-			Leader: e.Leader, Term: e.Term, Value: e.Value, Revision: e.Revision,
-			Line: e.Line, Verb: e.Verb, Reference: e.Reference, Held: e.Held,
-			Fault: e.Fault, Name: e.Name, Fired: e.Fired,
-		}
-		if e.Kind == record.KindStalled {
-			te.SinceMs = msPtr(&e.Since)
-		}
-		if e.Kind == record.KindWrite && e.Issued > 0 {
-			te.IssuedMs = msPtr(&e.Issued)
-		}
-		r.Timeline = append(r.Timeline, te)
-	}
-	r.Counts = CountEvents(r.Timeline)
-	if t := res.Traffic; t != nil {
-		r.Traffic = &Traffic{WindowMs: ms(t.Unit), PeakCalls: math.Round(t.PeakCalls*10) / 10, PeakCallsAtMs: ms(t.PeakCallsAt), PeakMethods: t.PeakMethods,
-			PeakConns: math.Round(t.PeakConns*10) / 10, PeakConnsAtMs: ms(t.PeakConnsAt)}
-		if t.Judged {
-			wb, wa, cb, ca := t.Before.Watches, t.After.Watches, t.Before.ConnsOpen, t.After.ConnsOpen
-			r.Traffic.WatchesBefore, r.Traffic.WatchesAfter, r.Traffic.ConnsBefore, r.Traffic.ConnsAfter = &wb, &wa, &cb, &ca
-		}
-	}
-	if a := res.Admission; a.Reason != "" {
-		h := a.Headroom
-		r.Admission = &Admission{WaitMs: ms(a.Waited), Reason: a.Reason, Held: a.Held, BudgetMs: ms(a.Budget),
-			DelayP99Ms: ms(h.DelayP99), DelayMaxMs: ms(h.DelayMax), MemAvailableMiB: h.MemAvailable >> 20,
-			Runs: h.Runs, Starting: h.Starting}
-		if h.IdleCores >= 0 {
-			idle := math.Round(h.IdleCores*100) / 100
-			r.Admission.IdleCores = &idle
-		}
-	}
-	return r
 }
 
 // records converts a timeline back to the record's events, so that the

@@ -3,7 +3,6 @@ package report
 import (
 	"strings"
 
-	"github.com/leaderfault/leaderfault/harness"
 	"github.com/leaderfault/leaderfault/record"
 )
 
@@ -56,7 +55,7 @@ func faultSpans(tl []Event) []faultSpan {
 				delete(faults, e.Fault)
 			}
 		case record.KindFailpointArm:
-			if harness.IsDiskPoint(e.Name) {
+			if record.IsDiskPoint(e.Name) {
 				continue
 			}
 			points[e.Name] = len(out)

@@ -5,7 +5,6 @@ import (
 	"io"
 	"slices"
 	"strings"
-	"unicode/utf8"
 )
 
 // Verdict of a group: its single run's verdict label (see Run.VerdictLabel),
@@ -244,81 +243,6 @@ func WriteSummaryTable(w io.Writer, aggs []Aggregate) {
 		row(tw, cells...)
 	}
 	tw.Flush()
-}
-
-// WriteWhy prints, under the summary table, each group that did not simply
-// pass (every run that ran passed): its expectations with their measured
-// figures, its bugs in full and its rate failures, wrapped to TableWidth:
-//
-//	leader-disk-stall / legacy: known bug reproduced (pingcap/tidb#69048)
-//	    expectations: leader-change 1.51s ✓, advance 15.0s ✗, …
-//	    bug: pingcap/tidb#69048: the watch stays on the stalled member …
-func WriteWhy(w io.Writer, aggs []Aggregate) {
-	repeats := false
-	for _, a := range aggs {
-		repeats = repeats || a.Runs > 1
-	}
-	for _, a := range aggs {
-		title := a.Scenario + " / " + a.Advancer
-		if k := KnobsString(a.Knobs); k != "" {
-			title += " [" + k + "]"
-		}
-		if a.Runs == a.Skipped || (a.Passed == a.Runs-a.Skipped && len(a.RateFailures) == 0) {
-			continue
-		}
-		writeWrapped(w, "", title+": "+a.Verdict())
-		const indent = "    "
-		writeList(w, indent, "expectations: ", strings.Split(compactExpectations(a), ", "))
-		if repeats {
-			writeWrapped(w, indent, "resumed: "+statsCell(a.Resumed)+"; stalled after heal: "+statsCell(a.StalledAfterHeal))
-		}
-		for _, b := range a.Bugs {
-			writeWrapped(w, indent, "bug: "+b)
-		}
-		for _, f := range a.RateFailures {
-			writeWrapped(w, indent, "rate FAIL: "+f)
-		}
-	}
-}
-
-// writeList prints prefix and the items joined by ", " after indent,
-// breaking lines only between items, at TableWidth columns.
-func writeList(w io.Writer, indent, prefix string, items []string) {
-	line, empty := indent+prefix, true
-	for i, item := range items {
-		if i < len(items)-1 {
-			item += ","
-		}
-		if !empty && utf8.RuneCountInString(line)+1+utf8.RuneCountInString(item) > TableWidth {
-			fmt.Fprintln(w, line)
-			line, empty = indent+"  ", true
-		}
-		if !empty {
-			line += " "
-		}
-		line += item
-		empty = false
-	}
-	fmt.Fprintln(w, line)
-}
-
-// writeWrapped prints text after indent, wrapped at spaces to TableWidth
-// columns, its next lines indented two more (a word longer than a line
-// stays whole).
-func writeWrapped(w io.Writer, indent, text string) {
-	line, empty := indent, true
-	for _, word := range strings.Fields(text) {
-		if !empty && utf8.RuneCountInString(line)+1+utf8.RuneCountInString(word) > TableWidth {
-			fmt.Fprintln(w, line)
-			line, empty = indent+"  ", true
-		}
-		if !empty {
-			line += " "
-		}
-		line += word
-		empty = false
-	}
-	fmt.Fprintln(w, line)
 }
 
 // WriteExpectationStats prints, for a group with repeats, each

@@ -142,7 +142,7 @@ func RunCatalog(t *testing.T, newAdvancer func() advancer.Advancer, opts ...Opti
 						got[i] = outcome{res, err}
 						if res != nil {
 							mu.Lock()
-							runs = append(runs, report.FromResult(res, report.Origin{Job: job, Repeat: i + 1}))
+							runs = append(runs, res.Report(report.Origin{Job: job, Repeat: i + 1}))
 							mu.Unlock()
 						}
 					}()
@@ -174,7 +174,7 @@ func judge(t testing.TB, name string, res *scenarios.Result, err error) {
 		t.Logf("not judged under -race: %s", msg)
 	default:
 		var tl strings.Builder
-		report.WriteTimeline(&tl, report.FromResult(res, report.Origin{}), true)
+		report.WriteTimeline(&tl, res.Report(report.Origin{}), true)
 		t.Logf("%s / %s timeline (condensed: routine writes and advances folded):\n%s", res.Scenario, res.Advancer, tl.String())
 		t.Error(msg)
 	}

@@ -109,7 +109,7 @@ func executeJob(ctx context.Context, io IO, p *progress, n int, j job, o runOpti
 			Failures: []string{fmt.Sprint(err)}}
 	}
 	interrupted := ctx.Err() != nil && !errors.Is(err, scenarios.ErrSkip)
-	run := report.FromResult(r, report.Origin{Job: j.index, Repeat: j.repeat, File: j.scenario.file, Knobs: j.knobs})
+	run := r.Report(report.Origin{Job: j.index, Repeat: j.repeat, File: j.scenario.file, Knobs: j.knobs})
 	p.done(n, run)
 	return run, interrupted
 }

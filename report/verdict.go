@@ -125,6 +125,32 @@ func bugsSuffix(bugs []string) string {
 	return " (" + strings.Join(refs, ", ") + ")"
 }
 
+// issuesNamed is " (pingcap/tidb#69048, tikv/pd#6889)": the issues the
+// bugs cite, each once, and how many bugs cite none ("+3 without an
+// issue"): the one-line summary stays short, the table's rows name them.
+func issuesNamed(bugs []string) string {
+	var ids, others []string
+	for _, b := range bugs {
+		if id := bugIssue.FindString(b); id != "" {
+			if !slices.Contains(ids, id) {
+				ids = append(ids, id)
+			}
+		} else if ref := BugRef(b); !slices.Contains(others, ref) {
+			others = append(others, ref)
+		}
+	}
+	switch {
+	case len(others) == 1 && len(ids) == 0:
+		return " (" + others[0] + ")"
+	case len(others) > 0:
+		ids = append(ids, fmt.Sprintf("+%d without an issue", len(others)))
+	}
+	if len(ids) == 0 {
+		return ""
+	}
+	return " (" + strings.Join(ids, ", ") + ")"
+}
+
 // bugIssue is an issue reference at the start of a bug text.
 var bugIssue = regexp.MustCompile(`^[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+#[0-9]+`)
 
@@ -230,8 +256,8 @@ func (t Tally) String() string {
 		}
 	}
 	add(t.Pass, "pass", "pass", "")
-	add(t.KnownBug, "known bug reproduced", "known bugs reproduced", bugsSuffix(t.ReproducedBugs))
-	add(t.NotReproduced, "known bug NOT REPRODUCED", "known bugs NOT REPRODUCED", bugsSuffix(t.NotReproducedBugs)+t.sometimesSuffix())
+	add(t.KnownBug, "known bug reproduced", "known bugs reproduced", issuesNamed(t.ReproducedBugs))
+	add(t.NotReproduced, "known bug NOT REPRODUCED", "known bugs NOT REPRODUCED", issuesNamed(t.NotReproducedBugs)+t.sometimesSuffix())
 	add(t.Fail, "FAIL", "FAIL", "")
 	add(t.Invalid, "INVALID", "INVALID", "")
 	add(t.Skipped, "skipped", "skipped", "")

@@ -133,3 +133,15 @@ func TestSweepRequirementsMetPerSetting(t *testing.T) {
 	assert.Contains(t, page, `<span class="pill v-pass">2/2 (1 skipped)</span>`)
 	assert.Contains(t, page, `<span class="pill v-fail">1/3</span>`)
 }
+
+func TestBugsAreNamedShortAndOnce(t *testing.T) {
+	long := "pingcap/tidb#69048: the watch stays on the stalled member until a loop read times out there"
+	assert.Equal(t, "pingcap/tidb#69048", BugRef(long))
+	assert.Equal(t, "a silent link", BugRef("a silent link: PD rebuilds its watch only after 10s without a response"))
+	assert.Equal(t, "pd: now and then the crashed…", BugRef("pd: now and then the crashed member's watch stream ends"), "one word before the colon is not a name")
+	assert.Equal(t, " (pingcap/tidb#69048)", bugsSuffix([]string{long, "pingcap/tidb#69048: a read queued behind the backlog"}), "one issue, once")
+	assert.Equal(t, " (pingcap/tidb#69048, tikv/pd#6889, +2 without an issue)",
+		issuesNamed([]string{long, "tikv/pd#6889: no progress answer", "a silent link: x", "a stale member: y", "a silent link: z"}))
+	assert.Equal(t, " (a stale member)", issuesNamed([]string{"a stale member: y"}))
+	assert.Equal(t, " (tikv/pd#6889 +1)", issuesSuffix([]string{"tikv/pd#6889: a", long, "a stale member: y"}))
+}

@@ -1,7 +1,9 @@
 package advancer
 
 import (
+	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -11,6 +13,9 @@ import (
 type Knob struct {
 	Name string
 	Doc  string
+	// ReadBy are the designs whose advancers read the knob: setting it for
+	// another design changes nothing.
+	ReadBy []Design
 }
 
 type knobKind int
@@ -34,7 +39,21 @@ type knob struct {
 	str  func(*Config) *string
 	// allowed lists the values of a string knob.
 	allowed []string
+	// only are the designs that read the knob; nil: every design (the
+	// client's knobs, which every design's etcd client is built with).
+	only []Design
 }
+
+// readBy returns k for designs ds only.
+func (k knob) readBy(ds ...Design) knob {
+	k.only = ds
+	return k
+}
+
+var (
+	brAndPD = []Design{DesignBR, DesignPD}
+	designs = []Design{DesignBR, DesignRobust, DesignPD}
+)
 
 func durKnob(name, doc string, f func(*Config) *time.Duration) knob {
 	return knob{name: name, doc: doc, kind: kindDuration, dur: f}
@@ -68,27 +87,59 @@ var knobs = []knob{
 	durKnob("unary-retry-wait", "clientv3 pause between rounds of unary retries", func(c *Config) *time.Duration { return &c.UnaryRetryWait }),
 	boolKnob("require-leader", "watch ctx WithRequireLeader", func(c *Config) *bool { return &c.RequireLeader }),
 	boolKnob("progress-notify", "watch option WithProgressNotify", func(c *Config) *bool { return &c.ProgressNotify }),
-	durKnob("progress-interval", "RequestProgress period, each with this timeout (pd: request-timeouts) (0: never)", func(c *Config) *time.Duration { return &c.ProgressInterval }),
-	durKnob("idle-timeout", "error out (pd: rebuild the watch) after this long without any watch response (0: never)", func(c *Config) *time.Duration { return &c.IdleTimeout }),
+	durKnob("progress-interval", "RequestProgress period, each with this timeout (pd: request-timeouts) (0: never)", func(c *Config) *time.Duration { return &c.ProgressInterval }).readBy(brAndPD...),
+	durKnob("idle-timeout", "error out (pd: rebuild the watch) after this long without any watch response (0: never)", func(c *Config) *time.Duration { return &c.IdleTimeout }).readBy(brAndPD...),
 	{name: "request-timeouts", doc: "per-attempt timeouts of the checkpoint read, e.g. 5s,10s,15s (none: no deadline); pd: one entry, PD's DefaultRequestTimeout (load, RequestProgress, member list, health probe)", kind: kindDurations,
-		durs: func(c *Config) *Durations { return &c.RequestTimeouts }},
+		durs: func(c *Config) *Durations { return &c.RequestTimeouts }, only: brAndPD},
 	{name: "watch-create-timeouts", doc: "per-attempt timeouts of watch creation (none: no deadline)", kind: kindDurations,
 		durs: func(c *Config) *Durations { return &c.WatchCreateTimeouts }},
 	durKnob("retry-interval", "service loop pause after an error", func(c *Config) *time.Duration { return &c.RetryInterval }),
-	durKnob("guard-interval", "robust: period of the quorum read that checks the watch", func(c *Config) *time.Duration { return &c.GuardInterval }),
-	durKnob("guard-read-timeout", "robust: deadline of one quorum read", func(c *Config) *time.Duration { return &c.GuardReadTimeout }),
-	durKnob("stale-after", "robust: rebuild a watch this long behind the quorum", func(c *Config) *time.Duration { return &c.StaleAfter }),
-	durKnob("health-interval", "pd: health checker period (member list sync, require-leader probe of every member)", func(c *Config) *time.Duration { return &c.HealthInterval }),
-	durKnob("health-reset-after", "pd: with no healthy member for this long, reset the client's endpoints (escapes gRPC backoff)", func(c *Config) *time.Duration { return &c.HealthResetAfter }),
+	durKnob("guard-interval", "robust: period of the quorum read that checks the watch", func(c *Config) *time.Duration { return &c.GuardInterval }).readBy(DesignRobust),
+	durKnob("guard-read-timeout", "robust: deadline of one quorum read", func(c *Config) *time.Duration { return &c.GuardReadTimeout }).readBy(DesignRobust),
+	durKnob("stale-after", "robust: rebuild a watch this long behind the quorum", func(c *Config) *time.Duration { return &c.StaleAfter }).readBy(DesignRobust),
+	durKnob("health-interval", "pd: health checker period (member list sync, require-leader probe of every member)", func(c *Config) *time.Duration { return &c.HealthInterval }).readBy(DesignPD),
+	durKnob("health-reset-after", "pd: with no healthy member for this long, reset the client's endpoints (escapes gRPC backoff)", func(c *Config) *time.Duration { return &c.HealthResetAfter }).readBy(DesignPD),
 }
 
 // Knobs lists every knob name with its meaning, in catalog order.
 func Knobs() []Knob {
 	out := make([]Knob, len(knobs))
 	for i, k := range knobs {
-		out[i] = Knob{Name: k.name, Doc: k.doc}
+		out[i] = Knob{Name: k.name, Doc: k.doc, ReadBy: k.designs()}
 	}
 	return out
+}
+
+// designs are the designs that read k.
+func (k knob) designs() []Design {
+	if k.only == nil {
+		return designs
+	}
+	return k.only
+}
+
+// CheckKnobsRead returns an error naming each of the knobs that design does
+// not read, with the designs that do: a sweep that varies such a knob would
+// run identical settings under different labels.
+func CheckKnobsRead(design Design, names []string) error {
+	var errs []string
+	for _, n := range names {
+		k, err := lookupKnob(n)
+		if err != nil {
+			return err
+		}
+		if !slices.Contains(k.designs(), design) {
+			var by []string
+			for _, d := range k.designs() {
+				by = append(by, string(d))
+			}
+			errs = append(errs, fmt.Sprintf("advancer knob %s is not read by design %s (only by %s): setting it changes nothing", n, design, strings.Join(by, ", ")))
+		}
+	}
+	if len(errs) > 0 {
+		return errors.New(strings.Join(errs, "; "))
+	}
+	return nil
 }
 
 // KnobNames lists every knob name, in catalog order.

@@ -4,7 +4,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"math"
+	"slices"
 	"strings"
 	"time"
 
@@ -238,6 +240,9 @@ func (r *run) startAdvancer(a script.Advancer) error {
 			if err := cfg.Set(k, v); err != nil {
 				return err
 			}
+		}
+		if err := advancer.CheckKnobsRead(cfg.Design, slices.Sorted(maps.Keys(r.opts.Knobs))); err != nil {
+			return err
 		}
 		cfg, notes := cfg.Scale(scale)
 		for _, n := range notes {

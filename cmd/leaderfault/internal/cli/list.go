@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 	"text/tabwriter"
 
@@ -130,7 +131,7 @@ func listPresets(w io.Writer) error {
 }
 
 func listKnobs(w io.Writer) error {
-	fmt.Fprintln(w, "advancer knobs (advancer <knob>=<value>, sweep --vary <knob>=v1,v2; production units):")
+	fmt.Fprintln(w, "advancer knobs (advancer <knob>=<value>, sweep --vary <knob>=v1,v2; production units; -: the preset's design does not read it):")
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	fmt.Fprintf(tw, "  knob\t%s\t\n", strings.Join(advancer.Presets(), "\t"))
 	for _, k := range advancer.Knobs() {
@@ -143,6 +144,9 @@ func listKnobs(w io.Writer) error {
 			v, err := cfg.Get(k.Name)
 			if err != nil {
 				return err
+			}
+			if !slices.Contains(k.ReadBy, cfg.Design) {
+				v = "-" // its design does not read it
 			}
 			fmt.Fprintf(tw, "\t%s", v)
 		}

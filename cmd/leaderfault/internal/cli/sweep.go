@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"maps"
+	"slices"
 	"strings"
 
 	"github.com/leaderfault/leaderfault/advancer"
@@ -157,6 +159,9 @@ func validateSettings(preset string, sets []map[string]string) error {
 		}
 		if err := cfg.Validate(); err != nil {
 			return usagef("setting %s: %v", knobsText(set), err)
+		}
+		if err := advancer.CheckKnobsRead(cfg.Design, slices.Sorted(maps.Keys(set))); err != nil {
+			return usagef("--vary: %v (leaderfault list knobs)", err)
 		}
 	}
 	return nil

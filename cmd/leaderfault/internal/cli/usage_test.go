@@ -64,6 +64,7 @@ func TestUsageErrors(t *testing.T) {
 		{[]string{"sweep", "--scenario", "leader-transfer", "--vary", "backoff-max=1s", "--vary", "backoff-max=2s"}, "given twice"},
 		{[]string{"sweep", "--scenario", "leader-transfer", "--vary", "backoff-max=300ms"}, "backoff-base 1s / backoff-max 300ms"},
 		{[]string{"sweep", "--scenario", "leader-transfer", "--vary", "backoff-max=1s", "--advancer", "all"}, "a sweep runs one preset"},
+		{[]string{"sweep", "--scenario", "leader-transfer", "--vary", "guard-interval=1s,2s"}, "advancer knob guard-interval is not read by design br (only by robust)"},
 		{[]string{"list", "scenarioz"}, `unknown section "scenarioz"; did you mean "scenarios"?`},
 		{[]string{"doctor", "now"}, "doctor takes no arguments"},
 		{[]string{"merge"}, "no reports given"},

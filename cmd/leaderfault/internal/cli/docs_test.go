@@ -98,8 +98,8 @@ func TestEveryQuotedCommandRuns(t *testing.T) {
 	for _, f := range files {
 		for line, cmd := range docCommands(t, f) {
 			where := filepath.Base(f) + ":" + strconv.Itoa(line) + ": leaderfault " + cmd
-			if strings.ContainsAny(cmd, "<>") {
-				continue // a placeholder
+			if strings.ContainsAny(cmd, "<>$*") {
+				continue // a placeholder, a CI system's variable, a glob
 			}
 			_, argv, ok := advancer.ExecArgv(cmd)
 			require.True(t, ok, where)

@@ -2,6 +2,7 @@ package cli
 
 import (
 	"fmt"
+	"os"
 	"strconv"
 	"strings"
 )
@@ -59,15 +60,36 @@ func (s shard) String() string {
 	return fmt.Sprintf("%d/%d", s.i, s.n)
 }
 
+// Kubernetes sets these in each pod of an Indexed Job: the pod's index
+// (0-based) and the Job's completions.
+const (
+	envJobIndex       = "JOB_COMPLETION_INDEX"
+	envJobCompletions = "JOB_COMPLETIONS"
+)
+
+// shardFromJob is "--shard job": shard index+1 of completions, read from a
+// Kubernetes Indexed Job's environment.
+const shardFromJob = "job"
+
 func parseShard(v string) (shard, error) {
 	if v == "" {
 		return shard{}, nil
+	}
+	if v == shardFromJob {
+		idx, cmp := os.Getenv(envJobIndex), os.Getenv(envJobCompletions)
+		i, err1 := strconv.Atoi(idx)
+		n, err2 := strconv.Atoi(cmp)
+		if err1 != nil || err2 != nil || n < 1 || i < 0 || i >= n {
+			return shard{}, usagef("--shard job: want %s (0 to completions-1) and %s (1 or more) from a Kubernetes Indexed Job; have %q and %q",
+				envJobIndex, envJobCompletions, idx, cmp)
+		}
+		return shard{i + 1, n}, nil
 	}
 	a, b, ok := strings.Cut(v, "/")
 	i, err1 := strconv.Atoi(a)
 	n, err2 := strconv.Atoi(b)
 	if !ok || err1 != nil || err2 != nil || n < 1 || i < 1 || i > n {
-		return shard{}, usagef("--shard %q: want i/n with 1 <= i <= n, e.g. 1/3", v)
+		return shard{}, usagef("--shard %q: want i/n with 1 <= i <= n, e.g. 1/3, or job (a Kubernetes Indexed Job's %s and %s)", v, envJobIndex, envJobCompletions)
 	}
 	return shard{i, n}, nil
 }

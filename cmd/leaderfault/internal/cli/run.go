@@ -40,7 +40,7 @@ func (c *commonFlags) register(fs *flag.FlagSet, defaultPresets, defaultTimeline
 	fs.StringVar(&c.time, "time", "production", "judge in timing `T`: production (etcd's default timing, election 1s, presets unscaled: the verdict), fast (election 100ms, every script and preset duration divided by 10: a quick approximation, known to differ on some cells) or script (the timing the script's cluster line names)")
 	fs.StringVar(&c.json, "json", "", "write the JSON report to `FILE`")
 	fs.StringVar(&c.html, "html", "", "write the HTML report (one self-contained page) to `FILE`")
-	fs.StringVar(&c.shard, "shard", "", "run only shard `i/n` of the (scenario, preset, repeat) runs; merge the JSON reports with merge")
+	fs.StringVar(&c.shard, "shard", "", "run only shard `i/n` of the (scenario, preset, repeat) runs (job: from a Kubernetes Indexed Job's JOB_COMPLETION_INDEX and JOB_COMPLETIONS); merge the JSON reports with merge")
 	fs.BoolVar(&c.quiet, "quiet", false, "no progress on stderr")
 	fs.BoolVar(&c.steps, "steps", false, "print each script step on stderr as it starts, one line each (for logs, where there is no live line)")
 	fs.BoolVar(&c.verbose, "v", false, "print etcd's warnings of failed runs on stderr")

@@ -131,14 +131,18 @@ known stall for 300ms bug="example/repo#2" rate=30% [robust]`)
 	assert.Contains(t, r.stdout, "\nknown / robust: NOT REPRODUCED (example/repo#2) — expected now and then\n", "under the table")
 }
 
-// TestShardsMergeIntoTheWholeRun: two shards of "run --advancer all" cover
-// the four presets once, and merge puts them back in plan order.
+// TestShardsMergeIntoTheWholeRun: two shards of "run --advancer all" (the
+// second from a Kubernetes Indexed Job's variables) cover the four presets
+// once, and merge puts them back in plan order.
 func TestShardsMergeIntoTheWholeRun(t *testing.T) {
 	dir := t.TempDir()
 	a, b, merged := filepath.Join(dir, "a.json"), filepath.Join(dir, "b.json"), filepath.Join(dir, "m.json")
 	r1 := invoke(t, "run", "leader-transfer", "--shard", "1/2", "--json", a, "--timeline", "none")
 	require.Equal(t, ExitOK, r1.code, r1.stderr)
-	r2 := invoke(t, "run", "leader-transfer", "--shard", "2/2", "--json", b, "--timeline", "none")
+	// The second as a Kubernetes Indexed Job's second pod runs it.
+	t.Setenv("JOB_COMPLETION_INDEX", "1")
+	t.Setenv("JOB_COMPLETIONS", "2")
+	r2 := invoke(t, "run", "leader-transfer", "--shard", "job", "--json", b, "--timeline", "none")
 	require.Equal(t, ExitOK, r2.code, r2.stderr)
 	assert.Contains(t, r1.stderr, "[2/2] leader-transfer / robust")
 	assert.Contains(t, r2.stderr, "[1/2] leader-transfer / pr69047")

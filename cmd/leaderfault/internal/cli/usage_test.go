@@ -31,6 +31,8 @@ func invoke(t *testing.T, args ...string) cliResult {
 // TestUsageErrors: every bad command line exits 2 with a message saying
 // what was wrong, before any cluster starts.
 func TestUsageErrors(t *testing.T) {
+	t.Setenv(envJobIndex, "") // --shard job reads them
+	t.Setenv(envJobCompletions, "")
 	dir := t.TempDir()
 	for _, tc := range []struct {
 		args []string
@@ -51,6 +53,7 @@ func TestUsageErrors(t *testing.T) {
 		{[]string{"run", "leader-transfer", "--timeline", "some"}, `--timeline "some"`},
 		{[]string{"run", "leader-transfer", "--shard", "3/2"}, `--shard "3/2": want i/n with 1 <= i <= n`},
 		{[]string{"run", "leader-transfer", "--shard", "0/2"}, `--shard "0/2"`},
+		{[]string{"run", "leader-transfer", "--shard", "job"}, `--shard job: want JOB_COMPLETION_INDEX (0 to completions-1) and JOB_COMPLETIONS (1 or more) from a Kubernetes Indexed Job; have "" and ""`},
 		{[]string{"run", "leader-transfer", "--advancer", "robst"}, `unknown advancer preset "robst"`},
 		{[]string{"run", "leader-transfer", "--advancer", "robst"}, `did you mean "robust"?`},
 		{[]string{"run", "leader-transfr"}, `unknown scenario "leader-transfr"; did you mean "leader-transfer"?`},

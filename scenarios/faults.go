@@ -2,20 +2,50 @@ package scenarios
 
 import (
 	"fmt"
+	"reflect"
 	"sort"
+	"strings"
 	"time"
 
 	"github.com/leaderfault/leaderfault/harness"
 	"github.com/leaderfault/leaderfault/scenarios/script"
 )
 
-// FaultEntry is one fault kind a script can name: its parameters and how to
-// build the harness fault from them.
+// FaultEntry is one fault kind a script can name, defined once: the harness
+// fault it builds (whose Kind is the entry's name), its parameters, what it
+// does, and how to build it from a script's parameters.
 type FaultEntry struct {
-	Kind        string
+	// Proto is the fault with its default parameters; Proto.Kind() names
+	// the entry and every fault Build makes.
+	Proto       harness.Fault
 	Description string
 	Spec        script.FaultSpec
 	Build       func(p params) (harness.Fault, error)
+}
+
+// Kind is the name scripts use: the harness fault's Kind.
+func (e FaultEntry) Kind() string { return e.Proto.Kind() }
+
+// Usage is the fault as a script writes it, with its parameters:
+// "peer-delay delay=<duration> [dir=<in|out|both>] [jitter=<duration>]".
+func (e FaultEntry) Usage() string {
+	if syn := e.Spec.Syntax(); syn != "" {
+		return e.Kind() + " " + syn
+	}
+	return e.Kind()
+}
+
+// GoValue is the harness type with its fields, as Go code names it:
+// "DiskDelay{Delay, Writes, Reads}".
+func (e FaultEntry) GoValue() string {
+	t := reflect.TypeOf(e.Proto)
+	var fields []string
+	for i := range t.NumField() {
+		if t.Field(i).IsExported() {
+			fields = append(fields, t.Field(i).Name)
+		}
+	}
+	return t.Name() + "{" + strings.Join(fields, ", ") + "}"
 }
 
 // params reads a fault step's parameters.
@@ -60,71 +90,81 @@ var (
 	boolWords   = []string{"true", "false"}
 )
 
-// Faults is the built-in fault catalog, by kind.
-var Faults = map[string]FaultEntry{
-	"disk-stall": {Kind: "disk-stall", Description: "every write, fsync, open and read(2) of the member's data dir hangs until healed (reads=false: writes and fsync only; bbolt's mmap page faults never hang) (needs cluster disk=true)",
+// FaultCatalog is the built-in fault catalog, in the order the docs list it
+// (docs/scenarios.md's table is generated from it: TestFaultTableInDocs).
+var FaultCatalog = []FaultEntry{
+	{Proto: harness.DiskStall{}, Description: "every write, fsync, open and read(2) of the member's data dir hangs until healed (the pingcap/tidb#69048 IO hang); reads=false: writes and fsync only. Page faults of bbolt's mmap never hang (one held fault would freeze every in-process member at the next GC), so a running member still answers reads; the read half bites at restart and when etcd opens a file (docs/facts.md 2.7). Fired: it held any operation; the record has each site's hits. Needs cluster disk=true",
 		Spec: script.FaultSpec{Params: map[string]script.ValueKind{"reads": script.KindWord}, Words: map[string][]string{"reads": boolWords}, NeedsDisk: true},
 		Build: func(p params) (harness.Fault, error) {
 			return harness.DiskStall{WritesOnly: !p.boolOr("reads", true)}, nil
 		}},
-	"disk-delay": {Kind: "disk-delay", Description: "every fsync (writes=true: and write; reads=true: and open and read(2)) of the member's data dir takes delay longer (needs disk=true)",
+	{Proto: harness.DiskDelay{}, Description: "every fsync (writes=true: and write; reads=true: and open and read(2)) of the member's data dir takes delay longer; reads are off by default, a running member barely makes them (docs/facts.md 2.7). Needs cluster disk=true",
 		Spec: script.FaultSpec{Params: map[string]script.ValueKind{"delay": script.KindDuration, "writes": script.KindWord, "reads": script.KindWord},
 			Words: map[string][]string{"writes": boolWords, "reads": boolWords}, Required: []string{"delay"}, NeedsDisk: true},
 		Build: func(p params) (harness.Fault, error) {
 			return harness.DiskDelay{Delay: p.duration("delay"), Writes: p.boolOr("writes", false), Reads: p.boolOr("reads", false)}, nil
 		}},
-	"peer-isolate": {Kind: "peer-isolate", Description: "complete, symmetric partition of the member from its peers (clients still reach it)",
+	{Proto: harness.Isolate{}, Description: "complete, symmetric partition of the member from its peers: etcd's CutPeer on both sides for every peer, and every peer byte to and from it dropped; clients still reach it",
 		Build: func(params) (harness.Fault, error) { return harness.Isolate{}, nil }},
-	"peer-mute": {Kind: "peer-mute", Description: "the member hears its peers but cannot speak to them",
+	{Proto: harness.Mute{}, Description: "the member hears its peers but cannot speak to them",
 		Build: func(params) (harness.Fault, error) { return harness.Mute{}, nil }},
-	"peer-deaf": {Kind: "peer-deaf", Description: "the member speaks to its peers but cannot hear them",
+	{Proto: harness.Deaf{}, Description: "the member speaks to its peers but cannot hear them",
 		Build: func(params) (harness.Fault, error) { return harness.Deaf{}, nil }},
-	"peer-delay": {Kind: "peer-delay", Description: "raft traffic of the member delayed by delay±jitter (dir=in|out|both)",
+	{Proto: harness.PeerDelay{}, Description: "raft traffic of the member delayed by delay±jitter (dir=in|out|both)",
 		Spec: script.FaultSpec{Params: delayParams, Words: dirWords, Required: []string{"delay"}},
 		Build: func(p params) (harness.Fault, error) {
 			d, err := p.direction("dir")
 			return harness.PeerDelay{Latency: p.duration("delay"), Jitter: p.duration("jitter"), Direction: d}, err
 		}},
-	"peer-blackhole": {Kind: "peer-blackhole", Description: "raft traffic of the member dropped (dir=in|out|both)",
+	{Proto: harness.PeerBlackhole{}, Description: "raft traffic of the member dropped (dir=in|out|both); connections stay open",
 		Spec: script.FaultSpec{Params: dirParams, Words: dirWords},
 		Build: func(p params) (harness.Fault, error) {
 			d, err := p.direction("dir")
 			return harness.PeerBlackhole{Direction: d}, err
 		}},
-	"peer-pause": {Kind: "peer-pause", Description: "raft traffic of the member held until healed (dir=in|out|both)",
+	{Proto: harness.PeerPause{}, Description: "raft traffic of the member held until healed (dir=in|out|both)",
 		Spec: script.FaultSpec{Params: dirParams, Words: dirWords},
 		Build: func(p params) (harness.Fault, error) {
 			d, err := p.direction("dir")
 			return harness.PeerPause{Direction: d}, err
 		}},
-	"client-blackhole": {Kind: "client-blackhole", Description: "silent blackhole between clients and the member: nothing arrives, nothing errors, connections stay open (bytes held as TCP would retransmit them)",
+	{Proto: harness.ClientBlackhole{}, Description: "silent blackhole between clients and the member: nothing arrives, nothing errors, connections stay open; bytes are held, as TCP would retransmit them, and arrive after the heal",
 		Spec: script.FaultSpec{Params: dirParams, Words: dirWords},
 		Build: func(p params) (harness.Fault, error) {
 			d, err := p.direction("dir")
 			return harness.ClientBlackhole{Direction: d}, err
 		}},
-	"client-delay": {Kind: "client-delay", Description: "bytes between clients and the member delayed by delay±jitter",
+	{Proto: harness.ClientDelay{}, Description: "bytes between clients and the member delayed by delay±jitter",
 		Spec: script.FaultSpec{Params: delayParams, Words: dirWords, Required: []string{"delay"}},
 		Build: func(p params) (harness.Fault, error) {
 			d, err := p.direction("dir")
 			return harness.ClientDelay{Latency: p.duration("delay"), Jitter: p.duration("jitter"), Direction: d}, err
 		}},
-	"client-pause": {Kind: "client-pause", Description: "bytes between clients and the member held until healed",
+	{Proto: harness.ClientPause{}, Description: "bytes between clients and the member held until healed",
 		Spec: script.FaultSpec{Params: dirParams, Words: dirWords},
 		Build: func(p params) (harness.Fault, error) {
 			d, err := p.direction("dir")
 			return harness.ClientPause{Direction: d}, err
 		}},
-	"client-refuse": {Kind: "client-refuse", Description: "client connections of the member reset, new ones reset at connect, until healed (reconnect backoff grows)",
+	{Proto: harness.ClientRefuse{}, Description: "client connections of the member reset, and new ones reset at connect, until healed: reconnect backoff grows",
 		Build: func(params) (harness.Fault, error) { return harness.ClientRefuse{}, nil }},
-	"client-reset": {Kind: "client-reset", Description: "client connections of the member reset (every=D: again and again until healed)",
+	{Proto: harness.ClientReset{}, Description: "client connections of the member reset (TCP RST), once, or with every=D again and again until healed",
 		Spec:  script.FaultSpec{Params: map[string]script.ValueKind{"every": script.KindDuration}},
 		Build: func(p params) (harness.Fault, error) { return harness.ClientReset{Every: p.duration("every")}, nil }},
-	"crash": {Kind: "crash", Description: "hard stop of the member (no leadership transfer); restarted on heal",
+	{Proto: harness.Crash{}, Description: "hard stop of the member, no leadership transfer; restarted (same data, same addresses) on heal",
 		Build: func(params) (harness.Fault, error) { return harness.Crash{}, nil }},
-	"stop": {Kind: "stop", Description: "graceful stop of the member (a leader transfers leadership first); restarted on heal",
+	{Proto: harness.Stop{}, Description: "graceful stop of the member (a leader transfers leadership first); restarted on heal",
 		Build: func(params) (harness.Fault, error) { return harness.Stop{}, nil }},
 }
+
+// Faults is FaultCatalog by kind.
+var Faults = func() map[string]FaultEntry {
+	m := make(map[string]FaultEntry, len(FaultCatalog))
+	for _, e := range FaultCatalog {
+		m[e.Kind()] = e
+	}
+	return m
+}()
 
 // FaultKinds lists the catalog's kinds, sorted.
 func FaultKinds() []string {

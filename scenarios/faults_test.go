@@ -1,7 +1,13 @@
 package scenarios
 
 import (
+	"flag"
+	"fmt"
+	"os"
+	"reflect"
+	"strings"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -62,4 +68,56 @@ func TestDiskFaultParamErrors(t *testing.T) {
 			assert.Equal(t, want, err.Error(), line)
 		}
 	}
+}
+
+// Every catalog entry builds faults that report the entry's own name, from
+// its default parameters (the required ones given).
+func TestFaultEntriesBuildTheirOwnKind(t *testing.T) {
+	seen := map[string]bool{}
+	for _, e := range FaultCatalog {
+		assert.False(t, seen[e.Kind()], "%s listed twice", e.Kind())
+		seen[e.Kind()] = true
+		var ps []script.Param
+		for _, key := range e.Spec.Required {
+			ps = append(ps, script.Param{Key: key, Value: script.Value{Kind: script.KindDuration, Duration: time.Second}})
+		}
+		built, err := e.Build(params{ps})
+		require.NoError(t, err, e.Kind())
+		assert.Equal(t, e.Kind(), built.Kind(), "the fault %s builds", e.Kind())
+		assert.Equal(t, reflect.TypeOf(e.Proto), reflect.TypeOf(built), "%s builds its Proto's type", e.Kind())
+		assert.NotEmpty(t, e.Description, e.Kind())
+	}
+	assert.Len(t, Faults, len(FaultCatalog))
+}
+
+var update = flag.Bool("update", false, "rewrite the generated docs from the code")
+
+// docsScenarios is the page with the fault table.
+const docsScenarios = "../docs/scenarios.md"
+
+// faultTable renders the catalog as docs/scenarios.md's fault table.
+func faultTable() string {
+	var b strings.Builder
+	b.WriteString("| fault (script name and parameters) | Go value (package harness) | what it does |\n|---|---|---|\n")
+	for _, e := range FaultCatalog {
+		fmt.Fprintf(&b, "| `%s` | `%s` | %s |\n", strings.ReplaceAll(e.Usage(), "|", `\|`), e.GoValue(), strings.ReplaceAll(e.Description, "|", `\|`))
+	}
+	return b.String()
+}
+
+// The fault table of docs/scenarios.md is generated from FaultCatalog:
+// go test ./scenarios -run TestFaultTableInDocs -update rewrites it.
+func TestFaultTableInDocs(t *testing.T) {
+	b, err := os.ReadFile(docsScenarios)
+	require.NoError(t, err)
+	page := string(b)
+	start := strings.Index(page, "| fault (script name")
+	require.GreaterOrEqual(t, start, 0, "no fault table in %s", docsScenarios)
+	end := start + strings.Index(page[start:], "\n\n") + 1
+	want := faultTable()
+	if *update {
+		require.NoError(t, os.WriteFile(docsScenarios, []byte(page[:start]+want+page[end:]), 0o644))
+		return
+	}
+	assert.Equal(t, want, page[start:end], "docs/scenarios.md's fault table is stale: go test ./scenarios -run TestFaultTableInDocs -update")
 }

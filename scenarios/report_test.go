@@ -61,4 +61,3 @@ func TestReportCopiesEverythingAndCounts(t *testing.T) {
 	assert.Equal(t, report.Event{TMs: 30, Kind: "step", Line: 8, Verb: "heal", Reference: true, Detail: "heal"}, r.Timeline[4], "structure kept")
 	assert.Equal(t, 40.0, *r.Timeline[7].SinceMs)
 }
-

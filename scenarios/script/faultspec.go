@@ -77,6 +77,24 @@ func (c FaultSpecs) CheckFault(kind string, params []Param) error {
 	return nil
 }
 
+// Syntax is the parameters as a script writes them, required first then
+// optional in brackets, each name's value kind or words:
+// "delay=<duration> [dir=<in|out|both>] [jitter=<duration>]".
+func (s FaultSpec) Syntax() string {
+	names := slices.Sorted(maps.Keys(s.Params))
+	slices.SortStableFunc(names, func(a, b string) int {
+		ra, rb := slices.Contains(s.Required, a), slices.Contains(s.Required, b)
+		switch {
+		case ra && !rb:
+			return -1
+		case rb && !ra:
+			return 1
+		}
+		return 0
+	})
+	return s.syntax(names)
+}
+
 func (s FaultSpec) syntax(names []string) string {
 	out := make([]string, len(names))
 	for i, n := range names {

@@ -139,7 +139,9 @@ func TestList(t *testing.T) {
 		assert.Regexp(t, `(?m)^  `+name+` +\S`, r.stdout, "scenario %s with its description", name)
 	}
 	assert.Contains(t, r.stdout, "leader disk hangs, leadership moves (pingcap/tidb#69048) [needs FUSE]")
-	for _, want := range []string{"faults (fault <kind>", "  client-refuse ", "fault points", "  leader-transfer ",
+	assert.Regexp(t, `(?m)^  client-refuse\n      client connections of the member reset`, r.stdout, "each fault's usage, its description under it")
+	assert.Regexp(t, `(?m)^  peer-delay delay=<duration> \[dir=<in\|out\|both>\] \[jitter=<duration>\]$`, r.stdout)
+	for _, want := range []string{"faults (fault <kind>", "fault points", "  leader-transfer ",
 		"  advancer/skip-progress-request ", "advancer presets", "  pr69047 ", "advancer knobs", "  backoff-max "} {
 		assert.Contains(t, r.stdout, want)
 	}

@@ -45,38 +45,37 @@ func WriteWhy(w io.Writer, aggs []Aggregate) {
 // writeList prints prefix and the items joined by ", " after indent,
 // breaking lines only between items, at TableWidth columns.
 func writeList(w io.Writer, indent, prefix string, items []string) {
-	line, empty := indent+prefix, true
+	pieces := make([]string, len(items))
 	for i, item := range items {
+		pieces[i] = item
 		if i < len(items)-1 {
-			item += ","
+			pieces[i] += ","
 		}
-		if !empty && utf8.RuneCountInString(line)+1+utf8.RuneCountInString(item) > TableWidth {
-			fmt.Fprintln(w, line)
-			line, empty = indent+"  ", true
-		}
-		if !empty {
-			line += " "
-		}
-		line += item
-		empty = false
 	}
-	fmt.Fprintln(w, line)
+	if len(pieces) > 0 {
+		pieces[0] = prefix + pieces[0]
+	}
+	fill(w, indent, pieces)
 }
 
 // writeWrapped prints text after indent, wrapped at spaces to TableWidth
 // columns, its next lines indented two more (a word longer than a line
 // stays whole).
-func writeWrapped(w io.Writer, indent, text string) {
+func writeWrapped(w io.Writer, indent, text string) { fill(w, indent, strings.Fields(text)) }
+
+// fill prints the pieces after indent, a space between two, as many a line
+// as fit TableWidth columns; next lines are indented two more.
+func fill(w io.Writer, indent string, pieces []string) {
 	line, empty := indent, true
-	for _, word := range strings.Fields(text) {
-		if !empty && utf8.RuneCountInString(line)+1+utf8.RuneCountInString(word) > TableWidth {
+	for _, p := range pieces {
+		if !empty && utf8.RuneCountInString(line)+1+utf8.RuneCountInString(p) > TableWidth {
 			fmt.Fprintln(w, line)
 			line, empty = indent+"  ", true
 		}
 		if !empty {
 			line += " "
 		}
-		line += word
+		line += p
 		empty = false
 	}
 	fmt.Fprintln(w, line)

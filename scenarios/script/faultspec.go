@@ -5,6 +5,8 @@ import (
 	"maps"
 	"slices"
 	"strings"
+
+	"github.com/leaderfault/leaderfault/internal/spell"
 )
 
 // FaultCatalog validates fault steps against the faults a runner can inject.
@@ -123,7 +125,7 @@ func accepts(want ValueKind, v Value) bool {
 func didYouMean(word string, known []string) string {
 	best, bestDist := "", 0
 	for _, k := range known {
-		if d := editDistance(word, k); best == "" || d < bestDist {
+		if d := spell.Distance(word, k); best == "" || d < bestDist {
 			best, bestDist = k, d
 		}
 	}
@@ -138,33 +140,4 @@ func didYouMean(word string, known []string) string {
 		return ""
 	}
 	return fmt.Sprintf(" (did you mean %s?)", best)
-}
-
-// editDistance is the optimal string alignment distance: insertions,
-// deletions, substitutions and adjacent transpositions each cost one.
-func editDistance(a, b string) int {
-	if len(a) > 64 || len(b) > 64 { // not a typo; keep the cost bounded
-		return max(len(a), len(b))
-	}
-	d := make([][]int, len(a)+1)
-	for i := range d {
-		d[i] = make([]int, len(b)+1)
-		d[i][0] = i
-	}
-	for j := range d[0] {
-		d[0][j] = j
-	}
-	for i := 1; i <= len(a); i++ {
-		for j := 1; j <= len(b); j++ {
-			cost := 1
-			if a[i-1] == b[j-1] {
-				cost = 0
-			}
-			d[i][j] = min(d[i-1][j]+1, d[i][j-1]+1, d[i-1][j-1]+cost)
-			if i > 1 && j > 1 && a[i-1] == b[j-2] && a[i-2] == b[j-1] {
-				d[i][j] = min(d[i][j], d[i-2][j-2]+1)
-			}
-		}
-	}
-	return d[len(a)][len(b)]
 }

@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"github.com/leaderfault/leaderfault/harness"
+	"github.com/leaderfault/leaderfault/internal/spell"
 )
 
 // Exit codes.
@@ -246,7 +247,7 @@ func parseOrExit(io IO, fs *flag.FlagSet, args []string) (pos []string, code int
 func suggest(word string, known []string) string {
 	best, bestD := "", len(word)/3+2
 	for _, k := range known {
-		if d := editDistance(word, k); d < bestD {
+		if d := spell.Distance(word, k); d < bestD {
 			best, bestD = k, d
 		}
 	}
@@ -254,30 +255,4 @@ func suggest(word string, known []string) string {
 		return ""
 	}
 	return fmt.Sprintf("; did you mean %q?", best)
-}
-
-// editDistance is the optimal string alignment distance: insertions,
-// deletions, substitutions and swaps of adjacent letters.
-func editDistance(a, b string) int {
-	d := make([][]int, len(a)+1)
-	for i := range d {
-		d[i] = make([]int, len(b)+1)
-		d[i][0] = i
-	}
-	for j := range d[0] {
-		d[0][j] = j
-	}
-	for i := 1; i <= len(a); i++ {
-		for j := 1; j <= len(b); j++ {
-			cost := 1
-			if a[i-1] == b[j-1] {
-				cost = 0
-			}
-			d[i][j] = min(d[i-1][j]+1, d[i][j-1]+1, d[i-1][j-1]+cost)
-			if i > 1 && j > 1 && a[i-1] == b[j-2] && a[i-2] == b[j-1] {
-				d[i][j] = min(d[i][j], d[i-2][j-2]+1)
-			}
-		}
-	}
-	return d[len(a)][len(b)]
 }

@@ -182,19 +182,16 @@ func TestKillMatrix(t *testing.T) {
 	names := catalog.Names()
 	ms := Mutants()
 	cells := make([][]check.Verdict, len(ms))
+	// Every run is offered at once; admission (internal/admission) decides
+	// how many go.
 	var wg sync.WaitGroup
-	sem := make(chan struct{}, 3)
 	for i, m := range ms {
 		cells[i] = make([]check.Verdict, len(names))
 		for j, sc := range names {
 			wg.Add(1)
 			go func() {
 				defer wg.Done()
-				sem <- struct{}{}
-				defer func() { <-sem }()
-				ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
-				defer cancel()
-				res, err := Check(ctx, sc, m.New(), nil)
+				res, err := checkWithin(context.Background(), sc, m.New(), "", nil, 2*time.Minute)
 				if err != nil {
 					cells[i][j] = check.Verdict("error")
 					return

@@ -184,7 +184,7 @@ func foldSummary(evs []Event) string {
 // known lines are "known ≈" when the deviation showed as known, "known ≠"
 // when it did not.
 func WriteRunSummary(w io.Writer, r Run) {
-	fmt.Fprintf(w, "%s: %s (%s)\n", r.Title(), r.VerdictLabel(), r.Settings())
+	writeWrapped(w, "", fmt.Sprintf("%s: %s (%s)", r.Title(), r.VerdictLabel(), r.Settings()))
 	if r.Skipped != "" {
 		fmt.Fprintf(w, "  skipped: %s\n", r.Skipped)
 		return
@@ -217,7 +217,8 @@ func writeExpectation(w io.Writer, e Expectation) {
 	if e.Detail != "" {
 		detail = " (" + e.Detail + ")"
 	}
-	fmt.Fprintf(w, "  %-7s line %d: %s — measured %s%s\n", verdict, e.Line, e.Text, FormatMs(e.MeasuredMs), detail)
+	head := fmt.Sprintf("  %-7s line %d:", verdict, e.Line)
+	hang(w, head, strings.Repeat(" ", 12), strings.Fields(fmt.Sprintf("%s — measured %s%s", e.Text, FormatMs(e.MeasuredMs), detail)))
 }
 
 func newTable(w io.Writer) *tabwriter.Writer {

@@ -65,12 +65,16 @@ func writeWrapped(w io.Writer, indent, text string) { fill(w, indent, strings.Fi
 
 // fill prints the pieces after indent, a space between two, as many a line
 // as fit TableWidth columns; next lines are indented two more.
-func fill(w io.Writer, indent string, pieces []string) {
-	line, empty := indent, true
+func fill(w io.Writer, indent string, pieces []string) { hang(w, indent, indent+"  ", pieces) }
+
+// hang prints head and then the pieces, a space before each, as many a line
+// as fit TableWidth columns; next lines begin with indent.
+func hang(w io.Writer, head, indent string, pieces []string) {
+	line, empty := head, strings.TrimSpace(head) == ""
 	for _, p := range pieces {
 		if !empty && utf8.RuneCountInString(line)+1+utf8.RuneCountInString(p) > TableWidth {
 			fmt.Fprintln(w, line)
-			line, empty = indent+"  ", true
+			line, empty = indent, true
 		}
 		if !empty {
 			line += " "

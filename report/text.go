@@ -3,6 +3,7 @@ package report
 import (
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 	"text/tabwriter"
 	"unicode/utf8"
@@ -116,7 +117,15 @@ func expectationWord(known, held bool) string {
 // routine reports whether e is one of the steady checkpoint writes and
 // advances that a condensed timeline folds into one line.
 func routine(e Event) bool {
-	return e.Kind == string(record.KindWrite) || e.Kind == string(record.KindAdvance)
+	switch record.Kind(e.Kind) {
+	case record.KindWrite, record.KindAdvance:
+		return true
+	case record.KindWatchStream:
+		// A watch the client opened, or closed itself: BR opens one per
+		// wait. A stream that ended any other way is not routine.
+		return strings.Contains(e.Detail, " opened on ") || strings.Contains(e.Detail, "RST_STREAM CANCEL from the client")
+	}
+	return false
 }
 
 // WriteTimeline prints a run's timeline. Condensed, each stretch of routine
@@ -153,7 +162,17 @@ func foldSummary(evs []Event) string {
 		from, to uint64
 	}
 	var writes, advances span
+	opened, members := 0, []string{}
 	for _, e := range evs {
+		if e.Kind == string(record.KindWatchStream) {
+			if strings.Contains(e.Detail, " opened on ") {
+				opened++
+				if !slices.Contains(members, e.Member) {
+					members = append(members, e.Member)
+				}
+			}
+			continue
+		}
 		s := &writes
 		if e.Kind == string(record.KindAdvance) {
 			s = &advances
@@ -175,6 +194,10 @@ func foldSummary(evs []Event) string {
 		default:
 			parts = append(parts, fmt.Sprintf("%d %s (value %d→%d)", x.s.n, x.what, x.s.from, x.s.to))
 		}
+	}
+	if opened > 0 {
+		slices.Sort(members)
+		parts = append(parts, fmt.Sprintf("%d watch streams opened (on %s)", opened, strings.Join(members, ", ")))
 	}
 	return fmt.Sprintf("%s until t=%.1f", strings.Join(parts, ", "), evs[len(evs)-1].TMs)
 }

@@ -30,6 +30,23 @@ func TestCondensedTimelineFoldsRoutineEvents(t *testing.T) {
 	assert.Contains(t, lines[4], "checkpoint-write     value=11 rev=12", "a lone routine event is printed as is")
 }
 
+// A watch the client opens and closes itself folds with the writes and
+// advances; a stream that ended with an error stays on a line of its own.
+func TestCondensedTimelineFoldsTheClientsOwnWatchStreams(t *testing.T) {
+	tl := writesAndAdvances(10, 100, 1, 1e9, 1e9)
+	tl = append(tl, ev(101, "watch-stream", "m0", "watch stream 5 opened on connection 1"),
+		ev(102, "watch-stream", "m0", "watch stream 5 on connection 1 closed after 9ms: RST_STREAM CANCEL from the client (2 responses, 1 events, rev 2)"),
+		ev(103, "watch-stream", "m1", "watch stream 3 opened on connection 1"))
+	tl = append(tl, writesAndAdvances(110, 200, 6, 1e9, 1e9)...)
+	tl = append(tl, ev(205, "watch-stream", "m1", "watch stream 3 on connection 1 closed after 2ms: grpc-status 14 etcdserver: no leader (0 responses, 0 events, rev 0)"))
+	var condensed bytes.Buffer
+	WriteTimeline(&condensed, Run{Timeline: tl}, true)
+	lines := strings.Split(strings.TrimSpace(condensed.String()), "\n")
+	require.Len(t, lines, 4, "the header, one fold, the error (wrapped): %s", condensed.String())
+	assert.Contains(t, lines[1], "2 watch streams opened (on m0, m1) until")
+	assert.Regexp(t, `^\s+205\.0  m1\s+watch-stream\s+watch stream 3 on connection 1 closed after 2ms: grpc-status 14`, lines[2])
+}
+
 // A condensed timeline fits TableWidth: a long event wraps under its body;
 // the full timeline keeps it on one line, for grep.
 func TestCondensedTimelineWrapsLongEvents(t *testing.T) {

@@ -140,7 +140,12 @@ func WriteTimeline(w io.Writer, r Run, condensed bool) {
 				writeEventLine(w, e, condensed)
 			}
 		} else {
-			fmt.Fprintf(w, "%9.1f  %-9s %s\n", run[0].TMs, "…", foldSummary(run))
+			head := fmt.Sprintf("%9.1f  %-9s", run[0].TMs, "…")
+			if condensed {
+				hang(w, head, strings.Repeat(" ", eventIndent), strings.Fields(foldSummary(run)))
+			} else {
+				fmt.Fprintln(w, head+" "+foldSummary(run))
+			}
 		}
 		run = run[:0]
 	}

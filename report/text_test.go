@@ -42,9 +42,10 @@ func TestCondensedTimelineFoldsTheClientsOwnWatchStreams(t *testing.T) {
 	var condensed bytes.Buffer
 	WriteTimeline(&condensed, Run{Timeline: tl}, true)
 	lines := strings.Split(strings.TrimSpace(condensed.String()), "\n")
-	require.Len(t, lines, 4, "the header, one fold, the error (wrapped): %s", condensed.String())
-	assert.Contains(t, lines[1], "2 watch streams opened (on m0, m1) until")
-	assert.Regexp(t, `^\s+205\.0  m1\s+watch-stream\s+watch stream 3 on connection 1 closed after 2ms: grpc-status 14`, lines[2])
+	require.Len(t, lines, 5, "the header, one fold and the error, each wrapped: %s", condensed.String())
+	assert.Contains(t, lines[1], "2 watch streams opened (on m0, m1)")
+	assert.Regexp(t, `^ {42}until t=191\.0$`, lines[2])
+	assert.Regexp(t, `^\s+205\.0  m1\s+watch-stream\s+watch stream 3 on connection 1 closed after 2ms: grpc-status 14`, lines[3])
 }
 
 // A condensed timeline fits TableWidth: a long event wraps under its body;

@@ -92,9 +92,7 @@ func TestStormEndIsAReferencePoint(t *testing.T) {
 // the result with its expectations by script line.
 func runByLine(t *testing.T, sc *script.Script, adv advancer.Advancer) (*scenarios.Result, map[int]scenarios.Expectation) {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-	defer cancel()
-	res, err := scenarios.Run(ctx, sc, scenarios.Options{Advancer: adv, Logf: t.Logf})
+	res, err := scenarios.Run(context.Background(), sc, scenarios.Options{Advancer: adv, Logf: t.Logf, Timeout: time.Minute})
 	require.NoError(t, err)
 	t.Log(res.Summary())
 	require.True(t, res.Valid, "%v", res.Invalid)

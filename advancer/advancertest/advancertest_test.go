@@ -26,9 +26,7 @@ func TestBadAdvancerFailsWithTheRequirementAndTheFigure(t *testing.T) {
 		t.Skip("timing requirements are not judged under -race")
 	}
 	bad := mutant(t, "read-no-deadline-pinned")
-	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-	defer cancel()
-	res, err := Check(ctx, "leader-disk-stall", bad.New(), t.Logf)
+	res, err := checkWithin(context.Background(), "leader-disk-stall", bad.New(), "", t.Logf, time.Minute)
 	require.NoError(t, err)
 	if res.Skipped != "" {
 		t.Skip(res.Skipped)
@@ -74,9 +72,7 @@ func TestAPlainClientIsHitWhereItWatches(t *testing.T) {
 	for _, sc := range []string{"leader-isolated", "client-link-blackhole"} {
 		t.Run(sc, func(t *testing.T) {
 			t.Parallel()
-			ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
-			defer cancel()
-			res, err := Check(ctx, sc, plain.New(), t.Logf)
+			res, err := checkWithin(context.Background(), sc, plain.New(), "", t.Logf, 2*time.Minute)
 			require.NoError(t, err)
 			t.Log(res.Summary())
 			require.True(t, res.Valid, "invalid: %v", res.Invalid)
@@ -130,9 +126,7 @@ func TestMutantsAreCaught(t *testing.T) {
 			t.Parallel()
 			var tried []string
 			for _, sc := range order {
-				ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-				res, err := Check(ctx, sc, m.New(), nil)
-				cancel()
+				res, err := checkWithin(context.Background(), sc, m.New(), "", nil, time.Minute)
 				require.NoError(t, err)
 				v := res.Verdict()
 				tried = append(tried, fmt.Sprintf("%s: %s", sc, v))

@@ -90,14 +90,14 @@ func WriteRateTests(w io.Writer, aggs []Aggregate) {
 	}
 	if !judged {
 		// Too few runs for every line: one line says so.
-		writeWrapped(w, "", fmt.Sprintf("%d known line(s) with a rate (rate=N%%: shows in about N%% of runs): not judged over %d run(s), "+
+		WriteWrapped(w, "", fmt.Sprintf("%d known line(s) with a rate (rate=N%%: shows in about N%% of runs): not judged over %d run(s), "+
 			"too few to tell any rate; with --repeat the count of runs each showed in is tested against N.", len(lines), fewest))
 		return
 	}
-	writeWrapped(w, "", fmt.Sprintf("known lines with a rate (rate=N%%: shows in about N%% of runs), judged over the runs by an exact "+
+	WriteWrapped(w, "", fmt.Sprintf("known lines with a rate (rate=N%%: shows in about N%% of runs), judged over the runs by an exact "+
 		"two-sided binomial test at α=%g per line (%g shared by up to %d lines: a false alarm in at most 1 of %g runs of them all):",
 		check.RateAlpha, check.RateFamilyAlpha, check.RateFamily, 1/check.RateFamilyAlpha))
 	for _, l := range lines {
-		writeWrapped(w, "  ", l)
+		WriteWrapped(w, "  ", l)
 	}
 }

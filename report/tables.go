@@ -3,7 +3,6 @@ package report
 import (
 	"fmt"
 	"io"
-	"slices"
 	"strings"
 )
 
@@ -36,12 +35,7 @@ func (a Aggregate) tableVerdict() string {
 // issuesSuffix names the first issue the bugs cite and counts the others:
 // " (pingcap/tidb#69048)", " (tikv/pd#6889 +1)"; "" when none cites one.
 func issuesSuffix(bugs []string) string {
-	var ids []string
-	for _, b := range bugs {
-		if id := bugIssue.FindString(b); id != "" && !slices.Contains(ids, id) {
-			ids = append(ids, id)
-		}
-	}
+	ids, _ := issues(bugs)
 	switch len(ids) {
 	case 0:
 		return ""

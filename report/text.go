@@ -84,10 +84,8 @@ func writeEventLine(w io.Writer, e Event, condensed bool) {
 		fmt.Fprintln(w, line)
 		return
 	}
-	head := []rune(line)[:eventIndent]
-	var b strings.Builder
-	writeWrapped(&b, strings.Repeat(" ", eventIndent), string([]rune(line)[eventIndent:]))
-	fmt.Fprint(w, string(head)+b.String()[eventIndent:])
+	r := []rune(line)
+	hang(w, string(r[:eventIndent-1]), strings.Repeat(" ", eventIndent+2), strings.Fields(string(r[eventIndent:])))
 }
 
 // eventBody is what an event says besides its time, member and kind, as
@@ -123,10 +121,13 @@ func routine(e Event) bool {
 	case record.KindWatchStream:
 		// A watch the client opened, or closed itself: BR opens one per
 		// wait. A stream that ended any other way is not routine.
-		return strings.Contains(e.Detail, " opened on ") || strings.Contains(e.Detail, "RST_STREAM CANCEL from the client")
+		return streamOpened(e) || strings.Contains(e.Detail, "RST_STREAM CANCEL from the client")
 	}
 	return false
 }
+
+// streamOpened reports whether a watch-stream event is a stream's opening.
+func streamOpened(e Event) bool { return strings.Contains(e.Detail, " opened on ") }
 
 // WriteTimeline prints a run's timeline. Condensed, each stretch of routine
 // checkpoint writes and advances between other events is one line with the
@@ -170,7 +171,7 @@ func foldSummary(evs []Event) string {
 	opened, members := 0, []string{}
 	for _, e := range evs {
 		if e.Kind == string(record.KindWatchStream) {
-			if strings.Contains(e.Detail, " opened on ") {
+			if streamOpened(e) {
 				opened++
 				if !slices.Contains(members, e.Member) {
 					members = append(members, e.Member)
@@ -212,7 +213,7 @@ func foldSummary(evs []Event) string {
 // known lines are "known ≈" when the deviation showed as known, "known ≠"
 // when it did not.
 func WriteRunSummary(w io.Writer, r Run) {
-	writeWrapped(w, "", fmt.Sprintf("%s: %s (%s)", r.Title(), r.VerdictLabel(), r.Settings()))
+	WriteWrapped(w, "", fmt.Sprintf("%s: %s (%s)", r.Title(), r.VerdictLabel(), r.Settings()))
 	if r.Skipped != "" {
 		fmt.Fprintf(w, "  skipped: %s\n", r.Skipped)
 		return
@@ -221,16 +222,16 @@ func WriteRunSummary(w io.Writer, r Run) {
 		writeExpectation(w, e)
 	}
 	for _, s := range r.Invalid {
-		writeWrapped(w, "  ", "INVALID: "+s)
+		WriteWrapped(w, "  ", "INVALID: "+s)
 	}
 	for _, s := range r.Failures {
-		writeWrapped(w, "  ", "FAIL: "+s)
+		WriteWrapped(w, "  ", "FAIL: "+s)
 	}
 	for _, s := range r.Notes {
-		writeWrapped(w, "  ", "note: "+s)
+		WriteWrapped(w, "  ", "note: "+s)
 	}
 	if r.Why != "" {
-		writeWrapped(w, "  ", "verdict: "+r.Why)
+		WriteWrapped(w, "  ", "verdict: "+r.Why)
 	}
 	fmt.Fprintf(w, "  recovery: %s", FormatMs(r.RecoveryMs))
 	if r.Counts.Stalls > 0 {

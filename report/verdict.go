@@ -129,16 +129,7 @@ func bugsSuffix(bugs []string) string {
 // bugs cite, each once, and how many bugs cite none ("+3 without an
 // issue"): the one-line summary stays short, the table's rows name them.
 func issuesNamed(bugs []string) string {
-	var ids, others []string
-	for _, b := range bugs {
-		if id := bugIssue.FindString(b); id != "" {
-			if !slices.Contains(ids, id) {
-				ids = append(ids, id)
-			}
-		} else if ref := BugRef(b); !slices.Contains(others, ref) {
-			others = append(others, ref)
-		}
-	}
+	ids, others := issues(bugs)
 	switch {
 	case len(others) == 1 && len(ids) == 0:
 		return " (" + others[0] + ")"
@@ -149,6 +140,21 @@ func issuesNamed(bugs []string) string {
 		return ""
 	}
 	return " (" + strings.Join(ids, ", ") + ")"
+}
+
+// issues splits bugs into the issues they cite, each once, and the BugRefs
+// of those that cite none, each once.
+func issues(bugs []string) (ids, others []string) {
+	for _, b := range bugs {
+		if id := bugIssue.FindString(b); id != "" {
+			if !slices.Contains(ids, id) {
+				ids = append(ids, id)
+			}
+		} else if ref := BugRef(b); !slices.Contains(others, ref) {
+			others = append(others, ref)
+		}
+	}
+	return ids, others
 }
 
 // bugIssue is an issue reference at the start of a bug text.

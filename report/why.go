@@ -20,24 +20,24 @@ func WriteWhy(w io.Writer, aggs []Aggregate) {
 		repeats = repeats || a.Runs > 1
 	}
 	for _, a := range aggs {
+		if a.Runs == a.Skipped || (a.Passed == a.Runs-a.Skipped && len(a.RateFailures) == 0) {
+			continue
+		}
 		title := a.Scenario + " / " + a.Advancer
 		if k := KnobsString(a.Knobs); k != "" {
 			title += " [" + k + "]"
 		}
-		if a.Runs == a.Skipped || (a.Passed == a.Runs-a.Skipped && len(a.RateFailures) == 0) {
-			continue
-		}
-		writeWrapped(w, "", title+": "+a.Verdict())
+		WriteWrapped(w, "", title+": "+a.Verdict())
 		const indent = "    "
 		writeList(w, indent, "expectations: ", strings.Split(compactExpectations(a), ", "))
 		if repeats {
-			writeWrapped(w, indent, "resumed: "+statsCell(a.Resumed)+"; stalled after heal: "+statsCell(a.StalledAfterHeal))
+			WriteWrapped(w, indent, "resumed: "+statsCell(a.Resumed)+"; stalled after heal: "+statsCell(a.StalledAfterHeal))
 		}
 		for _, b := range a.Bugs {
-			writeWrapped(w, indent, "bug: "+b)
+			WriteWrapped(w, indent, "bug: "+b)
 		}
 		for _, f := range a.RateFailures {
-			writeWrapped(w, indent, "rate FAIL: "+f)
+			WriteWrapped(w, indent, "rate FAIL: "+f)
 		}
 	}
 }
@@ -58,10 +58,10 @@ func writeList(w io.Writer, indent, prefix string, items []string) {
 	fill(w, indent, pieces)
 }
 
-// writeWrapped prints text after indent, wrapped at spaces to TableWidth
+// WriteWrapped prints text after indent, wrapped at spaces to TableWidth
 // columns, its next lines indented two more (a word longer than a line
 // stays whole).
-func writeWrapped(w io.Writer, indent, text string) { fill(w, indent, strings.Fields(text)) }
+func WriteWrapped(w io.Writer, indent, text string) { fill(w, indent, strings.Fields(text)) }
 
 // fill prints the pieces after indent, a space between two, as many a line
 // as fit TableWidth columns; next lines are indented two more.

@@ -10,6 +10,7 @@ import (
 
 	"github.com/leaderfault/leaderfault/advancer"
 	"github.com/leaderfault/leaderfault/harness"
+	"github.com/leaderfault/leaderfault/report"
 	"github.com/leaderfault/leaderfault/scenarios"
 	"github.com/leaderfault/leaderfault/scenarios/catalog"
 )
@@ -96,27 +97,9 @@ func listFaults(w io.Writer) error {
 	fmt.Fprintln(w, "faults (fault <kind> target=leader|follower|follower:N|mN|all|quorum|pinned|watched [params]):")
 	for _, e := range scenarios.FaultCatalog {
 		fmt.Fprintf(w, "  %s\n", e.Usage())
-		fmt.Fprint(w, wrap("      ", e.Description, 100))
+		report.WriteWrapped(w, "      ", e.Description)
 	}
 	return nil
-}
-
-// wrap is text after indent, wrapped at spaces to width columns.
-func wrap(indent, text string, width int) string {
-	var b strings.Builder
-	line := indent
-	for _, word := range strings.Fields(text) {
-		if line != indent && len([]rune(line))+1+len([]rune(word)) > width {
-			b.WriteString(line + "\n")
-			line = indent
-		}
-		if line != indent {
-			line += " "
-		}
-		line += word
-	}
-	b.WriteString(line + "\n")
-	return b.String()
 }
 
 func listPoints(w io.Writer) error {

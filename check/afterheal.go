@@ -7,11 +7,11 @@ import (
 )
 
 // StalledAfter is how long the advancer stayed stalled after t0: the
-// watchdog's stall time that falls after t0, summed over its stalls (a
+// stall time (Stalls) that falls after t0, summed over its stalls (a
 // stall open at t0 counts from t0). still is true when the record ended in
 // an open stall, so the sum is a lower bound.
-func StalledAfter(ev []record.Event, t0 time.Duration) (d time.Duration, still bool) {
-	for _, s := range Stalls(ev) {
+func StalledAfter(ev []record.Event, t0, threshold time.Duration) (d time.Duration, still bool) {
+	for _, s := range Stalls(ev, threshold) {
 		if s.End <= t0 {
 			continue
 		}
@@ -32,12 +32,12 @@ func StalledAfter(ev []record.Event, t0 time.Duration) (d time.Duration, still b
 // Resumed (heal → first advance of a value written after the heal) says
 // when the advancer moved again; this says how long it stayed behind the
 // quorum, which includes an advancer that resumed once and stalled again.
-func StalledAfterHeal(ev []record.Event) *time.Duration {
+func StalledAfterHeal(ev []record.Event, threshold time.Duration) *time.Duration {
 	refs := References(ev)
 	if len(refs) == 0 {
 		return nil
 	}
-	d, still := StalledAfter(ev, refs[len(refs)-1].At)
+	d, still := StalledAfter(ev, refs[len(refs)-1].At, threshold)
 	if still {
 		return nil
 	}

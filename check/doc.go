@@ -15,9 +15,14 @@
 //   - An upload is a checkpoint write (record.KindWrite); the advancer has
 //     seen it once it observed an advance to its value or a later one.
 //   - A stall is a time during which an upload stays unseen for longer than
-//     StallThreshold. The watchdog records the stalls it sees live
-//     (record.KindStalled, with Since = when the unseen upload was written);
-//     Stalls reads them back, MaxLag measures the same thing over a window.
+//     the stall threshold (StallThreshold: 2 election timeouts by default).
+//     Stalls computes them from the uploads and advances; MaxLag measures
+//     the same lag over a window. The runner's watchdog shows them live as
+//     record.KindStalled events, which nothing here reads.
+//   - An expectation (Expect: what it waits for, its reference point and
+//     bound) is measured by MeasureExpect over the record; the runner waits
+//     until the record can decide it, and a saved report is judged again by
+//     the same function.
 //   - Recovery is from the first reference point until the advancer is
 //     caught up for good; Resumed is from the last reference point to the
 //     first advance of a value written after it; StalledAfterHeal is how

@@ -150,49 +150,6 @@ func MaxLag(ev []record.Event, from, to time.Duration) (worst Lag, ok bool) {
 	return worst, ok
 }
 
-// Stall is one span of the watchdog's record: from when the oldest unseen
-// upload was written (Start) through when the watchdog saw it (Seen) to the
-// caught-up event (End), or the end of the record when it never caught up
-// (Open).
-type Stall struct {
-	Start, Seen, End time.Duration
-	Open             bool
-	Detail           string // the watchdog's revisions at the time
-}
-
-// Len is how long the stall lasted.
-func (s Stall) Len() time.Duration { return s.End - s.Start }
-
-// Stalls reads the watchdog's stalled → caught-up spans.
-func Stalls(ev []record.Event) []Stall {
-	var out []Stall
-	var open *Stall
-	for _, e := range ev {
-		switch e.Kind {
-		case record.KindStalled:
-			if open != nil {
-				continue
-			}
-			start := e.At
-			if e.Since > 0 && e.Since <= e.At {
-				start = e.Since
-			}
-			open = &Stall{Start: start, Seen: e.At, Detail: e.Detail}
-		case record.KindCaughtUp:
-			if open != nil {
-				open.End = e.At
-				out = append(out, *open)
-				open = nil
-			}
-		}
-	}
-	if open != nil {
-		open.End, open.Open = End(ev), true
-		out = append(out, *open)
-	}
-	return out
-}
-
 // End is the time of the record's last event.
 func End(ev []record.Event) time.Duration {
 	var t time.Duration
@@ -203,42 +160,34 @@ func End(ev []record.Event) time.Duration {
 }
 
 // Recovery measures from the first reference point until the advancer is
-// caught up for good: the advance that ended the last stall the watchdog saw
-// after that point, or, with no stall, the first advance of a value written
-// after it. An advancer that advanced once and then got stuck has not
-// recovered; one still stalled at the end never did (nil). Without a
+// caught up for good: the advance that ended the last stall (Stalls) that
+// began after that point, or, with no such stall, the first advance of a
+// value written after it. An advancer that advanced once and then got stuck
+// has not recovered; one still stalled at the end never did (nil). Without a
 // reference point there is nothing to recover from (nil).
-func Recovery(ev []record.Event) *time.Duration {
+func Recovery(ev []record.Event, threshold time.Duration) *time.Duration {
 	refs := References(ev)
 	if len(refs) == 0 {
 		return nil
 	}
 	t0 := refs[0].At
-	lastStall := -1
-	for i, e := range ev {
-		if e.Kind == record.KindStalled && e.At >= t0 {
-			lastStall = i
+	var last *Stall
+	for _, s := range Stalls(ev, threshold) {
+		if s.Seen >= t0 {
+			last = &s
 		}
 	}
-	if lastStall < 0 {
+	if last == nil {
 		at, ok := FirstAdvanceAfter(ev, t0)
 		if !ok {
 			return nil
 		}
 		return since(at, t0)
 	}
-	for k := lastStall + 1; k < len(ev); k++ {
-		if ev[k].Kind != record.KindCaughtUp {
-			continue
-		}
-		for j := k - 1; j > lastStall; j-- {
-			if ev[j].Kind == record.KindAdvance {
-				return since(ev[j].At, t0)
-			}
-		}
-		return since(ev[k].At, t0)
+	if last.Open {
+		return nil
 	}
-	return nil
+	return since(last.End, t0)
 }
 
 // Resumed measures from the last reference point (typically the heal) to the

@@ -27,14 +27,6 @@ func step(t, line int, verb string, ref bool) record.Event {
 	return record.Event{At: time.Duration(t) * ms, Kind: record.KindStep, Line: line, Verb: verb, Reference: ref}
 }
 
-func stalled(t, since int) record.Event {
-	return record.Event{At: time.Duration(t) * ms, Kind: record.KindStalled, Member: "watchdog", Since: time.Duration(since) * ms}
-}
-
-func caughtUp(t int) record.Event {
-	return record.Event{At: time.Duration(t) * ms, Kind: record.KindCaughtUp, Member: "watchdog"}
-}
-
 func leader(t int, member, lead string) record.Event {
 	return record.Event{At: time.Duration(t) * ms, Kind: record.KindLeader, Member: member, Leader: lead}
 }
@@ -132,14 +124,39 @@ func TestLagsCountAnAdvanceBeforeTheAckAsImmediate(t *testing.T) {
 	assert.False(t, unseen[1].Seen)
 }
 
+// th is the stall threshold of the synthetic records below.
+const th = 200 * ms
+
 func TestStalls(t *testing.T) {
-	ev := seq(wr(0, 1), stalled(250, 30), stalled(260, 30), caughtUp(400), stalled(600, 500), adv(700, 2))
-	got := Stalls(ev)
+	ev := seq(wr(0, 1), adv(10, 1), wr(30, 2), adv(400, 2), wr(500, 3), wr(800, 4))
+	got := Stalls(ev, th)
 	assert.Equal(t, []Stall{
-		{Start: 30 * ms, Seen: 250 * ms, End: 400 * ms},
-		{Start: 500 * ms, Seen: 600 * ms, End: 700 * ms, Open: true},
+		{Start: 30 * ms, Seen: 230 * ms, End: 400 * ms, Behind: "advancer at rev 1, quorum at rev 2"},
+		{Start: 500 * ms, Seen: 700 * ms, End: 800 * ms, Open: true, Behind: "advancer at rev 2, quorum at rev 3"},
 	}, got)
 	assert.Equal(t, 370*ms, got[0].Len())
+	assert.Len(t, StallsUntil(ev, th, 650*ms), 1, "the second stall has not begun at 650ms")
+}
+
+func TestStallsEnd(t *testing.T) {
+	for _, c := range []struct {
+		name string
+		ev   []record.Event
+		want []Stall
+	}{
+		{"an advance recorded before its write's ack is no stall", seq(adv(10, 2), wr(12, 2), wr(300, 3), adv(310, 3)), nil},
+		{"a lag at the threshold is no stall", seq(wr(0, 1), adv(200, 1)), nil},
+		// Caught up to an upload still older than half the threshold: the
+		// stall goes on until the next advance.
+		{"ends once the oldest unseen upload is young", seq(wr(0, 1), wr(150, 2), wr(250, 3), adv(260, 1), adv(300, 2), adv(320, 3)),
+			[]Stall{{Start: 0, Seen: 200 * ms, End: 300 * ms, Behind: "advancer at rev 0, quorum at rev 2"}}},
+		{"an old value seen again ends nothing", seq(wr(0, 1), adv(5, 1), wr(10, 2), adv(300, 1), wr(400, 3)),
+			[]Stall{{Start: 10 * ms, Seen: 210 * ms, End: 400 * ms, Open: true, Behind: "advancer at rev 1, quorum at rev 2"}}},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			assert.Equal(t, c.want, Stalls(c.ev, th))
+		})
+	}
 }
 
 func TestRecoveryAndResumed(t *testing.T) {
@@ -151,16 +168,16 @@ func TestRecoveryAndResumed(t *testing.T) {
 		{"no reference point", seq(wr(0, 1), adv(1, 1)), nil, nil},
 		{"no stall: the first advance written after the fault",
 			seq(wr(0, 1), step(10, 5, "fault", true), wr(20, 2), adv(30, 2)), dur(20 * ms), dur(20 * ms)},
-		{"caught up for good: the advance before the last caught-up",
-			seq(step(10, 5, "fault", true), wr(20, 2), stalled(300, 20), adv(350, 2), caughtUp(360),
-				stalled(500, 400), step(600, 7, "heal", true), wr(610, 3), adv(700, 3), caughtUp(710)),
+		{"caught up for good: the advance that ended the last stall",
+			seq(step(10, 5, "fault", true), wr(20, 2), adv(350, 2), wr(400, 3),
+				step(600, 7, "heal", true), wr(610, 4), adv(700, 4)),
 			dur(690 * ms), dur(100 * ms)},
-		{"never caught up", seq(step(10, 5, "fault", true), wr(20, 2), stalled(300, 20)), nil, nil},
+		{"never caught up", seq(step(10, 5, "fault", true), wr(20, 2), wr(300, 3)), nil, nil},
 		{"a non-reference step measures nothing", seq(step(5, 3, "wait", false), wr(20, 2), adv(30, 2)), nil, nil},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			assert.Equal(t, c.recovery, Recovery(c.ev), "recovery")
+			assert.Equal(t, c.recovery, Recovery(c.ev, th), "recovery")
 			assert.Equal(t, c.resumed, Resumed(c.ev), "resumed")
 		})
 	}

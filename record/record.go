@@ -47,18 +47,23 @@ const (
 	KindCaughtUp      Kind = "caught-up" // watchdog: advancer caught up again
 	KindStep          Kind = "step"      // a scenario step started (Line, Verb, Reference set)
 	KindExpect        Kind = "expect"    // an expectation was judged (Line, Verb, Held set)
-	KindNote          Kind = "note"
+	// KindQuorumLeader: whether a quorum agreed on the new leader an
+	// expectation (Line) saw elected (Held, Leader set; Detail: why not).
+	KindQuorumLeader Kind = "quorum-leader"
+	KindNote         Kind = "note"
 )
 
 // Event is one thing that happened. At is measured from the recorder's start
 // on the monotonic clock.
 type Event struct {
-	Seq      int           // position in the record, from 0
-	At       time.Duration // since Recorder start
-	Kind     Kind
-	Member   string // member name, "advancer", "writer", or ""
-	Detail   string
-	Leader   string // for KindLeader: the leader as Member sees it
+	Seq    int           // position in the record, from 0
+	At     time.Duration // since Recorder start
+	Kind   Kind
+	Member string // member name, "advancer", "writer", or ""
+	Detail string
+	// Leader is, for KindLeader, the leader as Member sees it; for a
+	// reference step, the leader the cluster agreed on when it started.
+	Leader   string
 	Term     uint64
 	Value    uint64 // checkpoint value for writes and advances
 	Revision int64  // etcd revision for writes and advances
@@ -101,7 +106,7 @@ func (e Event) String() string {
 // structured fields, then its detail.
 func (e Event) Body() string {
 	var parts []string
-	if e.Leader != "" {
+	if e.Leader != "" && e.Kind != KindStep {
 		parts = append(parts, fmt.Sprintf("leader=%s term=%d", e.Leader, e.Term))
 	}
 	if e.Kind == KindWrite || e.Kind == KindAdvance {

@@ -41,8 +41,9 @@ func resumedMs(tl []Event) *float64 {
 	return msPtr(check.Resumed(records(tl)))
 }
 
-// CountEvents reads the Counts off a timeline.
-func CountEvents(tl []Event) Counts {
+// CountEvents reads the Counts off a timeline, its stalls at the given
+// threshold.
+func CountEvents(tl []Event, threshold time.Duration) Counts {
 	var c Counts
 	for _, e := range tl {
 		switch record.Kind(e.Kind) {
@@ -56,11 +57,10 @@ func CountEvents(tl []Event) Counts {
 			if e.Leader == e.Member && e.Member != "" {
 				c.LeaderChanges++
 			}
-		case record.KindStalled:
-			c.Stalls++
 		}
 	}
-	for _, s := range stallSpans(tl) {
+	for _, s := range stallSpans(tl, threshold) {
+		c.Stalls++
 		d := roundUs(s.EndMs - s.StartMs)
 		c.StalledMs += d
 		c.LongestStallMs = max(c.LongestStallMs, d)
@@ -72,19 +72,19 @@ func CountEvents(tl []Event) Counts {
 // timeSpan is an interval of a timeline.
 type timeSpan struct {
 	StartMs, EndMs float64
-	// SeenMs is, for a stall, when the watchdog saw it (StartMs is when the
-	// upload it stopped seeing was written).
+	// SeenMs is, for a stall, when its upload had been unseen for the
+	// threshold (StartMs is when the upload was written).
 	SeenMs float64
 	Open   bool // never closed: EndMs is the end of the timeline
 	Label  string
 }
 
-// stallSpans are check.Stalls of a timeline: the watchdog's stalled →
-// caught-up spans, each from the upload the advancer stopped seeing.
-func stallSpans(tl []Event) []timeSpan {
+// stallSpans are check.Stalls of a timeline, each from the upload the
+// advancer stopped seeing.
+func stallSpans(tl []Event, threshold time.Duration) []timeSpan {
 	var out []timeSpan
-	for _, s := range check.Stalls(records(tl)) {
-		out = append(out, timeSpan{StartMs: ms(s.Start), SeenMs: ms(s.Seen), EndMs: ms(s.End), Open: s.Open, Label: s.Detail})
+	for _, s := range check.Stalls(records(tl), threshold) {
+		out = append(out, timeSpan{StartMs: ms(s.Start), SeenMs: ms(s.Seen), EndMs: ms(s.End), Open: s.Open, Label: s.Behind})
 	}
 	return out
 }

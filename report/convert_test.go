@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -20,13 +21,10 @@ func TestResumedIsNilWithoutAFreshAdvance(t *testing.T) {
 }
 
 func TestStallOpenUntilTheEnd(t *testing.T) {
-	since := 60.0
-	st := ev(100, "stalled", "watchdog", "advancer at rev 2, quorum at rev 9")
-	st.SinceMs = &since
-	tl := []Event{st, ev(900, "note", "", "")}
-	spans := stallSpans(tl)
+	tl := []Event{valueEv(10, "checkpoint-write", 2), valueEv(11, "advance", 2), valueEv(60, "checkpoint-write", 9), ev(900, "note", "", "")}
+	spans := stallSpans(tl, 40*time.Millisecond)
 	require.Len(t, spans, 1)
-	assert.Equal(t, timeSpan{StartMs: 60, SeenMs: 100, EndMs: 900, Open: true, Label: "advancer at rev 2, quorum at rev 9"}, spans[0])
+	assert.Equal(t, timeSpan{StartMs: 60, SeenMs: 100, EndMs: 900, Open: true, Label: "advancer at rev 3, quorum at rev 10"}, spans[0])
 }
 
 // report reads and writes reports: it depends on record and check only, so

@@ -199,8 +199,8 @@ var legendCatalog = []struct {
 	{"advancer", []legendItem{
 		{Key: keyAdvance, Shape: "tick", Class: "tick-advance", Label: "advance observed"},
 		{Key: keyInfo, Shape: "dot", Class: "info", Label: "advancer note (hover for text)"},
-		{Key: keyStallLag, Shape: "bar", Class: "stall-lag", Label: "oldest upload unseen, before the watchdog noticed (threshold 2 election timeouts)"},
-		{Key: keyStall, Shape: "bar", Class: "stall", Label: "stall: watchdog noticed → caught up"},
+		{Key: keyStallLag, Shape: "bar", Class: "stall-lag", Label: "oldest upload unseen, until the stall threshold (2 election timeouts)"},
+		{Key: keyStall, Shape: "bar", Class: "stall", Label: "stall: from the threshold to caught up"},
 	}},
 	{"writer", []legendItem{
 		{Key: keyWrite, Shape: "tick", Class: "tick-write", Label: "checkpoint upload"},

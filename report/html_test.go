@@ -91,7 +91,7 @@ func TestNiceTicks(t *testing.T) {
 }
 
 // The lane chart's readability: every fault visible and labelled, every
-// step labelled, a value axis, stalls drawn from when the watchdog saw
+// step labelled, a value axis, stalls drawn from when the threshold passed for
 // them, and a legend entry for every mark drawn.
 
 func stepEv(t float64, line int, verb, text string, reference bool) Event {
@@ -297,7 +297,7 @@ func TestLegendExplainsEveryMark(t *testing.T) {
 	}
 	page := renderHTML(t, &Report{Runs: []Run{busyRun()}})
 	for _, want := range []string{"step, with its script line and verb", "reference step", "requirement met", "requirement missed",
-		"fault took effect", "advancer note", "before the watchdog noticed", "watchdog noticed → caught up"} {
+		"fault took effect", "advancer note", "until the stall threshold", "from the threshold to caught up"} {
 		assert.Contains(t, page, want)
 	}
 	sample := renderHTML(t, loadSample(t))
@@ -395,7 +395,7 @@ func TestValueChartHasAxis(t *testing.T) {
 	assert.Equal(t, []string{"0", "1", "2"}, labels)
 }
 
-func TestStallDrawnFromWhenTheWatchdogSawIt(t *testing.T) {
+func TestStallDrawnFromTheThreshold(t *testing.T) {
 	r := busyRun()
 	c := buildLaneChart(r, endOf(r.Timeline))
 	x := func(t float64) float64 { return plotX0 + plotW*t/c.ScaleEndMs }
@@ -410,12 +410,12 @@ func TestStallDrawnFromWhenTheWatchdogSawIt(t *testing.T) {
 	}
 	require.Len(t, stall, 1)
 	require.Len(t, lag, 1)
-	assert.InDelta(t, x(440), stall[0].X, 0.01, "from when the watchdog saw it")
-	assert.InDelta(t, x(1030), stall[0].X+stall[0].W, 0.01, "to caught-up")
+	assert.InDelta(t, x(440), stall[0].X, 0.01, "from when the upload had been unseen for the threshold")
+	assert.InDelta(t, x(1041), stall[0].X+stall[0].W, 0.01, "to the advance that caught up")
 	assert.InDelta(t, x(240), lag[0].X, 0.01, "the lag from the unseen upload")
 	assert.InDelta(t, x(440), lag[0].X+lag[0].W, 0.01)
-	assert.Equal(t, "stalled 790ms", stall[0].Label, "the whole stall, upload to caught-up")
-	want := "watchdog stall: upload of t=240ms unseen since then; watchdog noticed at t=440ms, 200ms later (threshold 2 election timeouts = 200ms); caught up at t=1.03s, 790ms after the upload (when noticed: advancer at rev 6, quorum at rev 17)"
+	assert.Equal(t, "stalled 801ms", stall[0].Label, "the whole stall, upload to caught-up")
+	want := "stall: upload of t=240ms unseen since then; stalled from t=440ms, 200ms later (threshold 2 election timeouts = 200ms); caught up at t=1.04s, 801ms after the upload (then: advancer at rev 12, quorum at rev 23)"
 	assert.Equal(t, want, stall[0].Title)
 	assert.Equal(t, want, lag[0].Title, "both parts explain the whole")
 
@@ -433,7 +433,7 @@ func TestStallDrawnFromWhenTheWatchdogSawIt(t *testing.T) {
 	charts := strings.Join(regexp.MustCompile(`(?s)<svg class="lanes".*?</svg>`).FindAllString(page, -1), "")
 	assert.Equal(t, 2, strings.Count(charts, `<rect class="stall"`), "legacy and pr69047 stall, robust does not")
 	assert.Equal(t, 2, strings.Count(charts, `<rect class="stall-lag"`))
-	assert.Contains(t, page, "watchdog stall: upload of t=348ms unseen since then; watchdog noticed at t=556ms, 209ms later (threshold 2 election timeouts = 200ms)")
+	assert.Contains(t, page, "stall: upload of t=348ms unseen since then; stalled from t=548ms, 200ms later (threshold 2 election timeouts = 200ms)")
 	assert.NotContains(t, page, "from +", "no unanchored offsets")
 }
 

@@ -216,7 +216,7 @@ func buildLaneChart(r Run, scaleEnd float64) laneChart {
 	for _, m := range memberNames(r.Timeline) {
 		members[m] = addLane(m, m, "lane-member", "colored by the leader "+m+" believes in; bold outline: it believes it leads", laneH)
 	}
-	adv := addLane("advancer", "advancer", "lane-advancer", "advances the advancer observed (ticks), its errors (red), its notes (blue dots); watchdog stalls shaded", laneH)
+	adv := addLane("advancer", "advancer", "lane-advancer", "advances the advancer observed (ticks), its errors (red), its notes (blue dots); stalls shaded", laneH)
 	writer := addLane("writer", "writer", "lane-writer", "checkpoint uploads (ticks) and failed uploads (red)", laneH)
 	lanesBottom := y - laneGap
 
@@ -269,10 +269,10 @@ func buildLaneChart(r Run, scaleEnd float64) laneChart {
 		}
 	}
 
-	// Watchdog stalls on the advancer lane: from when the watchdog saw the
+	// Stalls on the advancer lane: from when the threshold passed for the
 	// stall to when the advancer caught up, and, lighter, the time before
 	// that when the oldest unseen upload was already waiting.
-	for _, s := range stallSpans(r.Timeline) {
+	for _, s := range stallSpans(r.Timeline, r.StallThreshold()) {
 		title := stallTitle(s, r.ElectionMs)
 		if s.SeenMs > s.StartMs {
 			lag := chartRect{X: x(s.StartMs), Y: adv.Y + 1, W: math.Max(x(s.SeenMs)-x(s.StartMs), 1), H: adv.H - 2,
@@ -362,14 +362,15 @@ func labelled(r chartRect) chartRect {
 }
 
 // stallTitle explains a stall in words: when the upload the advancer
-// stopped seeing was written, when the watchdog noticed, when it ended.
+// stopped seeing was written, when it had been unseen for the threshold,
+// when it ended.
 func stallTitle(s timeSpan, electionMs float64) string {
 	threshold := fmt.Sprintf("threshold %d election timeouts", check.StallThresholdElections)
 	if electionMs > 0 {
 		threshold += " = " + formatMs(float64(check.StallThresholdElections)*electionMs)
 	}
 	var b strings.Builder
-	fmt.Fprintf(&b, "watchdog stall: upload of t=%s unseen since then; watchdog noticed at t=%s, %s later (%s); ",
+	fmt.Fprintf(&b, "stall: upload of t=%s unseen since then; stalled from t=%s, %s later (%s); ",
 		formatMs(s.StartMs), formatMs(s.SeenMs), formatMs(s.SeenMs-s.StartMs), threshold)
 	if s.Open {
 		fmt.Fprintf(&b, "never caught up (still behind at the end, t=%s, %s after the upload)", formatMs(s.EndMs), formatMs(s.EndMs-s.StartMs))
@@ -377,7 +378,7 @@ func stallTitle(s timeSpan, electionMs float64) string {
 		fmt.Fprintf(&b, "caught up at t=%s, %s after the upload", formatMs(s.EndMs), formatMs(s.EndMs-s.StartMs))
 	}
 	if s.Label != "" {
-		fmt.Fprintf(&b, " (when noticed: %s)", s.Label)
+		fmt.Fprintf(&b, " (then: %s)", s.Label)
 	}
 	return b.String()
 }

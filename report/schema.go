@@ -45,6 +45,10 @@ type Run struct {
 	Profile    string  `json:"profile"`
 	TickMs     float64 `json:"tick_ms"`
 	ElectionMs float64 `json:"election_ms"`
+	// StallThresholdMs is the threshold the run's stalls were measured with
+	// (check.Settings); absent in older reports, which measured with
+	// check.StallThreshold at ElectionMs.
+	StallThresholdMs float64 `json:"stall_threshold_ms,omitempty"`
 	// Stretch is the factor the scenario's durations and the cluster's
 	// timing were multiplied by ("run --time production": 10 for a
 	// fast-profile scenario); absent: as written.
@@ -78,8 +82,8 @@ type Run struct {
 
 	Expectations []Expectation `json:"expectations"`
 	// RecoveryMs is the runner's recovery: from the first reference point until
-	// the advancer is caught up for good (the end of the last stall the
-	// watchdog saw, or the first advance of a value written after the fault
+	// the advancer is caught up for good (the end of the last stall,
+	// check.Stalls, or the first advance of a value written after the fault
 	// when there was no stall); null when it never recovered.
 	RecoveryMs *float64 `json:"recovery_ms"`
 	// ResumedMs is from the last reference point (a step with "reference"
@@ -88,7 +92,7 @@ type Run struct {
 	// reconnect time that backoff knobs decide.
 	ResumedMs *float64 `json:"resumed_ms"`
 	// StalledAfterHealMs is how long the advancer stayed stalled (behind
-	// the quorum, per the watchdog) after the last reference point: the
+	// the quorum, check.Stalls) after the last reference point: the
 	// stall that outlasts its fault; null when it was still stalled at the
 	// end of the run (check.StalledAfterHeal).
 	StalledAfterHealMs *float64 `json:"stalled_after_heal_ms"`
@@ -165,6 +169,13 @@ type Expectation struct {
 	Line   int    `json:"line"`
 	Text   string `json:"text"`
 	Passed bool   `json:"passed"` // it held
+	// What, WithinMs and FromMs are the expectation as the checker measures
+	// it (check.Expect): what it waits for, its bound and, for no-stall, the
+	// window's start after the reference point. Absent in reports written
+	// before they were recorded, which then cannot be judged again.
+	What     string  `json:"what,omitempty"`
+	WithinMs float64 `json:"within_ms,omitempty"`
+	FromMs   float64 `json:"from_ms,omitempty"`
 	// Ref is the line of the reference point it measures from (0: the start
 	// of the run).
 	Ref   int    `json:"ref"`
@@ -224,10 +235,10 @@ type Counts struct {
 	Advances       int `json:"advances"`        // advances the advancer observed
 	AdvancerErrors int `json:"advancer_errors"` // errors and watch restarts it reported
 	LeaderChanges  int `json:"leader_changes"`  // members newly seeing themselves lead
-	Stalls         int `json:"stalls"`          // watchdog "stalled" events
-	// StalledMs is the total time the watchdog saw the advancer behind the
-	// quorum revision; LongestStallMs the longest such span. A stall still
-	// open at the end counts until the last event.
+	Stalls         int `json:"stalls"`          // stalls (check.Stalls at the run's threshold)
+	// StalledMs is the total time the advancer was stalled; LongestStallMs
+	// the longest stall. A stall still open at the end counts until the
+	// last event.
 	StalledMs      float64 `json:"stalled_ms"`
 	LongestStallMs float64 `json:"longest_stall_ms"`
 }
@@ -273,7 +284,7 @@ type Aggregate struct {
 	// StalledAfterHeal is as Recovery, of Run.StalledAfterHealMs (still
 	// stalled at the end: Never).
 	StalledAfterHeal Stats `json:"stalled_after_heal_ms"`
-	// StalledRuns counts runs in which the watchdog recorded a stall.
+	// StalledRuns counts runs with a stall (Counts.Stalls).
 	StalledRuns    int   `json:"stalled_runs"`
 	LongestStall   Stats `json:"longest_stall_ms"`
 	AdvancerErrors Stats `json:"advancer_errors"`

@@ -144,7 +144,7 @@ func compactExpectations(a Aggregate) string {
 	return strings.Join(parts, ", ")
 }
 
-// stallCell is the longest watchdog stall of a single run, or how many runs
+// stallCell is the longest stall of a single run, or how many runs
 // stalled.
 func (a Aggregate) stallCell() string {
 	if a.Runs-a.Skipped == 0 {
@@ -186,7 +186,7 @@ func statsCell(s Stats) string {
 const TableLegend = VerdictLegend + `
 recovery: first fault step → advancer caught up for good (end of its last stall, else its first advance
 of a value written after the fault); resumed: last fault or heal step → first advance of a value written
-after it; stall: the watchdog's longest span the advancer was behind the quorum (with repeats: the runs
+after it; stall: the longest span an upload stayed unseen by the advancer (with repeats: the runs
 that stalled and the longest); after heal: how long it stayed behind the quorum after the last fault or
 heal step (never: still behind at the end).
 Under the table, each row that did not pass, with its expectations and their figures (✓ requirement
@@ -274,7 +274,7 @@ scenarios run with the setting; passed: runs that met every requirement.
 recovery: first fault step → advancer caught up for good; resumed: last fault or heal step →
 first advance of a value written after it (the reconnect that backoff decides). Knob values are in
 production units and divided by the scale like the preset's own.
-stalled: runs where the watchdog saw the advancer behind the quorum revision for more than 2 election timeouts.
+stalled: runs where an upload stayed unseen by the advancer for more than 2 election timeouts.
 advancer errors: failed waits and watch restarts the advancer reported (per run: p50 / max).
 Reconnect attempts and requests sent are not in the record (the harness does not log
 connection attempts or RPCs), so they are not counted here.`

@@ -235,7 +235,7 @@ func WriteRunSummary(w io.Writer, r Run) {
 	}
 	fmt.Fprintf(w, "  recovery: %s", FormatMs(r.RecoveryMs))
 	if r.Counts.Stalls > 0 {
-		fmt.Fprintf(w, "; watchdog: stalled %d× (longest %s)", r.Counts.Stalls, formatMs(r.Counts.LongestStallMs))
+		fmt.Fprintf(w, "; stalled %d× (longest %s)", r.Counts.Stalls, formatMs(r.Counts.LongestStallMs))
 	}
 	fmt.Fprintln(w)
 }

@@ -2,6 +2,8 @@ package scenarios
 
 import (
 	"context"
+	"encoding/json"
+	"fmt"
 	"os"
 	"strings"
 	"sync"
@@ -13,6 +15,7 @@ import (
 
 	"github.com/leaderfault/leaderfault/advancer"
 	"github.com/leaderfault/leaderfault/check"
+	"github.com/leaderfault/leaderfault/report"
 	"github.com/leaderfault/leaderfault/scenarios/catalog"
 	"github.com/leaderfault/leaderfault/scenarios/script"
 )
@@ -78,6 +81,7 @@ func runCatalogEntry(t *testing.T, sc *script.Script, p string) *Result {
 		return res
 	}
 	require.NoError(t, err)
+	assertJudgedAgainAlike(t, res)
 	t.Log(res.Summary())
 	if !res.Passed {
 		t.Log(res.Timeline())
@@ -113,4 +117,39 @@ func runCatalogEntry(t *testing.T, sc *script.Script, p string) *Result {
 	}
 	assert.Contains(t, []check.Verdict{check.Pass, check.KnownBug}, v, "%s", res.Outcome.Why)
 	return res
+}
+
+// assertJudgedAgainAlike checks the run's saved report, judged again at the
+// run's own settings from its timeline alone (report.Rejudge), against the
+// run's own verdict, expectations and figures.
+func assertJudgedAgainAlike(t *testing.T, res *Result) {
+	t.Helper()
+	b, err := json.Marshal(res.Report(report.Origin{}))
+	require.NoError(t, err)
+	var saved report.Run
+	require.NoError(t, json.Unmarshal(b, &saved))
+	again, err := report.Rejudge(saved, saved.Measurement())
+	require.NoError(t, err)
+	assert.Equal(t, saved.Verdict, again.Verdict, "judged again from its report: %s", again.Why)
+	require.Len(t, again.Expectations, len(saved.Expectations))
+	for i, e := range saved.Expectations {
+		a := again.Expectations[i]
+		assert.Equal(t, e.Passed, a.Passed, "line %d judged again: %s", e.Line, a.Detail)
+		assertSameMs(t, e.MeasuredMs, a.MeasuredMs, "line %d's figure judged again", e.Line)
+	}
+	assertSameMs(t, saved.RecoveryMs, again.RecoveryMs, "recovery judged again")
+	assertSameMs(t, saved.StalledAfterHealMs, again.StalledAfterHealMs, "stalled after heal judged again")
+	assert.Equal(t, saved.Counts, again.Counts, "counts judged again")
+}
+
+// assertSameMs compares two figures of a report, which keeps microseconds:
+// a figure measured on the live record and one measured on the report's
+// timeline may differ by its rounding.
+func assertSameMs(t *testing.T, want, got *float64, msg string, args ...any) {
+	t.Helper()
+	if want == nil || got == nil {
+		assert.Equal(t, want == nil, got == nil, fmt.Sprintf(msg, args...))
+		return
+	}
+	assert.InDelta(t, *want, *got, 0.002, fmt.Sprintf(msg, args...))
 }

@@ -12,12 +12,13 @@ import (
 
 // Every expectation (a requirement, or a preset's known deviation) is
 // measured from the most recent reference point (script.Step.Reference says
-// which steps are), or from the advancer's start before the first one. The
-// runner's part is the waiting, in the background: it re-evaluates a
-// measurement of package check on every new event until the deadline. Where
-// the event it waits for has not happened when the expectation fails, the
-// run keeps recording, and the figure is measured again from the full record
-// when the run ends: the measured figure is always reported, pass or fail.
+// which steps are), or from the advancer's start before the first one. What
+// an expectation means is check.MeasureExpect's, over the record alone; the
+// runner's part is the waiting, in the background, until the record can
+// decide it. The run keeps recording after that, and when it ends every
+// expectation is measured again on the whole record (measureAll): a figure
+// that was not known at the deadline is filled in, and a saved report is
+// judged again by the same function (report.Rejudge).
 
 func (r *run) reference() reference {
 	r.mu.Lock()
@@ -28,173 +29,134 @@ func (r *run) reference() reference {
 	return reference{leader: r.c.Leader()}
 }
 
-// measure finds, in a record, the moment an expectation waits for.
-type measure func(ev []record.Event) (time.Duration, bool)
+// settings are the run's measurement settings (check.DefaultSettings at
+// its election timeout).
+func (r *run) settings() check.Settings { return check.DefaultSettings(r.c.Profile().Election) }
 
 // judge starts judging an expect or known step in the background: the
 // script goes on at once, so that how long a fault lasts never depends on
 // how fast the advancer is. The reference point is the one in force now.
 func (r *run) judge(ctx context.Context, st script.Step, a script.Expect, known *script.Known) {
 	ref := r.reference()
-	exp := Expectation{Line: st.Line, Text: st.Text, What: a.What, Ref: ref.line}
+	exp := Expectation{Line: st.Line, Text: st.Text, What: a.What, Within: a.Duration, From: a.From, Ref: ref.line}
 	if known != nil {
 		exp.Known, exp.Bug, exp.Rate = true, known.Bug, known.Rate
 	}
 	r.judging.Add(1)
 	go func() {
 		defer r.judging.Done()
-		r.expect(ctx, exp, a, ref)
+		r.await(ctx, exp, ref)
+		r.judged(exp, check.MeasureExpect(r.rec.Events(), exp.Line, exp.spec(), r.settings()))
 	}()
 }
 
-func (r *run) expect(ctx context.Context, exp Expectation, a script.Expect, ref reference) {
-	var m measure
-	switch a.What {
+// await waits until the record can decide the expectation: its event
+// happened, or its deadline (on the record's clock) passed. A leader change
+// seen in time is then confirmed with the cluster: a quorum must agree on
+// it, and the answer is recorded for the checker.
+func (r *run) await(ctx context.Context, exp Expectation, ref reference) {
+	deadline := ref.at + exp.Within
+	switch exp.What {
 	case script.ExpectAdvance:
-		m = func(ev []record.Event) (time.Duration, bool) { return check.FirstAdvanceAfter(ev, ref.at) }
+		r.waitFor(ctx, deadline, func(ev []record.Event) bool { _, ok := check.FirstAdvanceAfter(ev, ref.at); return ok })
 	case script.ExpectDetect:
-		m = func(ev []record.Event) (time.Duration, bool) { return check.DetectAfter(ev, ref.at) }
+		r.waitFor(ctx, deadline, func(ev []record.Event) bool { _, ok := check.DetectAfter(ev, ref.at); return ok })
 	case script.ExpectLeaderChange:
 		old := ""
 		if ref.leader != nil {
 			old = ref.leader.Name()
 		}
-		m = func(ev []record.Event) (time.Duration, bool) { return check.LeaderChangeAfter(ev, ref.at, old) }
-	case script.ExpectStall:
-		r.expectStall(ctx, exp, a, ref)
-		return
-	case script.ExpectNoStall:
-		r.expectNoStall(ctx, exp, a, ref)
-		return
-	default:
-		exp.Detail = fmt.Sprintf("unknown expectation %q", a.What)
-		r.judged(exp, nil)
-		return
-	}
-	deadline := ref.at + a.Duration
-	at, found := r.waitFor(ctx, deadline, m)
-	if found {
-		d := at - ref.at
-		exp.Measured = &d
-	}
-	exp.Passed = found && at <= deadline
-	if exp.Passed && a.What == script.ExpectLeaderChange {
-		// A quorum must agree on it, too.
+		at, found := time.Duration(0), false
+		r.waitFor(ctx, deadline, func(ev []record.Event) bool { at, found = check.LeaderChangeAfter(ev, ref.at, old); return found })
+		if !found || at > deadline {
+			return
+		}
 		wctx, cancel := context.WithTimeout(ctx, time.Until(r.rec.Start().Add(deadline))+r.c.Profile().Election)
-		_, err := r.c.WaitNewLeader(wctx, ref.leader)
+		m, err := r.c.WaitNewLeader(wctx, ref.leader)
 		cancel()
+		e := record.Event{Kind: record.KindQuorumLeader, Member: "cluster", Line: exp.Line, Held: err == nil}
 		if err != nil {
-			exp.Passed = false
-			exp.Detail = "elected but no quorum agreed: " + err.Error()
+			e.Detail = err.Error()
+		} else {
+			e.Leader = m.Name()
 		}
+		r.rec.Record(e)
+	case script.ExpectStall:
+		r.awaitStall(ctx, deadline, ref)
+	case script.ExpectNoStall:
+		_ = sleepCtx(ctx, ref.at+exp.From+exp.Within-r.rec.Now())
 	}
-	if !exp.Passed && exp.Detail == "" {
-		exp.Detail = "not within " + a.Duration.String()
-	}
-	var later func([]record.Event) *time.Duration
-	if !found {
-		later = func(ev []record.Event) *time.Duration {
-			if at, ok := m(ev); ok {
-				d := at - ref.at
-				return &d
-			}
-			return nil
-		}
-	}
-	r.judged(exp, later)
 }
 
-// stallOnset bounds, in election timeouts, how long after the reference
-// point a stall may begin. A BR-style advancer opens a new watch for every
-// wait, and clientv3 places each new stream on the next member round-robin;
-// the stall begins when a watch lands on the broken member and never
-// returns.
-const stallOnset = 10
-
-// expectStall passes when, after the reference point, the advancer observes
-// no advance for the whole duration: a gap of at least D that begins within
-// stallOnset election timeouts of the reference point. The measured figure
-// is the time from the reference point to the first advance after the gap
-// began — how long it really stayed stuck — or never.
-func (r *run) expectStall(ctx context.Context, exp Expectation, a script.Expect, ref reference) {
-	onset := time.Duration(stallOnset) * r.c.Profile().Election
-	var gapStart time.Duration
+// awaitStall waits until a gap without advances of the expected length has
+// begun within the stall onset of the reference point, or the advancer
+// kept advancing past the onset.
+func (r *run) awaitStall(ctx context.Context, deadline time.Duration, ref reference) {
+	gap := deadline - ref.at
+	onset := r.settings().StallOnset
 	for {
 		ch := r.rec.Changed()
-		gapStart = check.GapStart(r.rec.Events(), ref.at)
+		gapStart := check.GapStart(r.rec.Events(), ref.at)
 		now := r.rec.Now()
-		if now-gapStart >= a.Duration {
-			exp.Passed = true
-			break
+		if now-gapStart >= gap || gapStart > ref.at+onset {
+			return
 		}
-		if gapStart > ref.at+onset {
-			break // advancing past the onset window: no stall
-		}
-		if err := waitChange(ctx, ch, gapStart+a.Duration-now); err != nil {
-			exp.Detail = err.Error()
-			r.judged(exp, nil)
+		if waitChange(ctx, ch, gapStart+gap-now) != nil {
 			return
 		}
 	}
-	if exp.Passed {
-		exp.Detail = fmt.Sprintf("no advance from %v after the reference point (line %d)", (gapStart - ref.at).Round(time.Millisecond), ref.line)
-	} else {
-		exp.Detail = fmt.Sprintf("kept advancing for %v after the reference point (line %d)", onset, ref.line)
-	}
-	r.judged(exp, func(ev []record.Event) *time.Duration {
-		if at, ok := check.AdvanceAfter(ev, gapStart); ok {
-			d := at - ref.at
-			return &d
-		}
-		return nil
-	})
 }
 
-// expectNoStall waits until the window of D after the reference point has
-// passed, then passes when no upload written in it stayed unseen longer
-// than the stall threshold. The measured figure is the longest lag.
-func (r *run) expectNoStall(ctx context.Context, exp Expectation, a script.Expect, ref reference) {
-	start := ref.at + a.From
-	end := start + a.Duration
-	if err := sleepCtx(ctx, end-r.rec.Now()); err != nil {
-		exp.Detail = err.Error()
-		r.judged(exp, nil)
-		return
-	}
-	threshold := check.StallThreshold(r.c.Profile().Election)
-	lag, ok := check.MaxLag(r.rec.Events(), start, end)
-	switch {
-	case !ok:
-		exp.Detail = "nothing was uploaded in the window: the writer stopped"
-		r.invalid(fmt.Sprintf("line %d: the writer stored nothing in the window, so the advancer cannot be judged", exp.Line))
-	default:
-		exp.Measured = &lag.For
-		exp.Passed = lag.For <= threshold
-		seen := "seen"
-		if !lag.Seen {
-			seen = "still unseen at the window's end"
-		}
-		exp.Detail = fmt.Sprintf("longest lag: upload of +%v %s after %v (stall threshold %v)",
-			(lag.Write.At - ref.at).Round(time.Millisecond), seen, lag.For.Round(time.Millisecond), threshold)
-	}
-	r.judged(exp, nil)
-}
-
-// waitFor re-evaluates m on every new event until it finds its event or the
+// waitFor re-evaluates found on every new event until it holds or the
 // deadline (on the record's clock) passes.
-func (r *run) waitFor(ctx context.Context, deadline time.Duration, m measure) (time.Duration, bool) {
+func (r *run) waitFor(ctx context.Context, deadline time.Duration, found func([]record.Event) bool) {
 	for {
 		ch := r.rec.Changed()
-		if at, ok := m(r.rec.Events()); ok {
-			return at, true
+		if found(r.rec.Events()) {
+			return
 		}
 		left := deadline - r.rec.Now()
-		if left <= 0 {
-			return 0, false
+		if left <= 0 || waitChange(ctx, ch, left) != nil {
+			return
 		}
-		if waitChange(ctx, ch, left) != nil {
-			return 0, false
+	}
+}
+
+// judged records the expectation's outcome as measured now.
+func (r *run) judged(e Expectation, m check.Measured) {
+	e.set(m)
+	if m.NoData {
+		r.invalid(fmt.Sprintf("line %d: %s, so the advancer cannot be judged", e.Line, m.Detail))
+	}
+	r.mu.Lock()
+	r.res.Expectations = append(r.res.Expectations, e)
+	r.mu.Unlock()
+	verb := "expect"
+	if e.Known {
+		verb = "known"
+	}
+	r.rec.Record(record.Event{Kind: record.KindExpect, Line: e.Line, Verb: verb, Held: e.Passed,
+		Detail: fmt.Sprintf("%s: measured %s%s", e.Text, fmtMeasured(e.Measured), detail(e.Detail))})
+}
+
+// measureAll measures every expectation again on the whole record: the
+// figures not known at the deadline are filled in, and the outcome is the
+// one a saved report of the run is judged to. Where it differs from what
+// was judged live, a note says so.
+func (r *run) measureAll(ev []record.Event) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	for i := range r.res.Expectations {
+		e := &r.res.Expectations[i]
+		if e.Line == 0 {
+			continue
 		}
+		m := check.MeasureExpect(ev, e.Line, e.spec(), r.settings())
+		if m.Held != e.Passed {
+			r.res.Notes = append(r.res.Notes, fmt.Sprintf("line %d: held=%v when judged at its deadline, held=%v on the whole record (%s)",
+				e.Line, e.Passed, m.Held, m.Detail))
+		}
+		e.set(m)
 	}
 }
 
@@ -210,40 +172,4 @@ func waitChange(ctx context.Context, ch <-chan struct{}, d time.Duration) error 
 		return ctx.Err()
 	}
 	return nil
-}
-
-type pendingMeasure struct {
-	idx     int
-	measure func([]record.Event) *time.Duration
-}
-
-// judged records a judged expectation: in the result, and in the record as
-// a structured event. later, if not nil, measures the figure again from the
-// whole record when the run ends.
-func (r *run) judged(e Expectation, later func([]record.Event) *time.Duration) {
-	r.mu.Lock()
-	r.res.Expectations = append(r.res.Expectations, e)
-	if later != nil {
-		r.pending = append(r.pending, pendingMeasure{idx: len(r.res.Expectations) - 1, measure: later})
-	}
-	r.mu.Unlock()
-	verb := "expect"
-	if e.Known {
-		verb = "known"
-	}
-	r.rec.Record(record.Event{Kind: record.KindExpect, Line: e.Line, Verb: verb, Held: e.Passed,
-		Detail: fmt.Sprintf("%s: measured %s%s", e.Text, fmtMeasured(e.Measured), detail(e.Detail))})
-}
-
-// fillMeasured measures, from the whole record, the figures that were not
-// known when their expectation was judged.
-func (r *run) fillMeasured(ev []record.Event) {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	for _, p := range r.pending {
-		e := &r.res.Expectations[p.idx]
-		if e.Measured == nil {
-			e.Measured = p.measure(ev)
-		}
-	}
 }

@@ -3,11 +3,9 @@ package scenarios
 import (
 	"maps"
 	"math"
-	"slices"
 	"strings"
 	"time"
 
-	"github.com/leaderfault/leaderfault/check"
 	"github.com/leaderfault/leaderfault/record"
 	"github.com/leaderfault/leaderfault/report"
 )
@@ -20,8 +18,8 @@ func (res *Result) Report(o report.Origin) report.Run {
 		Advancer: res.Advancer, Knobs: maps.Clone(o.Knobs), Repeat: max(o.Repeat, 1),
 		Seed: res.Seed, Scale: res.Scale, Profile: res.Profile,
 		TickMs: reportMs(res.Tick), ElectionMs: reportMs(res.Elect), Etcd: res.Etcd,
-		Verdict: string(res.Verdict()), Why: res.Outcome.Why, Sometimes: res.Outcome.Sometimes,
-		Passed: res.Passed, Valid: res.Valid, Skipped: res.Skipped,
+		StallThresholdMs: reportMs(res.StallThreshold),
+		Valid:            res.Valid, Skipped: res.Skipped,
 		Invalid: res.Invalid, Failures: res.Failures, Notes: res.Notes,
 		Expectations: make([]report.Expectation, 0, len(res.Expectations)),
 		RecoveryMs:   reportMsPtr(res.Recovery), ResumedMs: reportMsPtr(res.Resumed), DurationMs: reportMs(res.Duration),
@@ -31,29 +29,15 @@ func (res *Result) Report(o report.Origin) report.Run {
 	if res.Stretch != 1 {
 		r.Stretch = res.Stretch
 	}
-	shown := map[int]bool{}
-	if res.Skipped == "" && res.Valid {
-		for _, o := range res.Outcome.Rates {
-			shown[o.Line] = o.Shown
-		}
-	}
 	for _, e := range res.Expectations {
 		x := report.Expectation{
 			Line: e.Line, Text: squeezeSpaces(e.Text), Passed: e.Passed, MeasuredMs: reportMsPtr(e.Measured), Detail: e.Detail,
 			Ref: e.Ref, Known: e.Known, Bug: e.Bug, Rate: e.Rate,
-		}
-		if s, ok := shown[e.Line]; ok && e.Known && e.Rate > 0 {
-			x.Shown = &s
+			What: string(e.What), WithinMs: reportMs(e.Within), FromMs: reportMs(e.From),
 		}
 		r.Expectations = append(r.Expectations, x)
 	}
-	if v := res.Verdict(); v == check.KnownBug || v == check.NotReproduced {
-		for _, b := range res.Outcome.Bugs {
-			if !slices.Contains(r.Bugs, b.Bug) {
-				r.Bugs = append(r.Bugs, b.Bug)
-			}
-		}
-	}
+	r.Judged(res.Outcome)
 	for _, e := range res.Events {
 		te := report.Event{
 			TMs: reportMs(e.At), Kind: string(e.Kind), Member: e.Member, Detail: e.Detail,
@@ -69,7 +53,7 @@ func (res *Result) Report(o report.Origin) report.Run {
 		}
 		r.Timeline = append(r.Timeline, te)
 	}
-	r.Counts = report.CountEvents(r.Timeline)
+	r.Counts = report.CountEvents(r.Timeline, r.StallThreshold())
 	if t := res.Traffic; t != nil {
 		r.Traffic = &report.Traffic{WindowMs: reportMs(t.Unit), PeakCalls: math.Round(t.PeakCalls*10) / 10, PeakCallsAtMs: reportMs(t.PeakCallsAt), PeakMethods: t.PeakMethods,
 			PeakConns: math.Round(t.PeakConns*10) / 10, PeakConnsAtMs: reportMs(t.PeakConnsAt)}

@@ -43,10 +43,13 @@ type Result struct {
 	Failures     []string
 	Expectations []Expectation
 	// Recovery is the time from the first fault step until the advancer is
-	// caught up for good (the end of the last stall the watchdog saw, or the
+	// caught up for good (the end of the last stall, check.Stalls, or the
 	// first advance of a value written after the fault when there was no
 	// stall); nil when it never recovered during the run.
 	Recovery *time.Duration
+	// StallThreshold is the threshold the run's stalls were measured with
+	// (check.Settings).
+	StallThreshold time.Duration
 	// Resumed is from the last reference point (typically the heal) to the
 	// first advance of a value written after it: the reconnect time that
 	// backoff settings decide; nil when it never resumed.
@@ -76,13 +79,25 @@ type Expectation struct {
 	Line     int
 	Text     string
 	What     script.ExpectKind
-	Ref      int // line of the reference point it measures from (0: the run's start)
+	Within   time.Duration // the bound (script.Expect.Duration, stretched)
+	From     time.Duration // no-stall: the window's start after the reference point
+	Ref      int           // line of the reference point it measures from (0: the run's start)
 	Known    bool
 	Bug      string         // known lines: the bug or reason
 	Rate     int            // known lines: the share of runs it shows in, when not every run (percent)
 	Passed   bool           // it held
 	Measured *time.Duration // nil: the event never happened during the run
 	Detail   string
+}
+
+// spec is the expectation as package check measures it.
+func (e Expectation) spec() check.Expect {
+	return check.Expect{What: e.What, Ref: e.Ref, Within: e.Within, From: e.From}
+}
+
+// set takes the outcome of a measurement.
+func (e *Expectation) set(m check.Measured) {
+	e.Passed, e.Measured, e.Detail = m.Held, m.Figure, m.Detail
 }
 
 func (e Expectation) judgement() check.Judgement {

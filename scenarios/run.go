@@ -16,6 +16,7 @@ import (
 	"github.com/leaderfault/leaderfault/harness"
 	"github.com/leaderfault/leaderfault/internal/admission"
 	"github.com/leaderfault/leaderfault/record"
+	"github.com/leaderfault/leaderfault/report"
 	"github.com/leaderfault/leaderfault/scenarios/script"
 )
 
@@ -99,7 +100,6 @@ type run struct {
 	ref        reference // the most recent reference point
 	armed      []string  // fault points the script enabled
 	traffic    []check.TrafficSample
-	pending    []pendingMeasure
 }
 
 type namedInjection struct {
@@ -214,10 +214,13 @@ func (r *run) exec(ctx context.Context, steps []script.Step) error {
 // script.Step.Reference) becomes the point later expectations measure from.
 func (r *run) recordStep(st script.Step) {
 	var lead *harness.Member
+	ev := record.Event{Kind: record.KindStep, Line: st.Line, Verb: st.Verb(), Reference: st.Reference(), Detail: st.Text}
 	if st.Reference() {
-		lead = r.c.Leader()
+		if lead = r.c.Leader(); lead != nil {
+			ev.Leader = lead.Name()
+		}
 	}
-	e := r.rec.Record(record.Event{Kind: record.KindStep, Line: st.Line, Verb: st.Verb(), Reference: st.Reference(), Detail: st.Text})
+	e := r.rec.Record(ev)
 	if st.Reference() {
 		r.mu.Lock()
 		r.ref = reference{at: e.At, line: st.Line, leader: lead}
@@ -303,16 +306,20 @@ func (r *run) finish(runErr error) {
 	r.settle()
 	r.stopBg()
 	r.bg.Wait()
+	// The run's record ends here: what closing the cluster records is not
+	// part of it, so that the result's events are the ones it was judged on.
+	ev := r.rec.Events()
 	if r.c != nil {
-		ev := r.rec.Events()
 		for _, e := range check.Invariants(ev) {
 			r.res.Failures = append(r.res.Failures, "invariant: "+e.Error())
 		}
 		if r.advOn {
-			r.res.Recovery = check.Recovery(ev)
+			th := r.settings().StallThreshold
+			r.res.StallThreshold = th
+			r.res.Recovery = check.Recovery(ev, th)
 			r.res.Resumed = check.Resumed(ev)
-			r.res.StalledAfterHeal = check.StalledAfterHeal(ev)
-			r.fillMeasured(ev)
+			r.res.StalledAfterHeal = check.StalledAfterHeal(ev, th)
+			r.measureAll(ev)
 			r.caughtUpAtTheEnd(ev)
 			var firstFault time.Duration
 			if refs := check.References(ev); len(refs) > 0 {
@@ -327,7 +334,7 @@ func (r *run) finish(runErr error) {
 	if runErr != nil && !errors.Is(runErr, ErrSkip) {
 		r.res.Failures = append(r.res.Failures, runErr.Error())
 	}
-	r.res.Events = r.rec.Events()
+	r.res.Events = ev
 	r.res.Duration = time.Since(r.start)
 	slices.SortStableFunc(r.res.Expectations, func(a, b Expectation) int { return cmp.Compare(a.Line, b.Line) })
 	var js []check.Judgement
@@ -368,17 +375,17 @@ func (r *run) caughtUpAtTheEnd(ev []record.Event) {
 	e := Expectation{Line: 0, Text: "caught up by the end of the run (every scenario)", Ref: refs[len(refs)-1].Line,
 		Passed: r.res.Recovery != nil, Measured: r.res.Recovery}
 	if !e.Passed {
-		e.Detail = "still behind the writer when the run ended"
+		e.Detail = report.CaughtUpMissed
 	}
 	r.res.Expectations = append(r.res.Expectations, e)
 }
 
 // settleElections bounds, in election timeouts, how long a finished script
-// waits for an advancer the watchdog sees stalled to catch up, so that the
+// waits for a stalled advancer to catch up, so that the
 // recovery figure is measured rather than cut off by the end of the script.
 const settleElections = 10
 
-// settle waits, after the last step, until the watchdog has no open stall or
+// settle waits, after the last step, until no stall is open or
 // settleElections election timeouts pass.
 func (r *run) settle() {
 	if r.c == nil || !r.advOn || !r.writerOn {
@@ -397,20 +404,21 @@ func (r *run) settle() {
 		_, _ = r.rec.Wait(ctx, 0, func(e record.Event) bool { return e.Kind == record.KindWrite && e.At > last })
 		cancel()
 	}
-	ev := r.rec.Events()
-	stalls := check.Stalls(ev)
-	if len(stalls) == 0 || !stalls[len(stalls)-1].Open {
-		return
-	}
+	// A stall ends only at an advance: wait on the record's changes.
+	th := r.settings().StallThreshold
 	ctx, cancel := context.WithTimeout(r.bgCtx, bound)
 	defer cancel()
-	_, _ = r.rec.WaitKind(ctx, len(ev), record.KindCaughtUp, "")
+	for {
+		ch := r.rec.Changed()
+		stalls := check.StallsUntil(r.rec.Events(), th, r.rec.Now())
+		if len(stalls) == 0 || !stalls[len(stalls)-1].Open {
+			return
+		}
+		if waitChange(ctx, ch, bound) != nil {
+			return
+		}
+	}
 }
-
-// recovery measures from the first fault step until the advancer is caught
-// up for good: the advance that ended the last stall the watchdog saw after
-// the fault, or, with no stall, the first advance of a value written after
-// the fault. An advancer that advanced once and then got stuck has not
 
 // seedRand is a random source for choices the runner itself makes.
 func seedRand(seed int64) *rand.Rand { return rand.New(rand.NewSource(seed)) }

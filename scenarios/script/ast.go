@@ -1,6 +1,10 @@
 package script
 
-import "time"
+import (
+	"time"
+
+	"github.com/leaderfault/leaderfault/check"
+)
 
 // Script is a parsed scenario: a header and the steps in file order.
 type Script struct {
@@ -188,25 +192,17 @@ type Wait struct {
 	Within time.Duration
 }
 
-// ExpectKind is what an Expect step judges.
-type ExpectKind string
+// ExpectKind is what an Expect step judges; package check defines each
+// (check.MeasureExpect), scripts spell them so.
+type ExpectKind = check.ExpectKind
 
 // Expectations, spelled as in scripts.
 const (
-	// ExpectAdvance: from the most recent fault step to the first advance
-	// whose value was written after that step, within Duration.
-	ExpectAdvance ExpectKind = "advance"
-	// ExpectStall: no advance observed for Duration.
-	ExpectStall ExpectKind = "stall"
-	// ExpectLeaderChange: a new leader within Duration.
-	ExpectLeaderChange ExpectKind = "leader-change"
-	// ExpectDetect: the advancer reports an error or restarts its watch
-	// within Duration.
-	ExpectDetect ExpectKind = "detect"
-	// ExpectNoStall: for Duration from the most recent fault step, no
-	// upload stays unseen by the advancer for longer than the stall
-	// threshold (two election timeouts).
-	ExpectNoStall ExpectKind = "no-stall"
+	ExpectAdvance      = check.ExpectAdvance
+	ExpectStall        = check.ExpectStall
+	ExpectLeaderChange = check.ExpectLeaderChange
+	ExpectDetect       = check.ExpectDetect
+	ExpectNoStall      = check.ExpectNoStall
 )
 
 // Expect is a judged expectation; the measured figure is always reported.

@@ -52,6 +52,7 @@ func commands() []command {
 		{"doctor", "can this machine run everything, and what will be skipped and why", runDoctor},
 		{"merge", "combine JSON reports (CI shards) into one JSON and/or HTML report", runMerge},
 		{"compare", "two JSON reports side by side: verdicts and recovery per scenario and advancer", runCompare},
+		{"judge", "judge a saved JSON report again from its timelines (e.g. with another stall threshold)", runJudge},
 	}
 }
 

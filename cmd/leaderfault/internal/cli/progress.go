@@ -166,7 +166,7 @@ func (p *progress) done(n int, r report.Run) {
 		default:
 			outcome += ", recovery " + report.FormatMs(r.RecoveryMs)
 			if r.Counts.Stalls > 0 {
-				outcome += ", watchdog stall " + report.FormatMs(&r.Counts.LongestStallMs)
+				outcome += ", longest stall " + report.FormatMs(&r.Counts.LongestStallMs)
 			}
 		}
 		p.printLocked(n, fmt.Sprintf("[%d/%d] %s: %s (%.1fs)\n", n, p.total, r.Title(), outcome, r.DurationMs/1000))

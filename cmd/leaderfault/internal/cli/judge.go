@@ -61,15 +61,7 @@ func runJudge(_ context.Context, io IO, args []string) int {
 	}
 	rep.Runs = runs
 	rep.Aggregates = report.Summarize(runs)
-	if len(runs) == 0 {
-		fmt.Fprintln(io.Stdout, "no runs")
-		return ExitOK
-	}
-	report.WriteSummaryTable(io.Stdout, rep.Aggregates)
-	fmt.Fprintln(io.Stdout)
-	report.WriteWhy(io.Stdout, rep.Aggregates)
-	fmt.Fprintln(io.Stdout)
-	printTally(io.Stdout, runs)
+	printSaved(io.Stdout, rep)
 	how := "at each run's own settings"
 	if *threshold > 0 {
 		how = "with stall threshold " + threshold.Round(time.Microsecond).String()
@@ -84,6 +76,9 @@ func runJudge(_ context.Context, io IO, args []string) int {
 	}
 	if err := writeOutputs(io, rep, *jsonOut, *htmlOut, false); err != nil {
 		return fail(io, "judge", err)
+	}
+	if rep.Sweep != nil {
+		return sweepExitCode(runs)
 	}
 	return exitCode(runs, false)
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	stdio "io"
 
 	"github.com/leaderfault/leaderfault/report"
 )
@@ -45,21 +46,7 @@ func runMerge(_ context.Context, io IO, args []string) int {
 	if missing := report.MissingShards(merged.Shards); len(missing) > 0 {
 		fmt.Fprintf(io.Stderr, "leaderfault merge: warning: shards %v are missing\n", missing)
 	}
-	if merged.Sweep != nil {
-		printSweepReport(io.Stdout, merged, "none")
-	} else if len(merged.Runs) > 0 {
-		report.WriteSummaryTable(io.Stdout, merged.Aggregates)
-		fmt.Fprintln(io.Stdout)
-		report.WriteWhy(io.Stdout, merged.Aggregates)
-		fmt.Fprintln(io.Stdout)
-		if hasRateTests(merged.Aggregates) {
-			report.WriteRateTests(io.Stdout, merged.Aggregates)
-			fmt.Fprintln(io.Stdout)
-		}
-		printTally(io.Stdout, merged.Runs)
-	} else {
-		fmt.Fprintln(io.Stdout, "no runs")
-	}
+	printSaved(io.Stdout, merged)
 	if err := writeOutputs(io, merged, *jsonOut, *htmlOut, false); err != nil {
 		return fail(io, "merge", err)
 	}
@@ -83,4 +70,26 @@ func readReports(paths []string) ([]*report.Report, error) {
 		reps = append(reps, rep)
 	}
 	return reps, errors.Join(errs...)
+}
+
+// printSaved prints a report read back as its command printed it: the
+// summary table, the rows that did not pass, the rate tests and the tally
+// (a sweep's table for a sweep).
+func printSaved(w stdio.Writer, rep *report.Report) {
+	switch {
+	case rep.Sweep != nil:
+		printSweepReport(w, rep, "none")
+	case len(rep.Runs) > 0:
+		report.WriteSummaryTable(w, rep.Aggregates)
+		fmt.Fprintln(w)
+		report.WriteWhy(w, rep.Aggregates)
+		fmt.Fprintln(w)
+		if hasRateTests(rep.Aggregates) {
+			report.WriteRateTests(w, rep.Aggregates)
+			fmt.Fprintln(w)
+		}
+		printTally(w, rep.Runs)
+	default:
+		fmt.Fprintln(w, "no runs")
+	}
 }

@@ -100,6 +100,12 @@ func RefPoint(ev []record.Event, line int) (at time.Duration, leader string, ok 
 // expectation's own script line (a leader change's quorum agreement is
 // recorded under it).
 func MeasureExpect(ev []record.Event, line int, x Expect, s Settings) Measured {
+	return MeasureExpectUntil(ev, line, x, s, End(ev))
+}
+
+// MeasureExpectUntil is MeasureExpect with the record taken to last until
+// now (a live record: nothing happened between its last event and now).
+func MeasureExpectUntil(ev []record.Event, line int, x Expect, s Settings, now time.Duration) Measured {
 	ref, old, ok := RefPoint(ev, x.Ref)
 	if !ok {
 		return Measured{NoData: true, Detail: fmt.Sprintf("no reference point at line %d in the record", x.Ref)}
@@ -120,7 +126,7 @@ func MeasureExpect(ev []record.Event, line int, x Expect, s Settings) Measured {
 		}
 		return m
 	case ExpectStall:
-		return measureStall(ev, ref, x.Ref, x.Within, s.StallOnset)
+		return measureStall(ev, ref, x.Ref, x.Within, s.StallOnset, now)
 	case ExpectNoStall:
 		return measureNoStall(ev, ref, x, s.StallThreshold)
 	}
@@ -148,10 +154,10 @@ func within(ref, bound time.Duration, f found) Measured {
 }
 
 // measureStall finds a gap of at least gap without advances that begins
-// within onset of the reference point. The figure is from the reference
-// point to the first advance after the gap began: how long the advancer
-// really stayed stuck, or never.
-func measureStall(ev []record.Event, ref time.Duration, refLine int, gap, onset time.Duration) Measured {
+// within onset of the reference point (a gap still open counts until now).
+// The figure is from the reference point to the first advance after the gap
+// began: how long the advancer really stayed stuck, or never.
+func measureStall(ev []record.Event, ref time.Duration, refLine int, gap, onset, now time.Duration) Measured {
 	start := ref
 	held := false
 	for _, e := range ev {
@@ -167,7 +173,7 @@ func measureStall(ev []record.Event, ref time.Duration, refLine int, gap, onset 
 			break
 		}
 	}
-	if !held && start <= ref+onset && End(ev)-start >= gap {
+	if !held && start <= ref+onset && now-start >= gap {
 		held = true
 	}
 	m := Measured{Held: held}

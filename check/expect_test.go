@@ -78,3 +78,13 @@ func TestRefPoint(t *testing.T) {
 	_, _, ok = RefPoint(ev, 7)
 	assert.False(t, ok)
 }
+
+// A live record lasts until now: a gap of the expected length that has
+// passed is a stall even before any event closes it.
+func TestMeasureExpectUntilNow(t *testing.T) {
+	s := Settings{StallThreshold: th, StallOnset: time.Second}
+	ev := seq(refStep(100, 5, "m0"), wr(300, 1))
+	x := Expect{What: ExpectStall, Ref: 5, Within: 500 * ms}
+	assert.False(t, MeasureExpect(ev, 9, x, s).Held, "the record ends at 300ms")
+	assert.True(t, MeasureExpectUntil(ev, 9, x, s, 600*ms).Held, "live at 600ms")
+}

@@ -140,6 +140,9 @@ func assertJudgedAgainAlike(t *testing.T, res *Result) {
 	assertSameMs(t, saved.RecoveryMs, again.RecoveryMs, "recovery judged again")
 	assertSameMs(t, saved.StalledAfterHealMs, again.StalledAfterHealMs, "stalled after heal judged again")
 	assert.Equal(t, saved.Counts, again.Counts, "counts judged again")
+	for _, n := range res.Notes {
+		assert.NotContains(t, n, judgedLiveDiffers, "the live judgement and the whole record's agree")
+	}
 }
 
 // assertSameMs compares two figures of a report, which keeps microseconds:

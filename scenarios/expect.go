@@ -46,7 +46,7 @@ func (r *run) judge(ctx context.Context, st script.Step, a script.Expect, known 
 	go func() {
 		defer r.judging.Done()
 		r.await(ctx, exp, ref)
-		r.judged(exp, check.MeasureExpect(r.rec.Events(), exp.Line, exp.spec(), r.settings()))
+		r.judged(exp, check.MeasureExpectUntil(r.rec.Events(), exp.Line, exp.spec(), r.settings(), r.rec.Now()))
 	}()
 }
 
@@ -139,6 +139,10 @@ func (r *run) judged(e Expectation, m check.Measured) {
 		Detail: fmt.Sprintf("%s: measured %s%s", e.Text, fmtMeasured(e.Measured), detail(e.Detail))})
 }
 
+// judgedLiveDiffers is in the note of an expectation whose outcome at its
+// deadline differs from the one on the whole record.
+const judgedLiveDiffers = "judged differently at its deadline"
+
 // measureAll measures every expectation again on the whole record: the
 // figures not known at the deadline are filled in, and the outcome is the
 // one a saved report of the run is judged to. Where it differs from what
@@ -153,8 +157,8 @@ func (r *run) measureAll(ev []record.Event) {
 		}
 		m := check.MeasureExpect(ev, e.Line, e.spec(), r.settings())
 		if m.Held != e.Passed {
-			r.res.Notes = append(r.res.Notes, fmt.Sprintf("line %d: held=%v when judged at its deadline, held=%v on the whole record (%s)",
-				e.Line, e.Passed, m.Held, m.Detail))
+			r.res.Notes = append(r.res.Notes, fmt.Sprintf("line %d: %s: held=%v then, held=%v on the whole record (%s)",
+				e.Line, judgedLiveDiffers, e.Passed, m.Held, m.Detail))
 		}
 		e.set(m)
 	}

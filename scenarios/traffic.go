@@ -2,7 +2,6 @@ package scenarios
 
 import (
 	"context"
-	"strings"
 	"time"
 
 	"github.com/leaderfault/leaderfault/advancer"
@@ -119,17 +118,6 @@ func (r *run) judgeTraffic(firstFault time.Duration) {
 		return
 	}
 	t := check.JudgeTraffic(samples, firstFault, r.c.Profile().Election)
-	// A client-link fault holds, at the proxy, connections and streams the
-	// client has abandoned (a blackhole swallows its close): the proxy's
-	// count is then not the client's, and leaks are not judged.
-	r.mu.Lock()
-	for _, ni := range r.injections {
-		if strings.HasPrefix(ni.in.Fault.Kind(), "client-") && t.Judged {
-			t.Judged = false
-			r.res.Notes = append(r.res.Notes, "leaks not judged: a client-link fault holds connections the client abandoned at the proxy")
-		}
-	}
-	r.mu.Unlock()
 	r.res.Traffic = &t
 	r.res.Failures = append(r.res.Failures, t.Failures()...)
 }

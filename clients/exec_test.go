@@ -2,7 +2,6 @@ package clients
 
 import (
 	"os"
-	"path/filepath"
 	"strconv"
 	"testing"
 
@@ -21,18 +20,19 @@ var execClients = []execClient{
 	{name: "gozero", module: "gozero", binary: "gozero-advancer"},
 }
 
-func newExec(c execClient) func() advancer.Advancer {
-	return func() advancer.Advancer { return advancer.Exec(c.name, filepath.Join(binDir, c.binary)) }
+func newExec(t *testing.T, c execClient) func() advancer.Advancer {
+	path := built(t, c)
+	return func() advancer.Advancer { return advancer.Exec(c.name, path) }
 }
 
 // Each exec adapter sees advances through a leader transfer and a leader
 // crash.
 func TestVitessSeesAdvances(t *testing.T) {
-	advancertest.RunCatalog(t, newExec(execClients[0]), advancertest.Only("leader-transfer", "leader-crash"))
+	advancertest.RunCatalog(t, newExec(t, execClients[0]), advancertest.Only("leader-transfer", "leader-crash"))
 }
 
 func TestGozeroSeesAdvances(t *testing.T) {
-	advancertest.RunCatalog(t, newExec(execClients[1]), advancertest.Only("leader-transfer", "leader-crash"))
+	advancertest.RunCatalog(t, newExec(t, execClients[1]), advancertest.Only("leader-transfer", "leader-crash"))
 }
 
 // TestCatalog is make clients: the whole catalog,
@@ -48,7 +48,7 @@ func TestCatalog(t *testing.T) {
 		if err != nil || repeat < 1 {
 			repeat = 1
 		}
-		advancertest.RunCatalog(t, newExec(c), advancertest.Repeat(repeat))
+		advancertest.RunCatalog(t, newExec(t, c), advancertest.Repeat(repeat))
 		return
 	}
 	t.Skipf("LEADERFAULT_CLIENT %q is not an exec adapter of this module: make clients sets it", name)

@@ -5,8 +5,10 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"sync"
 	"testing"
 
+	"github.com/stretchr/testify/require"
 	"go.uber.org/goleak"
 )
 
@@ -25,16 +27,6 @@ func run(m *testing.M) int {
 	}
 	defer os.RemoveAll(dir)
 	binDir = dir
-	for _, b := range execClients {
-		// Each adapter is built in its own module, on its own versions.
-		cmd := exec.Command("go", "build", "-o", filepath.Join(dir, b.binary), "./cmd/"+b.binary)
-		cmd.Dir = b.module
-		cmd.Stdout, cmd.Stderr = os.Stderr, os.Stderr
-		if err := cmd.Run(); err != nil {
-			fmt.Fprintf(os.Stderr, "building %s in %s: %v\n", b.binary, b.module, err)
-			return 1
-		}
-	}
 	code := m.Run()
 	if code == 0 {
 		if err := goleak.Find(); err != nil {
@@ -43,4 +35,32 @@ func run(m *testing.M) int {
 		}
 	}
 	return code
+}
+
+// builds holds one build per exec adapter, made when a test first needs it:
+// each adapter is built in its own module, on its own versions, so a test
+// of one client does not wait for the others' builds.
+var builds sync.Map // binary name → *build
+
+type build struct {
+	once sync.Once
+	err  error
+}
+
+// built returns the path of c's adapter, building it on first use.
+func built(t *testing.T, c execClient) string {
+	t.Helper()
+	v, _ := builds.LoadOrStore(c.binary, &build{})
+	b := v.(*build)
+	path := filepath.Join(binDir, c.binary)
+	b.once.Do(func() {
+		cmd := exec.Command("go", "build", "-o", path, "./cmd/"+c.binary)
+		cmd.Dir = c.module
+		out, err := cmd.CombinedOutput()
+		if err != nil {
+			b.err = fmt.Errorf("building %s in %s: %v\n%s", c.binary, c.module, err, out)
+		}
+	})
+	require.NoError(t, b.err)
+	return path
 }

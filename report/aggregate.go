@@ -14,7 +14,7 @@ func Summarize(runs []Run) []Aggregate {
 	var order []string
 	groups := map[string][]Run{}
 	for _, r := range runs {
-		k := groupKey(r)
+		k := GroupKey(r)
 		if _, ok := groups[k]; !ok {
 			order = append(order, k)
 		}
@@ -27,8 +27,8 @@ func Summarize(runs []Run) []Aggregate {
 	return out
 }
 
-// groupKey identifies a run's group: scenario, advancer and knob setting.
-func groupKey(r Run) string {
+// GroupKey identifies a run's group: scenario, advancer and knob setting.
+func GroupKey(r Run) string {
 	return r.Scenario + "\x00" + r.Advancer + "\x00" + KnobsString(r.Knobs)
 }
 
@@ -133,16 +133,16 @@ func NewStats(xs []float64) Stats {
 			s.Never++
 		}
 	}
-	s.P50 = finite(percentile(sorted, 50))
-	s.P99 = finite(percentile(sorted, 99))
+	s.P50 = finite(Percentile(sorted, 50))
+	s.P99 = finite(Percentile(sorted, 99))
 	s.Max = finite(sorted[len(sorted)-1])
 	return s
 }
 
-// percentile is the nearest-rank p-th percentile of sorted (ascending,
+// Percentile is the nearest-rank p-th percentile of sorted (ascending,
 // non-empty): the smallest value with at least p% of the values at or
 // below it.
-func percentile(sorted []float64, p float64) float64 {
+func Percentile(sorted []float64, p float64) float64 {
 	rank := int(math.Ceil(p / 100 * float64(len(sorted))))
 	rank = min(max(rank, 1), len(sorted))
 	return sorted[rank-1]

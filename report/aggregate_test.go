@@ -10,11 +10,11 @@ import (
 
 func TestPercentileIsNearestRank(t *testing.T) {
 	sorted := []float64{10, 20, 30, 40, 50, 60, 70, 80, 90, 100}
-	assert.Equal(t, 50.0, percentile(sorted, 50))
-	assert.Equal(t, 100.0, percentile(sorted, 99))
-	assert.Equal(t, 10.0, percentile(sorted, 0), "rank is at least 1")
-	assert.Equal(t, 20.0, percentile([]float64{10, 20, 30}, 50))
-	assert.Equal(t, 30.0, percentile([]float64{10, 20, 30}, 99), "with few runs p99 is the maximum")
+	assert.Equal(t, 50.0, Percentile(sorted, 50))
+	assert.Equal(t, 100.0, Percentile(sorted, 99))
+	assert.Equal(t, 10.0, Percentile(sorted, 0), "rank is at least 1")
+	assert.Equal(t, 20.0, Percentile([]float64{10, 20, 30}, 50))
+	assert.Equal(t, 30.0, Percentile([]float64{10, 20, 30}, 99), "with few runs p99 is the maximum")
 }
 
 func TestStatsCountNeverAsInfinitelySlow(t *testing.T) {

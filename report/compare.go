@@ -106,7 +106,7 @@ type runGroups struct {
 func groupRuns(runs []Run) *runGroups {
 	g := &runGroups{runs: map[string][]Run{}}
 	for _, r := range runs {
-		k := groupKey(r)
+		k := GroupKey(r)
 		if _, ok := g.runs[k]; !ok {
 			g.order = append(g.order, k)
 		}
@@ -251,9 +251,9 @@ func reportLabel(rep *Report, f func(Run) string) string {
 	return l
 }
 
-// Normalized reports whether the rows' recoveries should be read in
+// normalized reports whether the rows' recoveries should be read in
 // election timeouts: the two sides ran at different election timeouts.
-func Normalized(cs []Comparison) bool {
+func normalized(cs []Comparison) bool {
 	for _, c := range cs {
 		if c.A != nil && c.B != nil && c.A.ElectionMs != c.B.ElectionMs {
 			return true
@@ -266,7 +266,7 @@ func Normalized(cs []Comparison) bool {
 // recovery (p50, and p99 when a side has repeats) in ms, or in election
 // timeouts (ET) when the sides ran at different ones, and the agreement.
 func WriteComparison(w io.Writer, labels [2]string, cs []Comparison) {
-	norm := Normalized(cs)
+	norm := normalized(cs)
 	unit := ""
 	if norm {
 		unit = " (/ET)"

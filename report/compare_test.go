@@ -85,7 +85,7 @@ func TestCompareWithinSpreadAndSameTiming(t *testing.T) {
 	cs := Compare(a, b, CompareOptions{ToleranceET: 2, ToleranceRel: 0.25})
 	require.Len(t, cs, 1)
 	assert.Equal(t, AgreeWithinSpread, cs[0].Agreement, "not-reproduced is among the first side's verdicts; 15.1 vs 14 ET")
-	assert.False(t, Normalized(cs), "same election timeout: shown in ms")
+	assert.False(t, normalized(cs), "same election timeout: shown in ms")
 	labels := CompareLabels(a, b, [2]string{"a.json", "b.json"})
 	assert.Equal(t, [2]string{"etcd 3.5.35", "etcd 3.7.3"}, labels, "the etcd version labels the columns when it differs")
 	var out bytes.Buffer

@@ -35,12 +35,6 @@ func records(tl []Event) []record.Event {
 	return out
 }
 
-// resumedMs is check.Resumed of a timeline, in milliseconds (see
-// Run.ResumedMs).
-func resumedMs(tl []Event) *float64 {
-	return msPtr(check.Resumed(records(tl)))
-}
-
 // CountEvents reads the Counts off a timeline, its stalls at the given
 // threshold.
 func CountEvents(tl []Event, threshold time.Duration) Counts {
@@ -59,41 +53,14 @@ func CountEvents(tl []Event, threshold time.Duration) Counts {
 			}
 		}
 	}
-	for _, s := range stallSpans(tl, threshold) {
+	for _, s := range check.Stalls(records(tl), threshold) {
 		c.Stalls++
-		d := roundUs(s.EndMs - s.StartMs)
+		d := roundUs(ms(s.Len()))
 		c.StalledMs += d
 		c.LongestStallMs = max(c.LongestStallMs, d)
 	}
 	c.StalledMs = roundUs(c.StalledMs)
 	return c
-}
-
-// timeSpan is an interval of a timeline.
-type timeSpan struct {
-	StartMs, EndMs float64
-	// SeenMs is, for a stall, when its upload had been unseen for the
-	// threshold (StartMs is when the upload was written).
-	SeenMs float64
-	Open   bool // never closed: EndMs is the end of the timeline
-	Label  string
-}
-
-// stallSpans are check.Stalls of a timeline, each from the upload the
-// advancer stopped seeing.
-func stallSpans(tl []Event, threshold time.Duration) []timeSpan {
-	var out []timeSpan
-	for _, s := range check.Stalls(records(tl), threshold) {
-		out = append(out, timeSpan{StartMs: ms(s.Start), SeenMs: ms(s.Seen), EndMs: ms(s.End), Open: s.Open, Label: s.Behind})
-	}
-	return out
-}
-
-func endOf(tl []Event) float64 {
-	if len(tl) == 0 {
-		return 0
-	}
-	return tl[len(tl)-1].TMs
 }
 
 func copyKnobs(k map[string]string) map[string]string {

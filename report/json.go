@@ -37,12 +37,12 @@ func WriteFile(path string, rep *Report) error {
 	if err := Write(&buf, rep); err != nil {
 		return err
 	}
-	return writeAtomic(path, buf.Bytes())
+	return WriteAtomic(path, buf.Bytes())
 }
 
-// writeAtomic writes data to a temporary file next to path and renames it,
+// WriteAtomic writes data to a temporary file next to path and renames it,
 // so that a reader never sees half a report.
-func writeAtomic(path string, data []byte) error {
+func WriteAtomic(path string, data []byte) error {
 	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*")
 	if err != nil {
 		return err

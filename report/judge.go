@@ -19,6 +19,9 @@ func (r *Run) StallThreshold() time.Duration {
 	return check.StallThreshold(fromMs(r.ElectionMs))
 }
 
+// Stalls are the run's stalls, measured on its timeline at its threshold.
+func (r *Run) Stalls() []check.Stall { return check.Stalls(records(r.Timeline), r.StallThreshold()) }
+
 // Measurement is the settings the run's measurements were made with.
 func (r *Run) Measurement() check.Settings {
 	s := check.DefaultSettings(fromMs(r.ElectionMs))

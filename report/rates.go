@@ -61,9 +61,9 @@ func (a Aggregate) rateCells() []string {
 func rateMark(result string) string {
 	switch result {
 	case string(check.RateConsistent):
-		return markMet
+		return MarkMet
 	case string(check.RateInconsistent):
-		return markMissed
+		return MarkMissed
 	}
 	return markUnjudged
 }

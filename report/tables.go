@@ -45,9 +45,9 @@ func issuesSuffix(bugs []string) string {
 	return fmt.Sprintf(" (%s +%d)", ids[0], len(ids)-1)
 }
 
-// heldCount is, over every run of the group, how many requirements were
+// HeldCount is, over every run of the group, how many requirements were
 // met and how many known lines showed.
-func (a Aggregate) heldCount() string {
+func (a Aggregate) HeldCount() string {
 	var held, runs, seen, known int
 	for _, e := range a.Expectations {
 		if e.Known {
@@ -75,10 +75,10 @@ func (a Aggregate) heldCount() string {
 // Marks of expectations in the tables: a requirement met or missed, a
 // known line's deviation seen (it measured as the line says) or not.
 const (
-	markMet      = "✓"
-	markMissed   = "✗"
-	markSeen     = "≈"
-	markNotSeen  = "≠"
+	MarkMet      = "✓"
+	MarkMissed   = "✗"
+	MarkSeen     = "≈"
+	MarkNotSeen  = "≠"
 	markUnjudged = "?"
 	caughtUpText = "caught up"
 )
@@ -106,13 +106,13 @@ func shortWhat(line int, text string, known bool) string {
 func expectationMark(known, held bool) string {
 	switch {
 	case known && held:
-		return markSeen
+		return MarkSeen
 	case known:
-		return markNotSeen
+		return MarkNotSeen
 	case held:
-		return markMet
+		return MarkMet
 	}
-	return markMissed
+	return MarkMissed
 }
 
 // shortExpectation is "advance 173ms ✓" for "expect advance within 500ms"
@@ -122,12 +122,12 @@ func shortExpectation(e ExpectationAggregate) string {
 	return shortWhat(e.Line, e.Text, e.Known) + " " + FormatMs(e.Measured.P50) + " " + expectationMark(e.Known, e.Held == e.Runs)
 }
 
-// compactExpectations lists a single run's expectations with their measured
+// CompactExpectations lists a single run's expectations with their measured
 // figures in script order, the implicit end-of-run requirement last; for
 // repeats, the counts.
-func compactExpectations(a Aggregate) string {
+func (a Aggregate) CompactExpectations() string {
 	if a.Runs != 1 {
-		return a.heldCount()
+		return a.HeldCount()
 	}
 	var parts, last []string
 	for _, e := range a.Expectations {
@@ -144,9 +144,9 @@ func compactExpectations(a Aggregate) string {
 	return strings.Join(parts, ", ")
 }
 
-// stallCell is the longest stall of a single run, or how many runs
+// StallCell is the longest stall of a single run, or how many runs
 // stalled.
-func (a Aggregate) stallCell() string {
+func (a Aggregate) StallCell() string {
 	if a.Runs-a.Skipped == 0 {
 		return "-"
 	}
@@ -169,9 +169,9 @@ func deref(v *float64) float64 {
 	return *v
 }
 
-// statsCell renders "p50 / p99 / max" ("never" for a percentile that fell on
+// Cell renders "p50 / p99 / max" ("never" for a percentile that fell on
 // a run where it never happened), or one figure for a single run.
-func statsCell(s Stats) string {
+func (s Stats) Cell() string {
 	if s.N == 0 {
 		return "-"
 	}
@@ -183,7 +183,7 @@ func statsCell(s Stats) string {
 
 // TableLegend explains the summary table's verdicts and figures; print it
 // above the table.
-const TableLegend = VerdictLegend + `
+const TableLegend = verdictLegend + `
 recovery: first fault step → advancer caught up for good (end of its last stall, else its first advance
 of a value written after the fault); resumed: last fault or heal step → first advance of a value written
 after it; stall: the longest span an upload stayed unseen by the advancer (with repeats: the runs
@@ -194,8 +194,8 @@ met, ✗ missed; a preset's known lines: ≈ the deviation showed as known, ≠ 
 known line with a rate: the runs it showed in against the stated rate, ✓ consistent, ✗ contradicted,
 the row FAILs, ? too few runs to tell) and its bugs in full.`
 
-// TableWidth is the width the summary table and the lines under it fit.
-const TableWidth = 120
+// tableWidth is the width the summary table and the lines under it fit.
+const tableWidth = 120
 
 // WriteSummaryTable prints one row per group: the verdict table, with bugs
 // by their BugRef so that it fits TableWidth columns for the catalog's
@@ -224,15 +224,15 @@ func WriteSummaryTable(w io.Writer, aggs []Aggregate) {
 		if knobs {
 			cells = append(cells, orDash(KnobsString(a.Knobs)))
 		}
-		rec, res, healed := statsCell(a.Recovery), statsCell(a.Resumed), statsCell(a.StalledAfterHeal)
+		rec, res, healed := a.Recovery.Cell(), a.Resumed.Cell(), a.StalledAfterHeal.Cell()
 		if a.Runs == a.Skipped {
 			rec, res, healed = "-", "-", "-"
 		}
 		cells = append(cells, a.tableVerdict())
 		if repeats {
-			cells = append(cells, rec, a.stallCell())
+			cells = append(cells, rec, a.StallCell())
 		} else {
-			cells = append(cells, rec, res, a.stallCell(), healed)
+			cells = append(cells, rec, res, a.StallCell(), healed)
 		}
 		row(tw, cells...)
 	}
@@ -252,7 +252,7 @@ func WriteExpectationStats(w io.Writer, a Aggregate) {
 	for _, e := range a.Expectations {
 		held := fmt.Sprintf("%d/%d", e.Held, e.Runs)
 		if e.Known {
-			held += " " + markSeen
+			held += " " + MarkSeen
 		}
 		row(tw, fmt.Sprintf("  %d", e.Line), e.Text, held,
 			FormatMs(e.Measured.P50), FormatMs(e.Measured.P99), FormatMs(e.Measured.Max))
@@ -279,8 +279,8 @@ advancer errors: failed waits and watch restarts the advancer reported (per run:
 Reconnect attempts and requests sent are not in the record (the harness does not log
 connection attempts or RPCs), so they are not counted here.`
 
-// settingSummary is one sweep setting over every scenario it ran.
-type settingSummary struct {
+// SettingSummary is one sweep setting over every scenario it ran.
+type SettingSummary struct {
 	Knobs map[string]string
 	// Met counts the scenarios whose runs all passed, of Scenarios (those
 	// with a run that was not skipped); Skipped counts scenarios with every
@@ -292,7 +292,7 @@ type settingSummary struct {
 }
 
 // MetCell is "14/16" (scenarios whose runs all passed / scenarios run).
-func (s settingSummary) MetCell() string {
+func (s SettingSummary) MetCell() string {
 	if s.Scenarios == 0 {
 		return "skipped"
 	}
@@ -303,16 +303,16 @@ func (s settingSummary) MetCell() string {
 	return c
 }
 
-// summarizeSettings sums up a sweep per knob setting, in the order the
+// SummarizeSettings sums up a sweep per knob setting, in the order the
 // settings first appear.
-func summarizeSettings(runs []Run, aggs []Aggregate) []settingSummary {
+func SummarizeSettings(runs []Run, aggs []Aggregate) []SettingSummary {
 	var order []string
-	byKey := map[string]*settingSummary{}
-	get := func(knobs map[string]string) *settingSummary {
+	byKey := map[string]*SettingSummary{}
+	get := func(knobs map[string]string) *SettingSummary {
 		k := KnobsString(knobs)
 		s, ok := byKey[k]
 		if !ok {
-			s = &settingSummary{Knobs: knobs}
+			s = &SettingSummary{Knobs: knobs}
 			byKey[k] = s
 			order = append(order, k)
 		}
@@ -340,7 +340,7 @@ func summarizeSettings(runs []Run, aggs []Aggregate) []settingSummary {
 		recovery[k] = append(recovery[k], orInf(r.RecoveryMs))
 		resumed[k] = append(resumed[k], orInf(r.ResumedMs))
 	}
-	out := make([]settingSummary, 0, len(order))
+	out := make([]SettingSummary, 0, len(order))
 	for _, k := range order {
 		s := byKey[k]
 		s.Recovery, s.Resumed = NewStats(recovery[k]), NewStats(resumed[k])
@@ -359,9 +359,9 @@ func sweepKnobs(rep *Report) []string {
 	return knobs
 }
 
-// passedCell is "3/3" runs passed, with the runs that came to other
+// PassedCell is "3/3" runs passed, with the runs that came to other
 // verdicts than pass and FAIL named.
-func (a Aggregate) passedCell() string {
+func (a Aggregate) PassedCell() string {
 	ran := a.Runs - a.Skipped
 	c := fmt.Sprintf("%d/%d", a.Passed, ran)
 	var other []string
@@ -391,7 +391,7 @@ func WriteSweepTable(w io.Writer, rep *Report) {
 	tw := newTable(w)
 	head := append(append([]string(nil), knobs...), "requirements met", "runs", "recovery p50", "p99", "resumed p50", "p99", "never resumed")
 	row(tw, head...)
-	for _, s := range summarizeSettings(rep.Runs, aggs) {
+	for _, s := range SummarizeSettings(rep.Runs, aggs) {
 		var cells []string
 		for _, k := range knobs {
 			cells = append(cells, orDash(s.Knobs[k]))
@@ -425,17 +425,18 @@ func WriteSweepTable(w io.Writer, rep *Report) {
 			row(tw, cells...)
 			continue
 		}
-		cells = append(cells, fmt.Sprint(a.Runs), a.passedCell(),
+		cells = append(cells, fmt.Sprint(a.Runs), a.PassedCell(),
 			FormatMs(a.Recovery.P50), FormatMs(a.Recovery.P99),
 			FormatMs(a.Resumed.P50), FormatMs(a.Resumed.P99), FormatMs(a.Resumed.Max),
 			fmt.Sprint(a.Resumed.Never), fmt.Sprintf("%d/%d", a.StalledRuns, ran),
-			fmt.Sprintf("%s / %s", countCell(a.AdvancerErrors.P50), countCell(a.AdvancerErrors.Max)))
+			fmt.Sprintf("%s / %s", CountCell(a.AdvancerErrors.P50), CountCell(a.AdvancerErrors.Max)))
 		row(tw, cells...)
 	}
 	tw.Flush()
 }
 
-func countCell(v *float64) string {
+// CountCell renders a count figure of a table cell ("-" when there is none).
+func CountCell(v *float64) string {
 	if v == nil {
 		return "-"
 	}

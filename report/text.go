@@ -69,7 +69,7 @@ func eventLine(e Event) string {
 	if member == "" {
 		member = "-"
 	}
-	fmt.Fprintf(&b, "%9.1f  %-9s %-20s %s", e.TMs, member, e.Kind, eventBody(e))
+	fmt.Fprintf(&b, "%9.1f  %-9s %-20s %s", e.TMs, member, e.Kind, e.Body())
 	return strings.TrimRight(b.String(), " ")
 }
 
@@ -80,7 +80,7 @@ const eventIndent = 9 + 2 + 10 + 21
 // with its next lines under the body; full, on one line (for grep).
 func writeEventLine(w io.Writer, e Event, condensed bool) {
 	line := eventLine(e)
-	if !condensed || utf8.RuneCountInString(line) <= TableWidth {
+	if !condensed || utf8.RuneCountInString(line) <= tableWidth {
 		fmt.Fprintln(w, line)
 		return
 	}
@@ -88,9 +88,9 @@ func writeEventLine(w io.Writer, e Event, condensed bool) {
 	hang(w, string(r[:eventIndent-1]), strings.Repeat(" ", eventIndent+2), strings.Fields(string(r[eventIndent:])))
 }
 
-// eventBody is what an event says besides its time, member and kind, as
+// Body is what an event says besides its time, member and kind, as
 // the record renders it.
-func eventBody(e Event) string {
+func (e Event) Body() string {
 	if record.Kind(e.Kind) == record.KindExpect {
 		// As the run summary says it: a missed requirement is not a FAIL
 		// when a known bug excuses it, and a known line is not a pass.
@@ -218,7 +218,7 @@ func WriteRunSummary(w io.Writer, r Run) {
 		fmt.Fprintf(w, "  skipped: %s\n", r.Skipped)
 		return
 	}
-	for _, e := range endOfRunLast(r.Expectations) {
+	for _, e := range InScriptOrder(r.Expectations) {
 		writeExpectation(w, e)
 	}
 	for _, s := range r.Invalid {
@@ -258,3 +258,21 @@ func newTable(w io.Writer) *tabwriter.Writer {
 func row(tw io.Writer, cells ...string) {
 	fmt.Fprintln(tw, strings.Join(cells, "\t"))
 }
+
+// InScriptOrder orders expectations as the script does, with the implicit
+// end-of-run requirement (line 0) last.
+func InScriptOrder(es []Expectation) []Expectation {
+	out := make([]Expectation, 0, len(es))
+	var last []Expectation
+	for _, e := range es {
+		if e.Line == 0 {
+			last = append(last, e)
+		} else {
+			out = append(out, e)
+		}
+	}
+	return append(out, last...)
+}
+
+// squeeze collapses runs of spaces (scripts align their tags with them).
+func squeeze(s string) string { return strings.Join(strings.Fields(s), " ") }

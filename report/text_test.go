@@ -61,7 +61,7 @@ func TestCondensedTimelineWrapsLongEvents(t *testing.T) {
 	require.Greater(t, len(lines), 2, condensed.String())
 	assert.Regexp(t, `^\s+5\.0  -         note                 admitted after`, lines[1])
 	for _, l := range lines[2:] {
-		assert.LessOrEqual(t, utf8.RuneCountInString(l), TableWidth)
+		assert.LessOrEqual(t, utf8.RuneCountInString(l), tableWidth)
 		assert.True(t, strings.HasPrefix(l, strings.Repeat(" ", eventIndent+2)) && l[eventIndent+2] != ' ', "under the body: %q", l)
 	}
 	assert.Equal(t, unwrapped(full.String()), unwrapped(condensed.String()))
@@ -144,7 +144,7 @@ func TestSummaryFitsTheTerminal(t *testing.T) {
 		WriteSummaryTable(&buf, aggs)
 		WriteWhy(&buf, aggs)
 		for _, line := range strings.Split(buf.String(), "\n") {
-			assert.LessOrEqual(t, utf8.RuneCountInString(line), TableWidth, "%s: %q", name, line)
+			assert.LessOrEqual(t, utf8.RuneCountInString(line), tableWidth, "%s: %q", name, line)
 		}
 		assert.Contains(t, buf.String(), "    bug: "+bug[:60], "%s: the bug in full under the table", name)
 	}
@@ -160,7 +160,7 @@ func TestExpectationStatsMarkKnownLines(t *testing.T) {
 	}
 	a := Summarize(runs)[0]
 	assert.Equal(t, "3/3 known bug (pingcap/tidb#69048)", a.Verdict())
-	assert.Equal(t, "9/15 requirements met, 3/3 known seen", compactExpectations(a))
+	assert.Equal(t, "9/15 requirements met, 3/3 known seen", a.CompactExpectations())
 	var buf bytes.Buffer
 	WriteExpectationStats(&buf, a)
 	out := buf.String()

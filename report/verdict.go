@@ -110,12 +110,12 @@ func union(to, from []string) []string {
 	return to
 }
 
-// bugsSuffix is " (pingcap/tidb#69048, tikv/pd#6889)": each bug by its
+// BugsSuffix is " (pingcap/tidb#69048, tikv/pd#6889)": each bug by its
 // BugRef, once.
-func bugsSuffix(bugs []string) string {
+func BugsSuffix(bugs []string) string {
 	var refs []string
 	for _, b := range bugs {
-		if r := BugRef(b); !slices.Contains(refs, r) {
+		if r := bugRef(b); !slices.Contains(refs, r) {
 			refs = append(refs, r)
 		}
 	}
@@ -150,7 +150,7 @@ func issues(bugs []string) (ids, others []string) {
 			if !slices.Contains(ids, id) {
 				ids = append(ids, id)
 			}
-		} else if ref := BugRef(b); !slices.Contains(others, ref) {
+		} else if ref := bugRef(b); !slices.Contains(others, ref) {
 			others = append(others, ref)
 		}
 	}
@@ -163,13 +163,13 @@ var bugIssue = regexp.MustCompile(`^[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+#[0-9]+`)
 // maxBugRef bounds a BugRef made from a bug's words.
 const maxBugRef = 32
 
-// BugRef is how tables and one-line summaries name a bug (a known line's
+// bugRef is how tables and one-line summaries name a bug (a known line's
 // bug= text): the issue it starts with ("pingcap/tidb#69048: the watch
 // stays …" is "pingcap/tidb#69048"), else its words up to the first colon
 // or about 32 characters ("a silent link: PD rebuilds …" is "a silent
 // link"; one word before the colon is not enough: "pd: now and then …" is
 // "pd: now and then the crashed…"). The whole text is printed under the table (WriteWhy).
-func BugRef(bug string) string {
+func bugRef(bug string) string {
 	if id := bugIssue.FindString(bug); id != "" {
 		return id
 	}
@@ -212,9 +212,9 @@ func (t Tally) label() string {
 		case t.Pass == 1:
 			return "pass"
 		case t.KnownBug == 1:
-			return "known bug reproduced" + bugsSuffix(t.ReproducedBugs)
+			return "known bug reproduced" + BugsSuffix(t.ReproducedBugs)
 		case t.NotReproduced == 1:
-			return "NOT REPRODUCED" + bugsSuffix(t.NotReproducedBugs) + t.sometimesSuffix()
+			return "NOT REPRODUCED" + BugsSuffix(t.NotReproducedBugs) + t.sometimesSuffix()
 		case t.Invalid == 1:
 			return "INVALID"
 		}
@@ -226,8 +226,8 @@ func (t Tally) label() string {
 		suffix string
 	}{
 		{t.Pass, "pass", ""},
-		{t.KnownBug, "known bug", bugsSuffix(t.ReproducedBugs)},
-		{t.NotReproduced, "NOT REPRODUCED", bugsSuffix(t.NotReproducedBugs) + t.sometimesSuffix()},
+		{t.KnownBug, "known bug", BugsSuffix(t.ReproducedBugs)},
+		{t.NotReproduced, "NOT REPRODUCED", BugsSuffix(t.NotReproducedBugs) + t.sometimesSuffix()},
 		{t.Fail, "FAIL", ""},
 		{t.Invalid, "INVALID", ""},
 	}
@@ -277,8 +277,8 @@ func (t Tally) String() string {
 	return fmt.Sprintf("%d %s: %s", t.Runs, runs, strings.Join(parts, ", "))
 }
 
-// VerdictLegend explains the verdicts; the tables' legends include it.
-const VerdictLegend = `result: pass = met every requirement; FAIL = missed a requirement, not in a known way;
+// verdictLegend explains the verdicts; the tables' legends include it.
+const verdictLegend = `result: pass = met every requirement; FAIL = missed a requirement, not in a known way;
 known bug reproduced = a preset missed requirements exactly as its known lines say (the bug is still there);
 NOT REPRODUCED = a preset met requirements it is known to miss: fixed, or the reproduction broke — look
 (" — expected now and then": the known lines show only in some runs); INVALID = a fault never fired or

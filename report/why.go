@@ -29,9 +29,9 @@ func WriteWhy(w io.Writer, aggs []Aggregate) {
 		}
 		WriteWrapped(w, "", title+": "+a.Verdict())
 		const indent = "    "
-		writeList(w, indent, "expectations: ", strings.Split(compactExpectations(a), ", "))
+		writeList(w, indent, "expectations: ", strings.Split(a.CompactExpectations(), ", "))
 		if repeats {
-			WriteWrapped(w, indent, "resumed: "+statsCell(a.Resumed)+"; stalled after heal: "+statsCell(a.StalledAfterHeal))
+			WriteWrapped(w, indent, "resumed: "+a.Resumed.Cell()+"; stalled after heal: "+a.StalledAfterHeal.Cell())
 		}
 		for _, b := range a.Bugs {
 			WriteWrapped(w, indent, "bug: "+b)
@@ -72,7 +72,7 @@ func fill(w io.Writer, indent string, pieces []string) { hang(w, indent, indent+
 func hang(w io.Writer, head, indent string, pieces []string) {
 	line, empty := head, strings.TrimSpace(head) == ""
 	for _, p := range pieces {
-		if !empty && utf8.RuneCountInString(line)+1+utf8.RuneCountInString(p) > TableWidth {
+		if !empty && utf8.RuneCountInString(line)+1+utf8.RuneCountInString(p) > tableWidth {
 			fmt.Fprintln(w, line)
 			line, empty = indent, true
 		}

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/leaderfault/leaderfault/report"
+	"github.com/leaderfault/leaderfault/report/page"
 )
 
 func newReport(name string, args []string, sh shard, runs []report.Run) *report.Report {
@@ -31,7 +32,7 @@ func writeOutputs(io IO, rep *report.Report, jsonPath, htmlPath string, quiet bo
 		}
 	}
 	if htmlPath != "" {
-		if err := report.WriteHTMLFile(htmlPath, rep); err != nil {
+		if err := page.WriteFile(htmlPath, rep); err != nil {
 			errs = append(errs, fmt.Errorf("--html: %w", err))
 		} else if !quiet {
 			fmt.Fprintf(io.Stderr, "wrote %s\n", htmlPath)

@@ -1,4 +1,4 @@
-package report
+package page
 
 import (
 	"bytes"
@@ -9,6 +9,8 @@ import (
 	"math"
 	"regexp"
 	"strings"
+
+	"github.com/leaderfault/leaderfault/report"
 )
 
 // The HTML report: one self-contained page (inline CSS, JavaScript and
@@ -27,10 +29,10 @@ var pageCSS string
 var pageJS string
 
 var pageTmpl = template.Must(template.New("page").Funcs(template.FuncMap{
-	"ms":      FormatMs,
+	"ms":      report.FormatMs,
 	"msv":     formatMs,
 	"f1":      func(v float64) string { return fmt.Sprintf("%.1f", v) },
-	"knobs":   KnobsString,
+	"knobs":   report.KnobsString,
 	"squeeze": squeeze,
 	"add":     func(a, b float64) float64 { return a + b },
 	"sub":     func(a, b float64) float64 { return a - b },
@@ -41,7 +43,7 @@ var pageTmpl = template.Must(template.New("page").Funcs(template.FuncMap{
 // pageView is what the template renders.
 type pageView struct {
 	Title  string
-	Report *Report
+	Report *report.Report
 	CSS    template.CSS
 	JS     template.JS
 	Totals totals
@@ -55,7 +57,7 @@ type pageView struct {
 
 // totals are the page's runs by verdict; Bugs are the known bugs reproduced.
 type totals struct {
-	Tally
+	report.Tally
 	Bugs string
 }
 
@@ -73,7 +75,7 @@ var verdictKeys = []verdictKey{
 }
 
 type aggRow struct {
-	Aggregate
+	report.Aggregate
 	Anchor       string
 	VerdictClass string
 	Recovery     string
@@ -106,13 +108,13 @@ type sweepRow struct {
 }
 
 type runView struct {
-	Run
+	report.Run
 	Anchor       string
 	VerdictClass string
 	Label        string
 	// Expectations in script order, the implicit end-of-run requirement
 	// (line 0) last.
-	Expectations []Expectation
+	Expectations []report.Expectation
 	Open         bool
 	Chart        laneChart
 	Settings     string
@@ -179,10 +181,10 @@ var legendCatalog = []struct {
 	{"script", []legendItem{
 		{Key: keyStep, Shape: "label", Class: "step", Label: "step, with its script line and verb (full text in the step list under the chart)"},
 		{Key: keyRefStep, Shape: "ref", Class: "step step-ref", Label: "reference step (fault, heal, crash, …): expectations after it measure from the latest one"},
-		{Key: keyHeld, Shape: "glyph", Class: "expect-held", Glyph: markMet, Label: "requirement met (an expect line; its line)"},
-		{Key: keyFailed, Shape: "glyph", Class: "expect-failed", Glyph: markMissed, Label: "requirement missed (its line)"},
-		{Key: keyKnownSeen, Shape: "glyph", Class: "expect-known", Glyph: markSeen, Label: "known line: the preset's known deviation showed as known (its line)"},
-		{Key: keyKnownUnseen, Shape: "glyph", Class: "expect-known-unseen", Glyph: markNotSeen, Label: "known line: the known deviation did not show (its line)"},
+		{Key: keyHeld, Shape: "glyph", Class: "expect-held", Glyph: report.MarkMet, Label: "requirement met (an expect line; its line)"},
+		{Key: keyFailed, Shape: "glyph", Class: "expect-failed", Glyph: report.MarkMissed, Label: "requirement missed (its line)"},
+		{Key: keyKnownSeen, Shape: "glyph", Class: "expect-known", Glyph: report.MarkSeen, Label: "known line: the preset's known deviation showed as known (its line)"},
+		{Key: keyKnownUnseen, Shape: "glyph", Class: "expect-known-unseen", Glyph: report.MarkNotSeen, Label: "known line: the known deviation did not show (its line)"},
 	}},
 	{"faults", []legendItem{
 		{Key: keyFault, Shape: "bar", Class: "fault-bar", Label: "fault, armed → healed (one row each)"},
@@ -234,8 +236,8 @@ func buildLegend(used map[legendKey]bool, leaders []string) []legendGroup {
 	return out
 }
 
-// WriteHTML renders rep as one self-contained HTML page.
-func WriteHTML(w io.Writer, rep *Report) error {
+// Write renders rep as one self-contained HTML page.
+func Write(w io.Writer, rep *report.Report) error {
 	v := buildPage(rep)
 	var buf bytes.Buffer
 	if err := pageTmpl.Execute(&buf, v); err != nil {
@@ -245,31 +247,31 @@ func WriteHTML(w io.Writer, rep *Report) error {
 	return err
 }
 
-// WriteHTMLFile writes the HTML report to path, replacing it only once the
+// WriteFile writes the HTML report to path, replacing it only once the
 // whole page is rendered.
-func WriteHTMLFile(path string, rep *Report) error {
+func WriteFile(path string, rep *report.Report) error {
 	var buf bytes.Buffer
-	if err := WriteHTML(&buf, rep); err != nil {
+	if err := Write(&buf, rep); err != nil {
 		return err
 	}
-	return writeAtomic(path, buf.Bytes())
+	return report.WriteAtomic(path, buf.Bytes())
 }
 
 // verdictClass is the pill class of a run's verdict.
-func verdictClass(r Run) string {
+func verdictClass(r report.Run) string {
 	switch r.Result() {
-	case VerdictPass:
+	case report.VerdictPass:
 		return "v-pass"
-	case VerdictKnownBug:
+	case report.VerdictKnownBug:
 		return "v-known"
-	case VerdictNotReproduced:
+	case report.VerdictNotReproduced:
 		if r.Sometimes {
 			return "v-notrepro v-sometimes"
 		}
 		return "v-notrepro"
-	case VerdictInvalid:
+	case report.VerdictInvalid:
 		return "v-invalid"
-	case VerdictSkipped:
+	case report.VerdictSkipped:
 		return "v-skip"
 	}
 	return "v-fail"
@@ -287,7 +289,7 @@ func bugURL(bug string) string {
 
 var bugRef = regexp.MustCompile(`^([A-Za-z0-9][A-Za-z0-9-]*/[A-Za-z0-9._-]+)#([0-9]+)$`)
 
-func buildPage(rep *Report) pageView {
+func buildPage(rep *report.Report) pageView {
 	v := pageView{Report: rep, CSS: template.CSS(pageCSS), JS: template.JS(pageJS)}
 	v.Title = "leaderfault report"
 	if rep.Sweep != nil {
@@ -297,7 +299,7 @@ func buildPage(rep *Report) pageView {
 	}
 	aggs := rep.Aggregates
 	if aggs == nil {
-		aggs = Summarize(rep.Runs)
+		aggs = report.Summarize(rep.Runs)
 	}
 
 	// Runs of one scenario share a time scale, so their lanes compare.
@@ -310,11 +312,11 @@ func buildPage(rep *Report) pageView {
 	used := map[legendKey]bool{}
 	for i, r := range rep.Runs {
 		anchor := fmt.Sprintf("run-%d", i+1)
-		if _, ok := firstAnchor[groupKey(r)]; !ok {
-			firstAnchor[groupKey(r)] = anchor
+		if _, ok := firstAnchor[report.GroupKey(r)]; !ok {
+			firstAnchor[report.GroupKey(r)] = anchor
 		}
 		rv := runView{Run: r, Anchor: anchor, VerdictClass: verdictClass(r), Label: r.VerdictLabel(),
-			Open: len(rep.Runs) <= 6 || needsLook(r), Settings: r.Settings(), Expectations: endOfRunLast(r.Expectations)}
+			Open: len(rep.Runs) <= 6 || needsLook(r), Settings: r.Settings(), Expectations: report.InScriptOrder(r.Expectations)}
 		if r.Skipped == "" {
 			rv.Chart = buildLaneChart(r, scaleEnd[r.Scenario])
 			for k := range rv.Chart.Keys {
@@ -323,21 +325,21 @@ func buildPage(rep *Report) pageView {
 		}
 		for _, e := range r.Timeline {
 			rv.Timeline = append(rv.Timeline, timelineRow{T: fmt.Sprintf("%.1f", e.TMs), Member: orDash(e.Member), Kind: e.Kind,
-				Body: eventBody(e), Class: "k-" + e.Kind})
+				Body: e.Body(), Class: "k-" + e.Kind})
 			if e.Leader != "" {
 				leaders[e.Leader] = true
 			}
 		}
 		v.Runs = append(v.Runs, rv)
-		v.Totals.add(r)
 	}
-	v.Totals.Bugs = strings.TrimSuffix(strings.TrimPrefix(bugsSuffix(v.Totals.ReproducedBugs), " ("), ")")
+	v.Totals.Tally = report.TallyRuns(rep.Runs)
+	v.Totals.Bugs = strings.TrimSuffix(strings.TrimPrefix(report.BugsSuffix(v.Totals.ReproducedBugs), " ("), ")")
 	v.Verdicts = verdictKeys
 	v.Legend = buildLegend(used, sortedMembers(leaders))
 	for _, a := range aggs {
-		row := aggRow{Aggregate: a, Anchor: firstAnchor[a.Scenario+"\x00"+a.Advancer+"\x00"+KnobsString(a.Knobs)],
-			Recovery: statsCell(a.Recovery), Resumed: statsCell(a.Resumed),
-			Stall: a.stallCell(), Held: heldCell(a), Knobs: KnobsString(a.Knobs)}
+		row := aggRow{Aggregate: a, Anchor: firstAnchor[a.Scenario+"\x00"+a.Advancer+"\x00"+report.KnobsString(a.Knobs)],
+			Recovery: a.Recovery.Cell(), Resumed: a.Resumed.Cell(),
+			Stall: a.StallCell(), Held: heldCell(a), Knobs: report.KnobsString(a.Knobs)}
 		if a.Runs == a.Skipped {
 			row.Recovery, row.Resumed = "-", "-"
 		}
@@ -352,9 +354,9 @@ func buildPage(rep *Report) pageView {
 
 // needsLook reports whether a run's verdict needs a person: FAIL, INVALID,
 // or a known bug not reproduced. Their details open on a long page.
-func needsLook(r Run) bool {
+func needsLook(r report.Run) bool {
 	switch r.Result() {
-	case VerdictFail, VerdictInvalid, VerdictNotReproduced:
+	case report.VerdictFail, report.VerdictInvalid, report.VerdictNotReproduced:
 		return true
 	}
 	return false
@@ -362,7 +364,7 @@ func needsLook(r Run) bool {
 
 // aggregateClass colors a group's verdict by its worst run (FAIL, INVALID,
 // NOT REPRODUCED, known bug, pass); a contradicted rate is a FAIL.
-func aggregateClass(a Aggregate) string {
+func aggregateClass(a report.Aggregate) string {
 	switch {
 	case a.Runs == a.Skipped:
 		return "v-skip"
@@ -380,22 +382,22 @@ func aggregateClass(a Aggregate) string {
 	return "v-pass"
 }
 
-func buildSweepView(rep *Report, aggs []Aggregate, anchors map[string]string) *sweepView {
-	sv := &sweepView{Note: SweepNote}
+func buildSweepView(rep *report.Report, aggs []report.Aggregate, anchors map[string]string) *sweepView {
+	sv := &sweepView{Note: report.SweepNote}
 	sv.Plan = fmt.Sprintf("advancer %s, %s, %d repeat(s) per setting", rep.Sweep.Advancer, varyPlan(rep.Sweep.Vary), rep.Sweep.Repeat)
 	for _, v := range rep.Sweep.Vary {
 		sv.Knobs = append(sv.Knobs, v.Knob)
 	}
-	if p, ok := buildSweepPlot(rep, "recovery: first fault step → caught up for good", func(r Run) *float64 { return r.RecoveryMs }); ok {
+	if p, ok := buildSweepPlot(rep, "recovery: first fault step → caught up for good", func(r report.Run) *float64 { return r.RecoveryMs }); ok {
 		sv.Plots = append(sv.Plots, p)
 	}
-	if p, ok := buildSweepPlot(rep, "resumed: last fault or heal step → first fresh advance", func(r Run) *float64 { return r.ResumedMs }); ok {
+	if p, ok := buildSweepPlot(rep, "resumed: last fault or heal step → first fresh advance", func(r report.Run) *float64 { return r.ResumedMs }); ok {
 		sv.Plots = append(sv.Plots, p)
 	}
-	for _, st := range summarizeSettings(rep.Runs, aggs) {
+	for _, st := range report.SummarizeSettings(rep.Runs, aggs) {
 		row := settingRow{Met: st.MetCell(), Runs: fmt.Sprint(st.Runs),
-			RecP50: FormatMs(st.Recovery.P50), RecP99: FormatMs(st.Recovery.P99),
-			ResP50: FormatMs(st.Resumed.P50), ResP99: FormatMs(st.Resumed.P99), MetClass: "v-fail"}
+			RecP50: report.FormatMs(st.Recovery.P50), RecP99: report.FormatMs(st.Recovery.P99),
+			ResP50: report.FormatMs(st.Resumed.P50), ResP99: report.FormatMs(st.Resumed.P99), MetClass: "v-fail"}
 		switch {
 		case st.Scenarios == 0:
 			row.MetClass = "v-skip"
@@ -410,12 +412,12 @@ func buildSweepView(rep *Report, aggs []Aggregate, anchors map[string]string) *s
 	}
 	for _, a := range aggs {
 		ran := a.Runs - a.Skipped
-		row := sweepRow{Scenario: a.Scenario, Runs: fmt.Sprint(a.Runs), Passed: a.passedCell(),
-			RecP50: FormatMs(a.Recovery.P50), RecP99: FormatMs(a.Recovery.P99),
-			ResP50: FormatMs(a.Resumed.P50), ResP99: FormatMs(a.Resumed.P99),
+		row := sweepRow{Scenario: a.Scenario, Runs: fmt.Sprint(a.Runs), Passed: a.PassedCell(),
+			RecP50: report.FormatMs(a.Recovery.P50), RecP99: report.FormatMs(a.Recovery.P99),
+			ResP50: report.FormatMs(a.Resumed.P50), ResP99: report.FormatMs(a.Resumed.P99),
 			Never: fmt.Sprint(a.Recovery.Never), Stalled: fmt.Sprintf("%d/%d", a.StalledRuns, ran),
-			Errors: countCell(a.AdvancerErrors.P50) + " / " + countCell(a.AdvancerErrors.Max),
-			Anchor: anchors[a.Scenario+"\x00"+a.Advancer+"\x00"+KnobsString(a.Knobs)]}
+			Errors: report.CountCell(a.AdvancerErrors.P50) + " / " + report.CountCell(a.AdvancerErrors.Max),
+			Anchor: anchors[a.Scenario+"\x00"+a.Advancer+"\x00"+report.KnobsString(a.Knobs)]}
 		for _, k := range sv.Knobs {
 			row.Knobs = append(row.Knobs, orDash(a.Knobs[k]))
 		}
@@ -424,7 +426,7 @@ func buildSweepView(rep *Report, aggs []Aggregate, anchors map[string]string) *s
 	return sv
 }
 
-func varyPlan(vs []Vary) string {
+func varyPlan(vs []report.Vary) string {
 	parts := make([]string, len(vs))
 	for i, v := range vs {
 		parts[i] = v.Knob + " ∈ {" + strings.Join(v.Values, ", ") + "}"
@@ -432,14 +434,14 @@ func varyPlan(vs []Vary) string {
 	return strings.Join(parts, " × ")
 }
 
-func heldCell(a Aggregate) string {
+func heldCell(a report.Aggregate) string {
 	if a.Runs == 1 {
-		return compactExpectations(a)
+		return a.CompactExpectations()
 	}
-	return a.heldCount()
+	return a.HeldCount()
 }
 
-func scenarioNames(runs []Run) []string {
+func scenarioNames(runs []report.Run) []string {
 	var out []string
 	seen := map[string]bool{}
 	for _, r := range runs {
@@ -460,19 +462,4 @@ func sortedMembers(set map[string]bool) []string {
 	}
 	sortMembers(out)
 	return out
-}
-
-// endOfRunLast orders expectations as the script does, with the implicit
-// end-of-run requirement (line 0) last.
-func endOfRunLast(es []Expectation) []Expectation {
-	out := make([]Expectation, 0, len(es))
-	var last []Expectation
-	for _, e := range es {
-		if e.Line == 0 {
-			last = append(last, e)
-		} else {
-			out = append(out, e)
-		}
-	}
-	return append(out, last...)
 }

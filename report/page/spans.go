@@ -1,9 +1,11 @@
-package report
+package page
 
 import (
 	"strings"
 
 	"github.com/leaderfault/leaderfault/record"
+
+	"github.com/leaderfault/leaderfault/report"
 )
 
 // Spans of a timeline that the HTML lanes draw: faults, members down, and
@@ -32,7 +34,7 @@ type firedAt struct {
 // injection's number) and failpoint-armed with failpoint-healed (by name,
 // except the disk sites a disk fault arms, which its fault span already
 // shows).
-func faultSpans(tl []Event) []faultSpan {
+func faultSpans(tl []report.Event) []faultSpan {
 	var out []faultSpan
 	faults := map[int]int{}    // injection number → index in out
 	points := map[string]int{} // fault point name → index in out
@@ -86,7 +88,7 @@ type leaderView struct {
 
 // leaderViews lists, for member, the spans of its belief about the leader,
 // from its first leader event on (before, it was starting).
-func leaderViews(tl []Event, member string) []leaderView {
+func leaderViews(tl []report.Event, member string) []leaderView {
 	var out []leaderView
 	end := endOf(tl)
 	var cur *leaderView
@@ -125,7 +127,7 @@ func leaderViews(tl []Event, member string) []leaderView {
 
 // memberNames lists the member names (m0, m1, ...) that appear in the timeline,
 // in order.
-func memberNames(tl []Event) []string {
+func memberNames(tl []report.Event) []string {
 	seen := map[string]bool{}
 	var out []string
 	for _, e := range tl {

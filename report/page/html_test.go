@@ -1,4 +1,4 @@
-package report
+package page
 
 import (
 	"bytes"
@@ -11,17 +11,19 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/leaderfault/leaderfault/report"
 )
 
-func renderHTML(t *testing.T, rep *Report) string {
+func renderHTML(t *testing.T, rep *report.Report) string {
 	t.Helper()
 	var buf bytes.Buffer
-	require.NoError(t, WriteHTML(&buf, rep))
+	require.NoError(t, Write(&buf, rep))
 	return buf.String()
 }
 
 func TestHTMLIsSelfContained(t *testing.T) {
-	for name, rep := range map[string]*Report{"run": loadSample(t), "sweep": sampleSweep(t)} {
+	for name, rep := range map[string]*report.Report{"run": loadSample(t), "sweep": sampleSweep(t)} {
 		t.Run(name, func(t *testing.T) {
 			page := renderHTML(t, rep)
 			for _, external := range []string{`src="`, "<link", "url(http", "@import", "<iframe"} {
@@ -94,28 +96,28 @@ func TestNiceTicks(t *testing.T) {
 // step labelled, a value axis, stalls drawn from when the threshold passed for
 // them, and a legend entry for every mark drawn.
 
-func stepEv(t float64, line int, verb, text string, reference bool) Event {
-	return Event{TMs: t, Kind: "step", Detail: text, Line: line, Verb: verb, Reference: reference}
+func stepEv(t float64, line int, verb, text string, reference bool) report.Event {
+	return report.Event{TMs: t, Kind: "step", Detail: text, Line: line, Verb: verb, Reference: reference}
 }
 
-func expectEv(t float64, line int, text string, held bool) Event {
-	return Event{TMs: t, Kind: "expect", Detail: text, Line: line, Verb: "expect", Held: held}
+func expectEv(t float64, line int, text string, held bool) report.Event {
+	return report.Event{TMs: t, Kind: "expect", Detail: text, Line: line, Verb: "expect", Held: held}
 }
 
-func faultEv(t float64, kind string, n int, name, member string) Event {
-	return Event{TMs: t, Kind: kind, Member: member, Fault: n, Name: name,
+func faultEv(t float64, kind string, n int, name, member string) report.Event {
+	return report.Event{TMs: t, Kind: kind, Member: member, Fault: n, Name: name,
 		Detail: fmt.Sprintf("#%d %s target=%s→%s", n, name, member, member)}
 }
 
-func stalledEv(t, since float64) Event {
-	return Event{TMs: t, Kind: "stalled", Member: "watchdog", Detail: "advancer at rev 6, quorum at rev 17", SinceMs: &since}
+func stalledEv(t, since float64) report.Event {
+	return report.Event{TMs: t, Kind: "stalled", Member: "watchdog", Detail: "advancer at rev 6, quorum at rev 17", SinceMs: &since}
 }
 
 // busyRun has overlapping faults (an isolation over a disk stall, both on
 // m0, and a client delay that never fires), a member crash, a failed
 // expectation, advancer notes and errors, and a stall.
-func busyRun() Run {
-	tl := []Event{
+func busyRun() report.Run {
+	tl := []report.Event{
 		leaderEv(10, "m0", "m0", 2), leaderEv(11, "m1", "m0", 2), leaderEv(12, "m2", "m0", 2),
 		{TMs: 15, Kind: "leader-move", Member: "m0", Detail: "from m1 in 3ms"},
 		stepEv(20, 6, "writer", "writer every=20ms", false),
@@ -150,7 +152,7 @@ func busyRun() Run {
 	tl[len(tl)-4].Fired = true // #2 healed, fired
 	tl = append(tl, writesAndAdvances(20, 1100, 1, 240, 1030)...)
 	sort.SliceStable(tl, func(i, j int) bool { return tl[i].TMs < tl[j].TMs })
-	return Run{Scenario: "busy", Advancer: "legacy", Verdict: "FAIL", Valid: true, ElectionMs: 100, Timeline: tl}
+	return report.Run{Scenario: "busy", Advancer: "legacy", Verdict: "FAIL", Valid: true, ElectionMs: 100, Timeline: tl}
 }
 
 // textExtent is the horizontal extent of a chart text, by the width
@@ -228,18 +230,18 @@ func TestOverlappingFaultsGetTheirOwnRows(t *testing.T) {
 	assert.Contains(t, fired[1].Title, "fault #2 disk-stall took effect on m0")
 
 	// Faults that do not overlap share a row.
-	seq := []Event{leaderEv(1, "m0", "m0", 2),
+	seq := []report.Event{leaderEv(1, "m0", "m0", 2),
 		faultEv(100, "fault-armed", 1, "disk-stall", "m0"), faultEv(400, "fault-healed", 1, "disk-stall", "m0"),
 		faultEv(500, "fault-armed", 2, "disk-stall", "m0"), faultEv(900, "fault-healed", 2, "disk-stall", "m0"),
 		ev(1000, "note", "", "")}
-	c = buildLaneChart(Run{Timeline: seq}, 1000)
+	c = buildLaneChart(report.Run{Timeline: seq}, 1000)
 	bars = faultBars(c)
 	require.Len(t, bars, 2)
 	assert.Equal(t, bars[0].Y, bars[1].Y)
 }
 
 func TestHTMLOverlappingFaultsAllLabelled(t *testing.T) {
-	page := renderHTML(t, &Report{Runs: []Run{busyRun()}})
+	page := renderHTML(t, &report.Report{Runs: []report.Run{busyRun()}})
 	for _, label := range []string{">peer-isolate → m0<", ">disk-stall → m0<", ">client-delay → m1 · never fired<"} {
 		assert.Contains(t, page, label)
 	}
@@ -278,7 +280,7 @@ func TestLegendExplainsEveryMark(t *testing.T) {
 		"tick-advance": "advance", "info": "info", "stall-lag": "stall-lag", "stall": "stall",
 		"tick-write": "write", "tick-error": "error", "value-written": "written", "value-seen": "seen",
 	}
-	for name, rep := range map[string]*Report{"sample": loadSample(t), "busy": {Runs: []Run{busyRun()}}} {
+	for name, rep := range map[string]*report.Report{"sample": loadSample(t), "busy": {Runs: []report.Run{busyRun()}}} {
 		t.Run(name, func(t *testing.T) {
 			page := renderHTML(t, rep)
 			legend := regexp.MustCompile(`(?s)<section class="legend card".*?</section>`).FindString(page)
@@ -295,7 +297,7 @@ func TestLegendExplainsEveryMark(t *testing.T) {
 			}
 		})
 	}
-	page := renderHTML(t, &Report{Runs: []Run{busyRun()}})
+	page := renderHTML(t, &report.Report{Runs: []report.Run{busyRun()}})
 	for _, want := range []string{"step, with its script line and verb", "reference step", "requirement met", "requirement missed",
 		"fault took effect", "advancer note", "until the stall threshold", "from the threshold to caught up"} {
 		assert.Contains(t, page, want)
@@ -312,7 +314,7 @@ func TestEveryStepLabelledWithoutOverlap(t *testing.T) {
 		crowded.Timeline = append(crowded.Timeline, stepEv(1040+float64(i)*4, 30+i, "move-leader", "move-leader", i%3 == 0))
 	}
 	crowded.Timeline = append(crowded.Timeline, ev(1100, "note", "", ""))
-	for name, r := range map[string]Run{"sample": loadSample(t).Runs[0], "busy": busyRun(), "crowded": crowded} {
+	for name, r := range map[string]report.Run{"sample": loadSample(t).Runs[0], "busy": busyRun(), "crowded": crowded} {
 		t.Run(name, func(t *testing.T) {
 			c := buildLaneChart(r, endOf(r.Timeline))
 			labelled := map[int]bool{}
@@ -386,8 +388,8 @@ func TestValueChartHasAxis(t *testing.T) {
 	assert.Equal(t, 3, strings.Count(page, `>checkpoint<tspan x="6" dy="15">value</tspan>`))
 
 	// Small values: whole-number ticks only.
-	small := []Event{valueEv(10, "checkpoint-write", 1), valueEv(11, "advance", 1), valueEv(30, "checkpoint-write", 2)}
-	c = buildLaneChart(Run{Timeline: small}, 30)
+	small := []report.Event{valueEv(10, "checkpoint-write", 1), valueEv(11, "advance", 1), valueEv(30, "checkpoint-write", 2)}
+	c = buildLaneChart(report.Run{Timeline: small}, 30)
 	labels = nil
 	for _, tk := range c.ValueTicks {
 		labels = append(labels, tk.Label)
@@ -420,8 +422,8 @@ func TestStallDrawnFromTheThreshold(t *testing.T) {
 	assert.Equal(t, want, lag[0].Title, "both parts explain the whole")
 
 	// Still stalled at the end.
-	open := []Event{valueEv(10, "checkpoint-write", 1), stalledEv(300, 10), ev(500, "note", "", "")}
-	c = buildLaneChart(Run{Timeline: open, ElectionMs: 100}, 500)
+	open := []report.Event{valueEv(10, "checkpoint-write", 1), stalledEv(300, 10), ev(500, "note", "", "")}
+	c = buildLaneChart(report.Run{Timeline: open, ElectionMs: 100}, 500)
 	for _, rect := range c.Rects {
 		if rect.Class == "stall" {
 			assert.Equal(t, "stalled 490ms, never caught up", rect.Label)
@@ -465,16 +467,16 @@ func TestHTMLVerdictPills(t *testing.T) {
 	assert.Equal(t, 4, strings.Count(page, `<span class="pill v-fail">✗ missed</span>`), "two requirements each")
 
 	// Not reproduced: a warning, whose details open even on a long page.
-	nr := withVerdict(rep.Runs[0], VerdictNotReproduced, false, bug)
+	nr := withVerdict(rep.Runs[0], report.VerdictNotReproduced, false, bug)
 	nr.Why = "known bug not reproduced: pingcap/tidb#69048: met every requirement; known: known stall for 1s"
-	some := withVerdict(rep.Runs[1], VerdictNotReproduced, true, bug)
-	var runs []Run
+	some := withVerdict(rep.Runs[1], report.VerdictNotReproduced, true, bug)
+	var runs []report.Run
 	for i := 0; i < 6; i++ {
 		r := rep.Runs[2]
 		r.Repeat = i + 1
 		runs = append(runs, r)
 	}
-	page = renderHTML(t, &Report{Runs: append(runs, nr, some)})
+	page = renderHTML(t, &report.Report{Runs: append(runs, nr, some)})
 	assert.Contains(t, page, `<span class="pill v-notrepro">2 NOT REPRODUCED (1 expected now and then)</span>`)
 	assert.Contains(t, page, `>NOT REPRODUCED (pingcap/tidb#69048)</span>`)
 	assert.Contains(t, page, `<span class="pill v-notrepro v-sometimes" title=`)

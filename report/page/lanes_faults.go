@@ -1,4 +1,4 @@
-package report
+package page
 
 import (
 	"fmt"
@@ -6,6 +6,8 @@ import (
 	"strings"
 
 	"github.com/leaderfault/leaderfault/record"
+
+	"github.com/leaderfault/leaderfault/report"
 )
 
 // The faults lane: a bar per fault from armed to healed, labelled with its
@@ -127,7 +129,7 @@ func valueY(v, maxV uint64, top, h float64) float64 {
 
 // valuePolylines draws the written and observed checkpoint values as step
 // lines from the first write to the end of the run.
-func valuePolylines(tl []Event, x func(float64) float64, top, h, end float64) (written, seen string, maxV uint64) {
+func valuePolylines(tl []report.Event, x func(float64) float64, top, h, end float64) (written, seen string, maxV uint64) {
 	for _, e := range tl {
 		if (e.Kind == string(record.KindWrite) || e.Kind == string(record.KindAdvance)) && e.Value > maxV {
 			maxV = e.Value

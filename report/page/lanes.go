@@ -1,4 +1,4 @@
-package report
+package page
 
 import (
 	"fmt"
@@ -7,6 +7,8 @@ import (
 
 	"github.com/leaderfault/leaderfault/check"
 	"github.com/leaderfault/leaderfault/record"
+
+	"github.com/leaderfault/leaderfault/report"
 )
 
 // The lane chart of one run, as SVG geometry in viewBox units. Computed
@@ -192,7 +194,7 @@ func (r *rows) n() int { return max(len(r.ends), 1) }
 
 // buildLaneChart lays out run r on a time axis from 0 to scaleEnd (shared
 // by the runs of one scenario so they compare at a glance).
-func buildLaneChart(r Run, scaleEnd float64) laneChart {
+func buildLaneChart(r report.Run, scaleEnd float64) laneChart {
 	end := endOf(r.Timeline)
 	scaleEnd = math.Max(math.Max(scaleEnd, end), 1)
 	c := laneChart{W: chartW, PlotX0: plotX0, PlotX1: plotX0 + plotW, EndMs: end, ScaleEndMs: scaleEnd, Keys: map[legendKey]bool{}}
@@ -272,7 +274,7 @@ func buildLaneChart(r Run, scaleEnd float64) laneChart {
 	// Stalls on the advancer lane: from when the threshold passed for the
 	// stall to when the advancer caught up, and, lighter, the time before
 	// that when the oldest unseen upload was already waiting.
-	for _, s := range stallSpans(r.Timeline, r.StallThreshold()) {
+	for _, s := range stallSpans(&r) {
 		title := stallTitle(s, r.ElectionMs)
 		if s.SeenMs > s.StartMs {
 			lag := chartRect{X: x(s.StartMs), Y: adv.Y + 1, W: math.Max(x(s.SeenMs)-x(s.StartMs), 1), H: adv.H - 2,
@@ -292,7 +294,7 @@ func buildLaneChart(r Run, scaleEnd float64) laneChart {
 	// Writes, advances, errors and notes.
 	for _, e := range r.Timeline {
 		t := x(e.TMs)
-		title := fmt.Sprintf("t=%s %s %s %s", formatMs(e.TMs), e.Member, e.Kind, eventBody(e))
+		title := fmt.Sprintf("t=%s %s %s %s", formatMs(e.TMs), e.Member, e.Kind, e.Body())
 		switch record.Kind(e.Kind) {
 		case record.KindWrite:
 			c.Ticks = append(c.Ticks, chartMark{X: t, Y1: writer.Y + 5, Y2: writer.Y + writer.H - 5, Class: "tick-write", Title: title})

@@ -1,4 +1,4 @@
-package report
+package page
 
 import (
 	"bytes"
@@ -18,6 +18,8 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/leaderfault/leaderfault/report"
 )
 
 // The rendering test opens the HTML report in headless Chromium: the page's
@@ -66,10 +68,10 @@ func headless(t *testing.T, bin, url string, extra ...string) []byte {
 	return stdout.Bytes()
 }
 
-func writePage(t *testing.T, rep *Report, sabotage string) string {
+func writePage(t *testing.T, rep *report.Report, sabotage string) string {
 	t.Helper()
 	var buf bytes.Buffer
-	require.NoError(t, WriteHTML(&buf, rep))
+	require.NoError(t, Write(&buf, rep))
 	page := buf.String()
 	if sabotage != "" {
 		page = strings.Replace(page, "</body>", "<script>"+sabotage+"</script></body>", 1)
@@ -90,7 +92,7 @@ func rootTag(t *testing.T, dom string) string {
 
 func TestHTMLRendersInChromium(t *testing.T) {
 	bin := findChromium(t)
-	for name, rep := range map[string]*Report{"run": loadSample(t), "sweep": sampleSweep(t)} {
+	for name, rep := range map[string]*report.Report{"run": loadSample(t), "sweep": sampleSweep(t)} {
 		t.Run(name, func(t *testing.T) {
 			path := writePage(t, rep, "")
 			dom := string(headless(t, bin, "file://"+path, "--dump-dom"))
@@ -154,11 +156,11 @@ const widthProbe = `window.addEventListener("load", function () {
 
 // longLabels is a report whose runs carry the longest names and bug texts
 // the catalog has, one run per verdict.
-func longLabels(t *testing.T) *Report {
+func longLabels(t *testing.T) *report.Report {
 	base := loadSample(t).Runs[0]
 	bug := "pingcap/tidb#69048: the watch stays on the stalled member until a loop read times out there (etcd's request timeout, 7s) and BR's retry lands elsewhere, or until the heal and the healed member's catch-up"
-	rep := &Report{}
-	for i, v := range []string{VerdictPass, VerdictKnownBug, VerdictNotReproduced, VerdictFail, VerdictInvalid} {
+	rep := &report.Report{}
+	for i, v := range []string{report.VerdictPass, report.VerdictKnownBug, report.VerdictNotReproduced, report.VerdictFail, report.VerdictInvalid} {
 		r := base
 		r.Scenario, r.Advancer, r.Verdict, r.Job, r.Sometimes = "five-member-double-crash", []string{"robust", "legacy", "pr69047", "pd", "exec:my-advancer-with-a-long-name"}[i], v, i, true
 		r.Bugs = []string{bug, "a stale member: it knows a leader (no require-leader trip) and answers progress (no 10s silence); its health probe times out after 10s"}
@@ -172,7 +174,7 @@ func longLabels(t *testing.T) *Report {
 // spilling past its box, for the sample, a sweep, and the longest labels.
 func TestHTMLFits1280Pixels(t *testing.T) {
 	bin := findChromium(t)
-	for name, rep := range map[string]*Report{"run": loadSample(t), "sweep": sampleSweep(t), "long labels": longLabels(t)} {
+	for name, rep := range map[string]*report.Report{"run": loadSample(t), "sweep": sampleSweep(t), "long labels": longLabels(t)} {
 		t.Run(name, func(t *testing.T) {
 			path := writePage(t, rep, widthProbe)
 			dom := string(headless(t, bin, "file://"+path, "--window-size=1280,900", "--virtual-time-budget=3000", "--dump-dom"))

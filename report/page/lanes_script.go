@@ -1,10 +1,12 @@
-package report
+package page
 
 import (
 	"fmt"
 	"strings"
 
 	"github.com/leaderfault/leaderfault/record"
+
+	"github.com/leaderfault/leaderfault/report"
 )
 
 // The script lane: step dots in one row with their labels staggered in
@@ -29,7 +31,7 @@ type placedText struct {
 // stepCluster is the steps whose dots (nearly) coincide: one label.
 type stepCluster struct {
 	x     float64
-	steps []Event
+	steps []report.Event
 }
 
 // label renders a cluster's label at a level of detail: 0 names every
@@ -66,7 +68,7 @@ func partsW(parts []textPart) float64 {
 	return w
 }
 
-func scriptLayout(tl []Event, x func(float64) float64, plotX1 float64) *scriptLane {
+func scriptLayout(tl []report.Event, x func(float64) float64, plotX1 float64) *scriptLane {
 	s := &scriptLane{labels: rows{gap: 8}, exps: rows{gap: 4}}
 	var clusters []stepCluster
 	var refDots []chartDot
@@ -88,17 +90,17 @@ func scriptLayout(tl []Event, x func(float64) float64, plotX1 float64) *scriptLa
 			if n := len(clusters); n > 0 && dx-clusters[n-1].x < 4 {
 				clusters[n-1].steps = append(clusters[n-1].steps, e)
 			} else {
-				clusters = append(clusters, stepCluster{x: dx, steps: []Event{e}})
+				clusters = append(clusters, stepCluster{x: dx, steps: []report.Event{e}})
 			}
 		case record.KindExpect:
-			g, class := markMet, "expect-held"
+			g, class := report.MarkMet, "expect-held"
 			switch {
 			case e.Verb == "known" && e.Held:
-				g, class = markSeen, "expect-known"
+				g, class = report.MarkSeen, "expect-known"
 			case e.Verb == "known":
-				g, class = markNotSeen, "expect-known-unseen"
+				g, class = report.MarkNotSeen, "expect-known-unseen"
 			case !e.Held:
-				g, class = markMissed, "expect-failed"
+				g, class = report.MarkMissed, "expect-failed"
 			}
 			text := fmt.Sprintf("%s%d", g, e.Line)
 			dx := x(e.TMs)

@@ -1,10 +1,12 @@
-package report
+package page
 
 import (
 	"fmt"
 	"math"
 	"sort"
 	"strings"
+
+	"github.com/leaderfault/leaderfault/report"
 )
 
 // The sweep plot: a figure (recovery, resumed) against the values of the
@@ -46,7 +48,7 @@ type plotSeries struct {
 
 // buildSweepPlot plots figure for the runs of a sweep; ok is false when
 // there is nothing to plot.
-func buildSweepPlot(rep *Report, title string, figure func(Run) *float64) (sweepPlot, bool) {
+func buildSweepPlot(rep *report.Report, title string, figure func(report.Run) *float64) (sweepPlot, bool) {
 	if rep.Sweep == nil || len(rep.Sweep.Vary) == 0 || len(rep.Runs) == 0 {
 		return sweepPlot{}, false
 	}
@@ -112,10 +114,10 @@ func buildSweepPlot(rep *Report, title string, figure func(Run) *float64) (sweep
 			sorted := append([]float64(nil), figs...)
 			sort.Float64s(sorted)
 			for _, f := range figs {
-				title := fmt.Sprintf("%s, %s=%s: %s", name, xKnob.Knob, xv, FormatMs(finite(f)))
+				title := fmt.Sprintf("%s, %s=%s: %s", name, xKnob.Knob, xv, report.FormatMs(finite(f)))
 				s.Dots = append(s.Dots, chartDot{X: xOf(i) + off, Y: yOf(f), R: 3.5, Title: title})
 			}
-			m := percentile(sorted, 50)
+			m := report.Percentile(sorted, 50)
 			med = append(med, fmt.Sprintf("%.1f,%.1f", xOf(i)+off, yOf(m)))
 		}
 		s.Median = strings.Join(med, " ")
@@ -143,4 +145,21 @@ func formatMsShort(v float64) string {
 		return trimZeros(fmt.Sprintf("%.2f", v/1000)) + "s"
 	}
 	return fmt.Sprintf("%.0fms", v)
+}
+
+// orInf is a figure, +Inf for one that never happened.
+func orInf(v *float64) float64 {
+	if v == nil {
+		return math.Inf(1)
+	}
+	return *v
+}
+
+// finite is x, nil when it is not finite (a median over runs that never
+// recovered).
+func finite(x float64) *float64 {
+	if math.IsInf(x, 0) || math.IsNaN(x) {
+		return nil
+	}
+	return &x
 }

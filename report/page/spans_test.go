@@ -1,14 +1,16 @@
-package report
+package page
 
 import (
 	"testing"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/leaderfault/leaderfault/report"
 )
 
 func TestLeaderViewsFollowEachMembersBelief(t *testing.T) {
-	tl := []Event{
+	tl := []report.Event{
 		leaderEv(10, "m0", "m0", 2),
 		leaderEv(11, "m1", "m0", 2),
 		ev(100, "member-crash", "m0", "hard stop"),
@@ -33,11 +35,11 @@ func TestLeaderViewsFollowEachMembersBelief(t *testing.T) {
 }
 
 func TestFaultSpansPairArmedWithHealed(t *testing.T) {
-	fault := func(e Event, id int, kind string) Event { e.Fault, e.Name = id, kind; return e }
-	point := func(e Event, name string) Event { e.Name = name; return e }
+	fault := func(e report.Event, id int, kind string) report.Event { e.Fault, e.Name = id, kind; return e }
+	point := func(e report.Event, name string) report.Event { e.Name = name; return e }
 	healed := fault(ev(100, "fault-healed", "m0", "#1 disk-stall target=leader→m0 (fired)"), 1, "disk-stall")
 	healed.Fired = true
-	tl := []Event{
+	tl := []report.Event{
 		fault(ev(10, "fault-armed", "m0", "#1 disk-stall target=leader→m0"), 1, "disk-stall"),
 		point(ev(11, "failpoint-armed", "m0", "m0/disk-write=pause"), "m0/disk-write"),
 		fault(ev(15, "fault-fired", "m0", "disk-stall"), 1, "disk-stall"),
@@ -61,4 +63,11 @@ func TestFaultSpansPairArmedWithHealed(t *testing.T) {
 	assert.Equal(t, "leader-transfer", spans[2].Kind)
 	assert.Equal(t, 60.0, spans[2].EndMs)
 	assert.True(t, spans[2].Fired)
+}
+
+func TestStallOpenUntilTheEnd(t *testing.T) {
+	tl := []report.Event{valueEv(10, "checkpoint-write", 2), valueEv(11, "advance", 2), valueEv(60, "checkpoint-write", 9), ev(900, "note", "", "")}
+	spans := stallSpans(&report.Run{Timeline: tl, StallThresholdMs: 40})
+	require.Len(t, spans, 1)
+	assert.Equal(t, timeSpan{StartMs: 60, SeenMs: 100, EndMs: 900, Open: true, Label: "advancer at rev 3, quorum at rev 10"}, spans[0])
 }

@@ -82,10 +82,12 @@ func (e *Env) PinnedOrFirst() string {
 // ObserveAdvance reports that the advancer saw the checkpoint reach value,
 // stored at etcd revision rev (the key's ModRevision; 0 if unknown).
 func (e *Env) ObserveAdvance(value uint64, rev int64) {
-	e.observeAdvance(value, rev, "")
+	e.ObserveAdvanceVia(value, rev, "")
 }
 
-func (e *Env) observeAdvance(value uint64, rev int64, how string) {
+// ObserveAdvanceVia reports an advance with how it was seen (for example
+// "service loop read" for an advance a read found rather than a watch).
+func (e *Env) ObserveAdvanceVia(value uint64, rev int64, how string) {
 	if e.Recorder == nil {
 		return
 	}
@@ -119,35 +121,10 @@ func (e *Env) Eval(point string) (value any, active bool) {
 	return e.Failpoints.Eval(point)
 }
 
-func (e *Env) logger() *zap.Logger {
+// Log is the Env's logger, a no-op one when it has none.
+func (e *Env) Log() *zap.Logger {
 	if e.Logger == nil {
 		return zap.NewNop()
 	}
 	return e.Logger
-}
-
-// New returns the advancer a Config describes. Config errors surface from Run.
-func New(cfg Config) Advancer {
-	switch cfg.Design {
-	case DesignRobust:
-		return &robustAdvancer{cfg: cfg}
-	case DesignPD:
-		return &pdAdvancer{cfg: cfg}
-	}
-	return &brAdvancer{cfg: cfg}
-}
-
-// prepare checks the config and the Env and registers the fault points: what
-// every advancer's Run does first.
-func (c Config) prepare(env *Env) error {
-	if err := c.Validate(); err != nil {
-		return err
-	}
-	if err := env.Validate(); err != nil {
-		return fmt.Errorf("advancer %s: %w", c.Name, err)
-	}
-	if err := RegisterPoints(env.Failpoints); err != nil {
-		return fmt.Errorf("advancer %s: %w", c.Name, err)
-	}
-	return nil
 }

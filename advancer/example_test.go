@@ -13,6 +13,7 @@ import (
 	"github.com/leaderfault/leaderfault/check"
 	"github.com/leaderfault/leaderfault/harness"
 	"github.com/leaderfault/leaderfault/record"
+	"github.com/leaderfault/leaderfault/workload"
 )
 
 // poller is a user's own checkpoint waiter: it polls the key with a
@@ -73,7 +74,7 @@ func Example_pluginAdvancer() {
 
 	env := &advancer.Env{Endpoints: c.Endpoints(), Pinned: c.Leader().ClientURL(), Task: "example",
 		Recorder: rec, Failpoints: c.Failpoints(), Logger: zap.NewNop()}
-	writer := &advancer.Writer{Endpoints: c.Endpoints(), Task: "example", Every: 20 * time.Millisecond,
+	writer := &workload.Writer{Endpoints: c.Endpoints(), Task: "example", Every: 20 * time.Millisecond,
 		Recorder: rec, Failpoints: c.Failpoints()}
 	var mine advancer.Advancer = poller{every: 20 * time.Millisecond}
 

@@ -7,6 +7,7 @@ import (
 
 	"github.com/leaderfault/leaderfault/advancer"
 	"github.com/leaderfault/leaderfault/advancer/advancertest"
+	"github.com/leaderfault/leaderfault/advancer/external"
 )
 
 // execClient is an out-of-process adapter: its module directory and the
@@ -22,7 +23,7 @@ var execClients = []execClient{
 
 func newExec(t *testing.T, c execClient) func() advancer.Advancer {
 	path := built(t, c)
-	return func() advancer.Advancer { return advancer.Exec(c.name, path) }
+	return func() advancer.Advancer { return external.Command(c.name, path) }
 }
 
 // Each exec adapter sees advances through a leader transfer and a leader

@@ -69,6 +69,26 @@ func New(rec *record.Recorder) *Registry {
 // Register adds p to the catalog. A duplicate name is an error.
 func (r *Registry) Register(p Point) error { return r.register(p, nil) }
 
+// RegisterOnce adds each point unless it is already there, so that several
+// parts of a run (an advancer and the writer, or a run after another) can
+// all register theirs. Points are never unregistered: their proof of firing
+// must outlive the run for reports.
+func (r *Registry) RegisterOnce(ps ...Point) error {
+	var errs []error
+	for _, p := range ps {
+		if _, err := r.Status(p.Name); err == nil {
+			continue
+		}
+		if err := r.Register(p); err != nil {
+			// Lost a race with another registrant of the same point: fine.
+			if _, serr := r.Status(p.Name); serr != nil {
+				errs = append(errs, err)
+			}
+		}
+	}
+	return errors.Join(errs...)
+}
+
 // RegisterRemote adds p to the catalog; every enable and disable of it is also
 // sent to fwd, and the remote evaluator reports hits with Hit.
 func (r *Registry) RegisterRemote(p Point, fwd Forwarder) error { return r.register(p, fwd) }

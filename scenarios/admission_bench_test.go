@@ -15,7 +15,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
-	"github.com/leaderfault/leaderfault/advancer"
+	"github.com/leaderfault/leaderfault/advancer/model"
 	"github.com/leaderfault/leaderfault/check"
 	"github.com/leaderfault/leaderfault/internal/admission"
 	"github.com/leaderfault/leaderfault/scenarios/catalog"
@@ -105,7 +105,7 @@ func runCatalogBatch(b testing.TB, timing string) batch {
 		require.NoError(b, err)
 		sc, err := Parse(file, src)
 		require.NoError(b, err)
-		for _, p := range advancer.Presets() {
+		for _, p := range model.Presets() {
 			wg.Add(1)
 			go func() {
 				defer wg.Done()

@@ -13,7 +13,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/leaderfault/leaderfault/advancer"
+	"github.com/leaderfault/leaderfault/advancer/model"
 	"github.com/leaderfault/leaderfault/check"
 	"github.com/leaderfault/leaderfault/report"
 	"github.com/leaderfault/leaderfault/scenarios/catalog"
@@ -48,7 +48,7 @@ func TestCatalog(t *testing.T) {
 				require.NoError(t, err)
 				var runs sync.WaitGroup
 				defer runs.Wait()
-				for _, p := range advancer.Presets() {
+				for _, p := range model.Presets() {
 					runs.Add(1)
 					go func() {
 						defer runs.Done()

@@ -4,9 +4,10 @@ import (
 	"os"
 	"path/filepath"
 
-	"github.com/leaderfault/leaderfault/advancer"
+	"github.com/leaderfault/leaderfault/advancer/model"
 	"github.com/leaderfault/leaderfault/harness"
 	"github.com/leaderfault/leaderfault/scenarios/script"
+	"github.com/leaderfault/leaderfault/workload"
 )
 
 // ParseFile parses a scenario file against the built-in catalog.
@@ -24,11 +25,11 @@ func ParseFile(path string) (*script.Script, error) {
 // error with its file and line.
 func Parse(file string, src []byte) (*script.Script, error) {
 	var names []string
-	for _, p := range advancer.Points() {
+	for _, p := range append(model.Points(), workload.Points()...) {
 		names = append(names, p.Name)
 	}
 	names = append(names, harness.PointLeaderTransfer)
 	names = append(names, harness.DiskPoints(script.MaxMembers)...)
 	return script.Parse(file, src, script.WithFaults(faultSpecs()), script.WithFailpoints(names...),
-		script.WithPresets(advancer.Presets()...), script.WithKnobs(advancer.KnobNames()...))
+		script.WithPresets(model.Presets()...), script.WithKnobs(model.KnobNames()...))
 }

@@ -10,7 +10,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/leaderfault/leaderfault/advancer"
+	"github.com/leaderfault/leaderfault/advancer/model"
 	"github.com/leaderfault/leaderfault/check"
 	"github.com/leaderfault/leaderfault/scenarios/catalog"
 	"github.com/leaderfault/leaderfault/scenarios/script"
@@ -42,7 +42,7 @@ func catalogRatePairs(t *testing.T) []ratePair {
 		require.NoError(t, err)
 		sc, err := Parse(file, src)
 		require.NoError(t, err)
-		for _, p := range advancer.Presets() {
+		for _, p := range model.Presets() {
 			if lines := rateLines(sc.ForPreset(p)); len(lines) > 0 {
 				out = append(out, ratePair{scenario: name, sc: sc, preset: p, lines: lines})
 			}

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/leaderfault/leaderfault/advancer"
+	"github.com/leaderfault/leaderfault/advancer/model"
 	"github.com/leaderfault/leaderfault/check"
 	"github.com/leaderfault/leaderfault/failpoints"
 	"github.com/leaderfault/leaderfault/harness"
@@ -128,7 +129,7 @@ func Run(ctx context.Context, sc *script.Script, opts Options) (*Result, error) 
 		preset = opts.Advancer.Name()
 	}
 	if opts.Advancer == nil {
-		if _, err := advancer.Preset(preset); err != nil {
+		if _, err := model.Preset(preset); err != nil {
 			return nil, err
 		}
 	}

@@ -11,9 +11,11 @@ import (
 	"time"
 
 	"github.com/leaderfault/leaderfault/advancer"
+	"github.com/leaderfault/leaderfault/advancer/model"
 	"github.com/leaderfault/leaderfault/harness"
 	"github.com/leaderfault/leaderfault/record"
 	"github.com/leaderfault/leaderfault/scenarios/script"
+	"github.com/leaderfault/leaderfault/workload"
 )
 
 func (r *run) ensureCluster(ctx context.Context, a *script.Cluster) error {
@@ -57,10 +59,9 @@ func (r *run) ensureCluster(ctx context.Context, a *script.Cluster) error {
 	r.lease.Started()
 	p = c.Profile()
 	r.res.Profile, r.res.Tick, r.res.Elect = p.Name, p.Tick, p.Election
-	if err := advancer.RegisterPoints(r.fps); err != nil {
-		return err
-	}
-	return nil
+	// Scripts may arm the advancers' and the writer's points before either
+	// starts.
+	return errors.Join(model.RegisterPoints(r.fps), workload.RegisterPoints(r.fps))
 }
 
 // clusterProfile is the cluster timing of a cluster line (nil: none, the
@@ -227,7 +228,7 @@ func (r *run) startAdvancer(a script.Advancer) error {
 	r.res.Scale = scale
 	adv := r.opts.Advancer
 	if adv == nil {
-		cfg, err := advancer.Preset(r.preset)
+		cfg, err := model.Preset(r.preset)
 		if err != nil {
 			return err
 		}
@@ -241,7 +242,7 @@ func (r *run) startAdvancer(a script.Advancer) error {
 				return err
 			}
 		}
-		if err := advancer.CheckKnobsRead(cfg.Design, slices.Sorted(maps.Keys(r.opts.Knobs))); err != nil {
+		if err := model.CheckKnobsRead(cfg.Design, slices.Sorted(maps.Keys(r.opts.Knobs))); err != nil {
 			return err
 		}
 		cfg, notes := cfg.Scale(scale)
@@ -252,7 +253,7 @@ func (r *run) startAdvancer(a script.Advancer) error {
 		if err := cfg.Validate(); err != nil {
 			return err
 		}
-		adv = advancer.New(cfg)
+		adv = model.New(cfg)
 	} else if len(a.Knobs) > 0 || len(r.opts.Knobs) > 0 {
 		return fmt.Errorf("knobs apply to presets only; %s is a plug-in", adv.Name())
 	}
@@ -347,7 +348,7 @@ func (r *run) startWriter(a script.Writer) error {
 			eps = append(eps, m.UpstreamURL())
 		}
 	}
-	w := &advancer.Writer{Endpoints: eps, Task: taskName, Every: a.Every, Recorder: r.rec, Failpoints: r.fps}
+	w := &workload.Writer{Endpoints: eps, Task: taskName, Every: a.Every, Recorder: r.rec, Failpoints: r.fps}
 	r.writerOn = true
 	r.bg.Add(1)
 	go func() {

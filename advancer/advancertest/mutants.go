@@ -8,6 +8,7 @@ import (
 	"go.uber.org/zap"
 
 	"github.com/leaderfault/leaderfault/advancer"
+	"github.com/leaderfault/leaderfault/advancer/model"
 	"github.com/leaderfault/leaderfault/record"
 )
 
@@ -25,19 +26,19 @@ type Mutant struct {
 func Mutants() []Mutant {
 	preset := func(name, preset string) func() advancer.Advancer {
 		return func() advancer.Advancer {
-			cfg, err := advancer.Preset(preset)
+			cfg, err := model.Preset(preset)
 			if err != nil {
 				panic(err) // the presets are the package's own
 			}
 			cfg.Name = name
-			return advancer.New(cfg)
+			return model.New(cfg)
 		}
 	}
 	return []Mutant{
 		{"progress-resets-idle", "BR after PR #69047 under another name: progress responses reset the idle timer, and their revisions are never compared with the cluster's",
-			preset("progress-resets-idle", advancer.PresetPR69047)},
+			preset("progress-resets-idle", model.PresetPR69047)},
 		{"plain-watch", "BR before PR #69047 under another name: a plain watch, no require-leader, no progress, no idle guard",
-			preset("plain-watch", advancer.PresetLegacy)},
+			preset("plain-watch", model.PresetLegacy)},
 		{"read-no-deadline-pinned", "polls with a linearizable read without deadline, on a client that knows only the pinned member",
 			func() advancer.Advancer {
 				return &poller{name: "read-no-deadline-pinned", every: 100 * time.Millisecond, pinnedOnly: true}

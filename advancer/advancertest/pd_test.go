@@ -5,6 +5,7 @@ import (
 
 	"github.com/leaderfault/leaderfault/advancer"
 	"github.com/leaderfault/leaderfault/advancer/advancertest"
+	"github.com/leaderfault/leaderfault/advancer/model"
 )
 
 // pdMeetsRequirements are the catalog scenarios where the pd preset met every
@@ -23,11 +24,11 @@ var pdMeetsRequirements = []string{
 // meet the requirements.
 func TestPDMeetsRequirementsWhereItShould(t *testing.T) {
 	advancertest.RunCatalog(t, func() advancer.Advancer {
-		cfg, err := advancer.Preset(advancer.PresetPD)
+		cfg, err := model.Preset(model.PresetPD)
 		if err != nil {
 			panic(err)
 		}
 		cfg.Name = "pd-under-test"
-		return advancer.New(cfg)
+		return model.New(cfg)
 	}, advancertest.Only(pdMeetsRequirements...))
 }

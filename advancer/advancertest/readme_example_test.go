@@ -5,6 +5,7 @@ import (
 
 	"github.com/leaderfault/leaderfault/advancer"
 	"github.com/leaderfault/leaderfault/advancer/advancertest"
+	"github.com/leaderfault/leaderfault/advancer/model"
 )
 
 // newMine makes the advancer under test. Here it is leaderfault's robust
@@ -12,12 +13,12 @@ import (
 // anything), with its production timings: the catalog runs at etcd's
 // production timing; put your own advancer.Advancer here.
 func newMine() advancer.Advancer {
-	cfg, err := advancer.Preset(advancer.PresetRobust)
+	cfg, err := model.Preset(model.PresetRobust)
 	if err != nil {
 		panic(err)
 	}
 	cfg.Name = "my-advancer"
-	return advancer.New(cfg)
+	return model.New(cfg)
 }
 
 // Every catalog scenario, one subtest each, judged on the requirements.

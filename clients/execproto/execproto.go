@@ -20,7 +20,7 @@ import (
 	"time"
 )
 
-// Hello is the protocol's first line (leaderfault's advancer.ExecHello).
+// Hello is the protocol's first line (leaderfault's advancer/external.Hello).
 // Pinned is not read: a real client does not know which member its watch
 // should start on.
 type Hello struct {

@@ -46,6 +46,7 @@ import (
 	"time"
 
 	"github.com/leaderfault/leaderfault/advancer"
+	"github.com/leaderfault/leaderfault/advancer/external"
 )
 
 func main() {
@@ -80,18 +81,18 @@ type adapter struct {
 	seen bool
 }
 
-func (a *adapter) emit(m advancer.ExecMessage) {
+func (a *adapter) emit(m external.Message) {
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	_, _ = a.out.Write(m.MarshalLine())
 }
 
 func (a *adapter) errorf(format string, args ...any) {
-	a.emit(advancer.ExecMessage{Error: fmt.Sprintf(format, args...)})
+	a.emit(external.Message{Error: fmt.Sprintf(format, args...)})
 }
 
 func (a *adapter) notef(format string, args ...any) {
-	a.emit(advancer.ExecMessage{Note: fmt.Sprintf(format, args...)})
+	a.emit(external.Message{Note: fmt.Sprintf(format, args...)})
 }
 
 // run reads the first line, then runs etcdctl again and again until ctx
@@ -102,7 +103,7 @@ func (a *adapter) run(ctx context.Context, stdin io.Reader) error {
 	if err != nil && len(line) == 0 {
 		return fmt.Errorf("reading the first line: %w", err)
 	}
-	var hello advancer.ExecHello
+	var hello external.Hello
 	if err := json.Unmarshal(line, &hello); err != nil {
 		return fmt.Errorf("first line %q: %w", line, err)
 	}
@@ -137,7 +138,7 @@ func (a *adapter) run(ctx context.Context, stdin io.Reader) error {
 }
 
 // ordered is the endpoints with the pinned one first.
-func ordered(h advancer.ExecHello) []string {
+func ordered(h external.Hello) []string {
 	out := []string{}
 	if h.Pinned != "" {
 		out = append(out, h.Pinned)
@@ -268,7 +269,7 @@ func (a *adapter) advance(v uint64, rev int64) {
 	a.mu.Unlock()
 	switch {
 	case report:
-		a.emit(advancer.ExecMessage{Advance: &advancer.ExecAdvance{Value: v, Revision: rev}})
+		a.emit(external.Message{Advance: &external.Advance{Value: v, Revision: rev}})
 	case v < last:
 		a.notef("etcdctl saw value %d at revision %d, below %d already reported: not an advance", v, rev, last)
 	}

@@ -16,7 +16,7 @@ import (
 	"github.com/stretchr/testify/require"
 	"go.uber.org/goleak"
 
-	"github.com/leaderfault/leaderfault/advancer"
+	"github.com/leaderfault/leaderfault/advancer/external"
 )
 
 func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
@@ -52,11 +52,11 @@ func (s *syncBuffer) lines() []string {
 }
 
 // parsed checks that every output line is a valid protocol line.
-func parsed(t *testing.T, lines []string) []advancer.ExecMessage {
+func parsed(t *testing.T, lines []string) []external.Message {
 	t.Helper()
-	var out []advancer.ExecMessage
+	var out []external.Message
 	for _, l := range lines {
-		m, err := advancer.ParseExecLine([]byte(l))
+		m, err := external.ParseLine([]byte(l))
 		require.NoError(t, err, l)
 		out = append(out, m)
 	}
@@ -83,20 +83,20 @@ func TestTranslatesBothVersions(t *testing.T) {
 			a.stderrLine(`{"level":"warn","msg":"retrying of unary invoker failed"}`)
 			a.stderrLine(`Error: watch is canceled by the server`)
 			ms := parsed(t, out.lines())
-			want := []advancer.ExecMessage{
-				{Advance: &advancer.ExecAdvance{Value: 42, Revision: tc.rev42}},
-				{Advance: &advancer.ExecAdvance{Value: 43, Revision: tc.rev42 + 1}},
+			want := []external.Message{
+				{Advance: &external.Advance{Value: 42, Revision: tc.rev42}},
+				{Advance: &external.Advance{Value: 43, Revision: tc.rev42 + 1}},
 				{Note: "etcdctl saw value 42 at revision " + itoa(tc.rev42) + ", below 43 already reported: not an advance"},
 				{Note: "etcdctl: /tidb/br-stream/checkpoint/t/central_global deleted at revision " + itoa(tc.rev42+2)},
 			}
 			if tc.name == "v3.5.35" {
-				want = append(want, advancer.ExecMessage{Error: `etcdctl: revision 5: global checkpoint is 3 bytes, want 8 (value "bad")`})
+				want = append(want, external.Message{Error: `etcdctl: revision 5: global checkpoint is 3 bytes, want 8 (value "bad")`})
 			}
 			want = append(want,
-				advancer.ExecMessage{Note: "etcdctl: progress notify: 9"},
-				advancer.ExecMessage{Note: `etcdctl: {"level":"info","msg":"hello"}`},
-				advancer.ExecMessage{Error: `etcdctl: {"level":"warn","msg":"retrying of unary invoker failed"}`},
-				advancer.ExecMessage{Error: "etcdctl: Error: watch is canceled by the server"},
+				external.Message{Note: "etcdctl: progress notify: 9"},
+				external.Message{Note: `etcdctl: {"level":"info","msg":"hello"}`},
+				external.Message{Error: `etcdctl: {"level":"warn","msg":"retrying of unary invoker failed"}`},
+				external.Message{Error: "etcdctl: Error: watch is canceled by the server"},
 			)
 			assert.Equal(t, want, ms)
 		})
@@ -141,16 +141,16 @@ func TestRestartsEtcdctlAndStopsAtEOF(t *testing.T) {
 	require.GreaterOrEqual(t, len(ms), 6)
 	// etcdctl's stdout and stderr are read side by side: their lines may
 	// interleave, but its exit comes after both.
-	assert.ElementsMatch(t, []advancer.ExecMessage{
-		{Advance: &advancer.ExecAdvance{Value: 42, Revision: 2}},
-		{Advance: &advancer.ExecAdvance{Value: 43, Revision: 3}},
+	assert.ElementsMatch(t, []external.Message{
+		{Advance: &external.Advance{Value: 42, Revision: 2}},
+		{Advance: &external.Advance{Value: 43, Revision: 3}},
 		{Error: "etcdctl: Error: watch is canceled by the server"},
 	}, ms[:3])
-	assert.Equal(t, []advancer.ExecMessage{
+	assert.Equal(t, []external.Message{
 		{Error: "etcdctl exited: exit status 5"},
 		{Note: "starting etcdctl again (start 2)"},
 	}, ms[3:5])
-	assert.Contains(t, ms[5:], advancer.ExecMessage{Note: "etcdctl saw value 42 at revision 2, below 43 already reported: not an advance"})
+	assert.Contains(t, ms[5:], external.Message{Note: "etcdctl saw value 42 at revision 2, below 43 already reported: not an advance"})
 	advances := 0
 	for _, m := range ms {
 		if m.Advance != nil {

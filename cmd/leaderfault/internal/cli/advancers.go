@@ -8,10 +8,12 @@ import (
 	"strings"
 
 	"github.com/leaderfault/leaderfault/advancer"
+	"github.com/leaderfault/leaderfault/advancer/external"
+	"github.com/leaderfault/leaderfault/advancer/model"
 )
 
 // advSpec is one advancer of a plan: a preset (command "") or an exec
-// plug-in, named "exec:NAME", that runs command (advancer.Exec).
+// plug-in, named "exec:NAME", that runs command (external.Command).
 type advSpec struct {
 	name    string
 	command string
@@ -27,7 +29,7 @@ func (a advSpec) advancer() advancer.Advancer {
 	if !a.isExec() {
 		return nil
 	}
-	return advancer.Exec(a.name, a.command)
+	return external.Command(a.name, a.command)
 }
 
 func presetSpecs(names ...string) []advSpec {
@@ -106,19 +108,19 @@ func parseAdvancers(values []string) ([]advSpec, error) {
 			switch {
 			case item == "":
 			case item == "all":
-				for _, p := range advancer.Presets() {
+				for _, p := range model.Presets() {
 					_ = add(advSpec{name: p})
 				}
 			default:
-				if _, err := advancer.Preset(item); err != nil {
-					return nil, usagef("--advancer: %v%s (or all, or exec:COMMAND)", err, suggest(item, advancer.Presets()))
+				if _, err := model.Preset(item); err != nil {
+					return nil, usagef("--advancer: %v%s (or all, or exec:COMMAND)", err, suggest(item, model.Presets()))
 				}
 				_ = add(advSpec{name: item})
 			}
 		}
 	}
 	if len(out) == 0 {
-		return nil, usagef("--advancer: no advancer given; presets: %s (or all), or exec:COMMAND", strings.Join(advancer.Presets(), ", "))
+		return nil, usagef("--advancer: no advancer given; presets: %s (or all), or exec:COMMAND", strings.Join(model.Presets(), ", "))
 	}
 	return out, nil
 }
@@ -134,7 +136,7 @@ func parseExec(v string) (advSpec, error) {
 	if v == "" {
 		return advSpec{}, usagef("--advancer exec:: no command given (exec:[NAME=]COMMAND)")
 	}
-	_, argv, direct := advancer.ExecArgv(v)
+	_, argv, direct := external.Argv(v)
 	if direct {
 		if _, err := exec.LookPath(argv[0]); err != nil {
 			return advSpec{}, usagef("--advancer exec:%s: %v", v, err)

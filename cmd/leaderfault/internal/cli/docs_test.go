@@ -13,7 +13,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/leaderfault/leaderfault/advancer"
+	"github.com/leaderfault/leaderfault/advancer/external"
 	"github.com/leaderfault/leaderfault/report"
 	"github.com/leaderfault/leaderfault/scenarios/catalog"
 )
@@ -101,7 +101,7 @@ func TestEveryQuotedCommandRuns(t *testing.T) {
 			if strings.ContainsAny(cmd, "<>$*") {
 				continue // a placeholder, a CI system's variable, a glob
 			}
-			_, argv, ok := advancer.ExecArgv(cmd)
+			_, argv, ok := external.Argv(cmd)
 			require.True(t, ok, where)
 			if len(argv) > 0 && (argv[0] == "--etcd" || strings.HasPrefix(argv[0], "--etcd=")) {
 				argv = argv[min(len(argv), 2):] // the line switch re-executes another build

@@ -8,7 +8,7 @@ import (
 	"strings"
 	"text/tabwriter"
 
-	"github.com/leaderfault/leaderfault/advancer"
+	"github.com/leaderfault/leaderfault/advancer/model"
 	"github.com/leaderfault/leaderfault/harness"
 	"github.com/leaderfault/leaderfault/report"
 	"github.com/leaderfault/leaderfault/scenarios"
@@ -109,23 +109,23 @@ func listPoints(w io.Writer) error {
 	for _, site := range []string{"write", "fsync", "read", "open"} {
 		fmt.Fprintf(tw, "  mN/disk-%s\tthe %s sites of member N's data dir (needs cluster disk=true)\n", site, site)
 	}
-	for _, p := range advancer.Points() {
+	for _, p := range model.Points() {
 		fmt.Fprintf(tw, "  %s\t%s\n", p.Name, p.Description)
 	}
 	return tw.Flush()
 }
 
 var presetSummaries = map[string]string{
-	advancer.PresetLegacy:  "BR before pingcap/tidb PR #69047: plain watch, gRPC default backoff 1s→120s, no idle guard",
-	advancer.PresetPR69047: "BR with PR #69047: require-leader watch, progress requests, 90s idle timeout, backoff max 3s",
-	advancer.PresetRobust:  "leaderfault's design: quorum-read guard moves a stale watch, backoff 100ms→1s",
-	advancer.PresetPD:      "tikv/pd's LoopWatcher (progress every 1s, rebuild after 10s silence) + health checker (probe every 10s, re-point endpoints)",
+	model.PresetLegacy:  "BR before pingcap/tidb PR #69047: plain watch, gRPC default backoff 1s→120s, no idle guard",
+	model.PresetPR69047: "BR with PR #69047: require-leader watch, progress requests, 90s idle timeout, backoff max 3s",
+	model.PresetRobust:  "leaderfault's design: quorum-read guard moves a stale watch, backoff 100ms→1s",
+	model.PresetPD:      "tikv/pd's LoopWatcher (progress every 1s, rebuild after 10s silence) + health checker (probe every 10s, re-point endpoints)",
 }
 
 func listPresets(w io.Writer) error {
 	fmt.Fprintln(w, "advancer presets (--advancer; durations in production units, divided by --scale):")
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-	for _, p := range advancer.Presets() {
+	for _, p := range model.Presets() {
 		fmt.Fprintf(tw, "  %s\t%s\n", p, presetSummaries[p])
 	}
 	return tw.Flush()
@@ -134,11 +134,11 @@ func listPresets(w io.Writer) error {
 func listKnobs(w io.Writer) error {
 	fmt.Fprintln(w, "advancer knobs (advancer <knob>=<value>, sweep --vary <knob>=v1,v2; production units; -: the preset's design does not read it):")
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-	fmt.Fprintf(tw, "  knob\t%s\t\n", strings.Join(advancer.Presets(), "\t"))
-	for _, k := range advancer.Knobs() {
+	fmt.Fprintf(tw, "  knob\t%s\t\n", strings.Join(model.Presets(), "\t"))
+	for _, k := range model.Knobs() {
 		fmt.Fprintf(tw, "  %s", k.Name)
-		for _, p := range advancer.Presets() {
-			cfg, err := advancer.Preset(p)
+		for _, p := range model.Presets() {
+			cfg, err := model.Preset(p)
 			if err != nil {
 				return err
 			}

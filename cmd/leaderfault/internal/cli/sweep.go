@@ -8,7 +8,7 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/leaderfault/leaderfault/advancer"
+	"github.com/leaderfault/leaderfault/advancer/model"
 	"github.com/leaderfault/leaderfault/report"
 )
 
@@ -33,8 +33,8 @@ missed a requirement, as "run" exits).`
 func runSweep(ctx context.Context, io IO, args []string) int {
 	fs := newFlags(io, "sweep", sweepSynopsis)
 	var c commonFlags
-	c.register(fs, advancer.PresetLegacy, "none")
-	fs.Lookup("advancer").Usage = "the one preset whose knobs vary: " + strings.Join(advancer.Presets(), ", ")
+	c.register(fs, model.PresetLegacy, "none")
+	fs.Lookup("advancer").Usage = "the one preset whose knobs vary: " + strings.Join(model.Presets(), ", ")
 	var scenarioArgs, varyArgs multiFlag
 	fs.Var(&scenarioArgs, "scenario", "scenario name or file, or a comma-separated list (repeatable)")
 	fs.Var(&varyArgs, "vary", "`knob=v1,v2,...`: the values of one advancer knob (repeatable; settings are the cross product)")
@@ -126,12 +126,12 @@ func parseVary(preset string, args []string) ([]report.Vary, error) {
 		seen[knob] = true
 		v := report.Vary{Knob: knob}
 		for _, val := range splitList(values) {
-			cfg, err := advancer.Preset(preset)
+			cfg, err := model.Preset(preset)
 			if err != nil {
 				return nil, usagef("%v", err)
 			}
 			if err := cfg.Set(knob, val); err != nil {
-				return nil, usagef("--vary %s: %v%s", knob, err, suggest(knob, advancer.KnobNames()))
+				return nil, usagef("--vary %s: %v%s", knob, err, suggest(knob, model.KnobNames()))
 			}
 			v.Values = append(v.Values, val)
 		}
@@ -148,7 +148,7 @@ func parseVary(preset string, args []string) ([]report.Vary, error) {
 // invalid config).
 func validateSettings(preset string, sets []map[string]string) error {
 	for _, set := range sets {
-		cfg, err := advancer.Preset(preset)
+		cfg, err := model.Preset(preset)
 		if err != nil {
 			return usagef("%v", err)
 		}
@@ -160,7 +160,7 @@ func validateSettings(preset string, sets []map[string]string) error {
 		if err := cfg.Validate(); err != nil {
 			return usagef("setting %s: %v", knobsText(set), err)
 		}
-		if err := advancer.CheckKnobsRead(cfg.Design, slices.Sorted(maps.Keys(set))); err != nil {
+		if err := model.CheckKnobsRead(cfg.Design, slices.Sorted(maps.Keys(set))); err != nil {
 			return usagef("--vary: %v (leaderfault list knobs)", err)
 		}
 	}

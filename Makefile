@@ -32,15 +32,15 @@ test-etcd35:
 ## returns, TestStartErrorLeavesNothingBehind; two catalog cells)
 ETCD3515 = -modfile=go.etcd3515.mod -tags etcd35
 test-etcd3515:
-	$(GO) test $(ETCD3515) -count=1 -timeout 12m ./harness/ ./advancer/ ./scenarios/...
+	$(GO) test $(ETCD3515) -count=1 -timeout 12m ./harness/ ./advancer/ ./advancer/model/ ./workload/ ./runner/ ./scenarios/...
 
 ## test-rates: the catalog's known lines with rate=N%, judged over RATE_REPEATS
-## runs of each scenario/preset pair that has one (scenarios.TestCatalogRates):
+## runs of each scenario/preset pair that has one (runner.TestCatalogRates):
 ## the count of runs each line showed in against N, exact binomial test.
 ## 14 pairs x 20 = 280 runs: 6.5 min at the fast profile, two runs at a time.
 RATE_REPEATS ?= 20
 test-rates:
-	LEADERFAULT_RATE_REPEATS=$(RATE_REPEATS) $(GO) test -count=1 -timeout 30m -run 'TestCatalogRates' ./scenarios/
+	LEADERFAULT_RATE_REPEATS=$(RATE_REPEATS) $(GO) test -count=1 -timeout 30m -run 'TestCatalogRates' ./runner/
 
 ## vet: the style gate — gofmt, no non-test file over 500 lines, go vet,
 ## staticcheck, and go.mod/go.sum tidy
@@ -59,13 +59,13 @@ vet:
 ## the fast profile (LEADERFAULT_TIME=fast), where under -race only their code
 ## paths, validity and invariants are judged
 race:
-	LEADERFAULT_TIME=fast $(GO) test -count=1 -race -timeout 20m ./failpoints/... ./harness/... ./advancer/ ./check/ ./record/ ./scenarios/...
+	LEADERFAULT_TIME=fast $(GO) test -count=1 -race -timeout 20m ./failpoints/... ./harness/... ./advancer/ ./advancer/model/ ./advancer/external/ ./workload/ ./internal/memberclient/ ./check/ ./record/ ./runner/ ./scenarios/...
 
 ## bench: start-up, leader transfer, disk and catalog-admission benchmarks (ratios in one run)
 bench:
 	$(GO) test -run '^$$' -bench . -benchtime 10x ./harness/
 	$(GO) test -run '^$$' -bench . -benchtime 2s ./harness/disk/
-	$(GO) test -run '^$$' -bench CatalogAdmission -benchtime 1x ./scenarios/
+	$(GO) test -run '^$$' -bench CatalogAdmission -benchtime 1x ./runner/
 
 ## repro: the headline reproduction — leader disk stall, the four presets side by side
 repro:
@@ -92,12 +92,12 @@ fuzz:
 ## times (judged on the requirements alone), and the mutants' kill matrix
 ## once; prints failures per scenario/preset (target: none)
 stress:
-	$(GO) test -c -o /tmp/leaderfault-scenarios.test ./scenarios/
+	$(GO) test -c -o /tmp/leaderfault-runner.test ./runner/
 	$(GO) test -c -o /tmp/leaderfault-advancertest.test ./advancer/advancertest/
 	@command -v taskset >/dev/null && pin="taskset -c 1" || pin=""; \
 	$$pin sh -c 'while :; do :; done' & hog=$$!; trap "kill $$hog" EXIT INT TERM; \
 	start=$$(date +%s); \
-	(cd scenarios && /tmp/leaderfault-scenarios.test -test.run '^TestCatalog$$' -test.count $(STRESS_N) -test.v -test.timeout 0) >/tmp/leaderfault-stress.log 2>&1; \
+	(cd runner && /tmp/leaderfault-runner.test -test.run '^TestCatalog$$' -test.count $(STRESS_N) -test.v -test.timeout 0) >/tmp/leaderfault-stress.log 2>&1; \
 	(cd advancer/advancertest && /tmp/leaderfault-advancertest.test -test.run '^TestMyAdvancerRecovers$$' -test.count $(STRESS_N) -test.v -test.timeout 0) >>/tmp/leaderfault-stress.log 2>&1; \
 	(cd advancer/advancertest && LEADERFAULT_KILL_MATRIX=1 /tmp/leaderfault-advancertest.test -test.run '^TestKillMatrix$$' -test.v -test.timeout 0) >/tmp/leaderfault-kill-matrix.log 2>&1 || echo "kill matrix: a mutant survived (see /tmp/leaderfault-kill-matrix.log)"; \
 	runs=$$(grep -cE -- '--- (PASS|FAIL|SKIP): (TestCatalog|TestMyAdvancerRecovers)/[^ ]+ ' /tmp/leaderfault-stress.log); \

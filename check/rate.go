@@ -23,7 +23,7 @@ const RateFamilyAlpha = 1e-3
 
 // RateFamily is how many rate lines (one per known line and preset) one
 // test run may judge with RateFamilyAlpha held: the catalog has fewer (a
-// test in package scenarios counts them), with room for a few more.
+// test in package runner counts them), with room for a few more.
 const RateFamily = 20
 
 // RateAlpha is the significance each rate line is judged at: Bonferroni's

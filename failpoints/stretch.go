@@ -11,7 +11,7 @@ import (
 // StretchTerm returns the term with every sleep's duration multiplied by k,
 // in the term's own spelling (milliseconds stay milliseconds, a Go duration
 // stays one), and everything else as it was. It is how a scenario run in
-// another time base (scenarios.Options.Stretch) keeps its fault points in
+// another time base (runner.Options.Stretch) keeps its fault points in
 // step with the cluster: sleep(50) at the fast profile is sleep(500) at
 // production timing. A sleep in whole milliseconds that k would make
 // fractional is an error rather than a rounded duration.

@@ -22,5 +22,5 @@
 //
 // It is not a general etcd test framework (no TLS, no membership changes, no
 // grpc-proxy), and it does not judge anything: scenarios and expectations live
-// in package scenarios, and the advancer under test in package advancer.
+// in package runner, and the advancer under test in package advancer.
 package harness

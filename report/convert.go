@@ -9,7 +9,7 @@ import (
 )
 
 // Origin is where a run sits in its command's plan; the runner copies it
-// into the Run it makes of a result (scenarios.Result.Report).
+// into the Run it makes of a result (runner.Result.Report).
 type Origin struct {
 	Job    int               // position in the full plan, before sharding
 	Repeat int               // 1-based

@@ -5,9 +5,9 @@
 // member, the advancer and the writer; fault spans, leaders as each member
 // sees them, stalls; a recovery plot for sweeps).
 //
-// A Report is built from scenarios.Result values (Result.Report) or read back
+// A Report is built from runner.Result values (Result.Report) or read back
 // from JSON (Read), merged across CI shards (Merge) and rendered. Everything
 // here reads the record of runs that already happened: this package never
-// starts a cluster or runs a scenario (package scenarios does), and it does
+// starts a cluster or runs a scenario (package runner does), and it does
 // not parse command lines (cmd/leaderfault does).
 package report

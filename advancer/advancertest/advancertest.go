@@ -32,7 +32,7 @@ import (
 	"github.com/leaderfault/leaderfault/advancer"
 	"github.com/leaderfault/leaderfault/check"
 	"github.com/leaderfault/leaderfault/report"
-	"github.com/leaderfault/leaderfault/scenarios"
+	"github.com/leaderfault/leaderfault/runner"
 	"github.com/leaderfault/leaderfault/scenarios/catalog"
 )
 
@@ -55,13 +55,13 @@ type config struct {
 }
 
 // EnvTime, when set, is the timing RunCatalog runs in unless an option says
-// otherwise (scenarios.Options.Time: production, fast or script).
+// otherwise (runner.Options.Time: production, fast or script).
 const EnvTime = "LEADERFAULT_TIME"
 
 // FastProfile runs the catalog at the fast profile (election 100 ms, every
 // script duration divided by Scale) instead of production time: runs are
 // shorter, but an advancer must then be scaled by Scale itself, and the
-// verdicts only approximate production's (scenarios.FastDiffers lists where
+// verdicts only approximate production's (runner.FastDiffers lists where
 // the presets' differ). For quick loops, not for the verdict.
 func FastProfile() Option { return func(c *config) { c.time = "fast" } }
 
@@ -129,7 +129,7 @@ func RunCatalog(t *testing.T, newAdvancer func() advancer.Advancer, opts ...Opti
 			defer all.Done()
 			t.Run(name, func(t *testing.T) {
 				type outcome struct {
-					res *scenarios.Result
+					res *runner.Result
 					err error
 				}
 				got := make([]outcome, cfg.repeat)
@@ -157,7 +157,7 @@ func RunCatalog(t *testing.T, newAdvancer func() advancer.Advancer, opts ...Opti
 }
 
 // judge fails t for a run that does not count as a pass (see Failure).
-func judge(t testing.TB, name string, res *scenarios.Result, err error) {
+func judge(t testing.TB, name string, res *runner.Result, err error) {
 	if err != nil {
 		t.Fatalf("%s: %v", name, err)
 	}
@@ -182,28 +182,28 @@ func judge(t testing.TB, name string, res *scenarios.Result, err error) {
 
 // Check runs one built-in scenario against adv at production time, judged
 // on the requirements alone. logf, if not nil, receives etcd's warnings of a failed run.
-func Check(ctx context.Context, scenario string, adv advancer.Advancer, logf func(string, ...any)) (*scenarios.Result, error) {
+func Check(ctx context.Context, scenario string, adv advancer.Advancer, logf func(string, ...any)) (*runner.Result, error) {
 	return checkWithin(ctx, scenario, adv, "", logf, 0)
 }
 
-// checkWithin is Check in the timing time names (scenarios.Options.Time),
+// checkWithin is Check in the timing time names (runner.Options.Time),
 // the run bounded by timeout from its admission (0: by ctx alone).
-func checkWithin(ctx context.Context, scenario string, adv advancer.Advancer, time string, logf func(string, ...any), timeout time.Duration) (*scenarios.Result, error) {
+func checkWithin(ctx context.Context, scenario string, adv advancer.Advancer, time string, logf func(string, ...any), timeout time.Duration) (*runner.Result, error) {
 	file, src, err := catalog.Source(scenario)
 	if err != nil {
 		return nil, err
 	}
-	sc, err := scenarios.Parse(file, src)
+	sc, err := runner.Parse(file, src)
 	if err != nil {
 		return nil, err
 	}
-	return scenarios.Run(ctx, sc, scenarios.Options{Advancer: adv, Time: time, Logf: logf, Timeout: timeout})
+	return runner.Run(ctx, sc, runner.Options{Advancer: adv, Time: time, Logf: logf, Timeout: timeout})
 }
 
 // Failure is why a run does not count as a pass for a user's advancer: the
 // requirement it missed with the measured figure, a broken invariant, or
 // why the run could not judge it; "" when it passed (or was skipped).
-func Failure(res *scenarios.Result) string {
+func Failure(res *runner.Result) string {
 	switch v := res.Verdict(); v {
 	case check.Pass, check.Skipped:
 		return ""

@@ -9,7 +9,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/leaderfault/leaderfault/scenarios"
+	"github.com/leaderfault/leaderfault/runner"
 )
 
 // docsScenarios is the page that documents the scenario language.
@@ -24,7 +24,7 @@ func TestDocsScenarioExamplesParse(t *testing.T) {
 	blocks := scnBlocks(string(page))
 	require.NotEmpty(t, blocks, "%s has no ```scn block", docsScenarios)
 	for i, b := range blocks {
-		_, err := scenarios.Parse(fmt.Sprintf("docs/scenarios.md block %d", i+1), []byte(b))
+		_, err := runner.Parse(fmt.Sprintf("docs/scenarios.md block %d", i+1), []byte(b))
 		assert.NoError(t, err, "docs/scenarios.md block %d:\n%s", i+1, b)
 	}
 }
@@ -33,7 +33,7 @@ func TestDocsScenarioExamplesParse(t *testing.T) {
 func TestDocsScenarioCheckRejectsBadScripts(t *testing.T) {
 	blocks := scnBlocks("x\n```scn\nknown stall for 1s bug=x [!legacy]\n```\n")
 	require.Len(t, blocks, 1)
-	_, err := scenarios.Parse("bad", []byte(blocks[0]))
+	_, err := runner.Parse("bad", []byte(blocks[0]))
 	assert.Error(t, err)
 }
 

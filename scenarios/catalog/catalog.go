@@ -1,7 +1,7 @@
 // Package catalog holds leaderfault's built-in scenarios, one script per
 // file (leader-disk-stall.scn, ...), embedded so that the CLI binary and the
 // catalog test read the same files. It holds the scripts only: parsing them
-// is scenarios.Parse's job, running them scenarios.Run's.
+// is runner.Parse's job, running them runner.Run's.
 package catalog
 
 import (

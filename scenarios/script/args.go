@@ -149,17 +149,17 @@ func (a *args) name(t token, what string) (string, error) {
 }
 
 // target reads a target; single restricts it to ones naming one member.
-func (a *args) target(p *parser, t token, single bool) (Target, error) {
+func (a *args) target(p *parser, t token, single bool) (TargetSpec, error) {
 	w, err := a.word(t, "target")
 	if err != nil {
-		return Target{}, err
+		return TargetSpec{}, err
 	}
 	tg, err := ParseTarget(w, p.members)
 	if err != nil {
-		return Target{}, a.errorf("%s", err)
+		return TargetSpec{}, a.errorf("%s", err)
 	}
 	if single && !tg.Single() {
-		return Target{}, a.errorf("%s names several members; expected one: leader, follower, follower:<n>, m<n> or pinned", a.ln.quoteTok(t))
+		return TargetSpec{}, a.errorf("%s names several members; expected one: leader, follower, follower:<n>, m<n> or pinned", a.ln.quoteTok(t))
 	}
 	return tg, nil
 }

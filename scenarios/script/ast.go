@@ -44,7 +44,7 @@ func (s Step) Verb() string { return s.Action.Verb() }
 // the steps inside it are, each time they run.
 func (s Step) Reference() bool {
 	switch s.Action.(type) {
-	case Fault, Failpoint, MoveLeader, Lifecycle, Heal:
+	case Inject, Failpoint, MoveLeader, Lifecycle, Heal:
 		return true
 	}
 	return false
@@ -58,11 +58,11 @@ type Action interface {
 	args() string
 }
 
-// Cluster describes the cluster the scenario runs on. Zero fields leave the
+// ClusterSpec describes the cluster the scenario runs on. Zero fields leave the
 // runner's default (the harness's: 3 members, fast profile).
 //
 //	cluster members=3 profile=fast tick=10ms election=100ms disk=true
-type Cluster struct {
+type ClusterSpec struct {
 	Members  int           // 1, 3 or 5
 	Profile  string        // "fast" or "production"
 	Tick     time.Duration // heartbeat interval, overriding the profile's
@@ -70,12 +70,12 @@ type Cluster struct {
 	Disk     bool          // members' data directories on the fault-injecting filesystem
 }
 
-// Advancer configures the advancer under test; which one (the preset) is the
+// StartAdvancer configures the advancer under test; which one (the preset) is the
 // runner's choice, not the script's.
 //
 //	advancer watch-on=leader scale=10 backoff-max=3s
-type Advancer struct {
-	WatchOn Target // member its watch starts on; zero: the runner's default
+type StartAdvancer struct {
+	WatchOn TargetSpec // member its watch starts on; zero: the runner's default
 	// Endpoints is what the advancer's client may know: EndpointsAll (the
 	// default) or EndpointsPinned (only the WatchOn member). It is part of
 	// the scenario's environment, the same for every advancer.
@@ -93,30 +93,30 @@ const (
 	EndpointsPinned EndpointMode = "pinned"
 )
 
-// Writer starts the checkpoint writer the advancer follows.
+// StartWriter starts the checkpoint writer the advancer follows.
 //
 //	writer every=20ms via=leader
-type Writer struct {
+type StartWriter struct {
 	Every time.Duration // interval between checkpoint writes
-	Via   Target        // member it writes through; zero: any endpoint
+	Via   TargetSpec    // member it writes through; zero: any endpoint
 }
 
-// Fault injects a fault from the runner's catalog.
+// Inject injects a fault from the runner's catalog.
 //
 //	fault peer-delay target=leader delay=50ms jitter=10ms for=2s as=slow
-type Fault struct {
+type Inject struct {
 	Kind   string        // catalog name, e.g. disk-stall
-	Target Target        // where to inject it
+	Target TargetSpec    // where to inject it
 	Params []Param       // kind-specific parameters in the order written
 	For    time.Duration // heal automatically after this long; 0: until healed
 	As     string        // a name for heal to refer to; may be empty
 }
 
 // Param returns the parameter named key.
-func (f Fault) Param(key string) (Value, bool) { return param(f.Params, key) }
+func (f Inject) Param(key string) (Value, bool) { return param(f.Params, key) }
 
 // Knob returns the advancer knob named key.
-func (a Advancer) Knob(key string) (Value, bool) { return param(a.Knobs, key) }
+func (a StartAdvancer) Knob(key string) (Value, bool) { return param(a.Knobs, key) }
 
 func param(ps []Param, key string) (Value, bool) {
 	for _, p := range ps {
@@ -142,7 +142,7 @@ type Failpoint struct {
 //
 //	move-leader to=m2
 type MoveLeader struct {
-	To Target // a single member; defaults to follower (any, from the seed)
+	To TargetSpec // a single member; defaults to follower (any, from the seed)
 }
 
 // LifecycleOp is what a Lifecycle step does to its target.
@@ -160,7 +160,7 @@ const (
 //	crash leader
 type Lifecycle struct {
 	Op     LifecycleOp
-	Target Target
+	Target TargetSpec
 }
 
 // Heal heals active faults: every one if Ref is empty, otherwise those whose
@@ -244,16 +244,16 @@ type Repeat struct {
 }
 
 // Verb implements Action.
-func (Cluster) Verb() string { return "cluster" }
+func (ClusterSpec) Verb() string { return "cluster" }
 
 // Verb implements Action.
-func (Advancer) Verb() string { return "advancer" }
+func (StartAdvancer) Verb() string { return "advancer" }
 
 // Verb implements Action.
-func (Writer) Verb() string { return "writer" }
+func (StartWriter) Verb() string { return "writer" }
 
 // Verb implements Action.
-func (Fault) Verb() string { return "fault" }
+func (Inject) Verb() string { return "fault" }
 
 // Verb implements Action.
 func (Failpoint) Verb() string { return "failpoint" }

@@ -97,7 +97,7 @@ func TestDidYouMean(t *testing.T) {
 
 func TestValueAccessors(t *testing.T) {
 	s := parse(t, "advancer d=2s i=3 f=0.5 b=true w=x s='y'")
-	adv := s.Steps[0].Action.(Advancer)
+	adv := s.Steps[0].Action.(StartAdvancer)
 	get := func(k string) Value {
 		v, ok := adv.Knob(k)
 		require.True(t, ok, k)

@@ -104,7 +104,7 @@ func params(ps []Param) string {
 	return strings.Join(out, " ")
 }
 
-func (c Cluster) args() string {
+func (c ClusterSpec) args() string {
 	members := ""
 	if c.Members != 0 {
 		members = strconv.Itoa(c.Members)
@@ -117,7 +117,7 @@ func (c Cluster) args() string {
 		kv("election", dur(c.Election)), kv("disk", disk))
 }
 
-func (a Advancer) args() string {
+func (a StartAdvancer) args() string {
 	scale := ""
 	if a.Scale != 0 {
 		scale = strconv.FormatFloat(a.Scale, 'g', -1, 64)
@@ -125,11 +125,11 @@ func (a Advancer) args() string {
 	return words(kv("watch-on", a.WatchOn.String()), kv("endpoints", string(a.Endpoints)), kv("scale", scale), params(a.Knobs))
 }
 
-func (w Writer) args() string {
+func (w StartWriter) args() string {
 	return words(kv("every", dur(w.Every)), kv("via", w.Via.String()))
 }
 
-func (f Fault) args() string {
+func (f Inject) args() string {
 	return words(f.Kind, kv("target", f.Target.String()), params(f.Params), kv("for", dur(f.For)), kv("as", f.As))
 }
 

@@ -11,42 +11,42 @@ import (
 func TestParseSteps(t *testing.T) {
 	ms := time.Millisecond
 	dur := func(d time.Duration) Value { return Value{Kind: KindDuration, Duration: d} }
-	leader := Target{Kind: TargetLeader}
+	leader := TargetSpec{Kind: TargetLeader}
 	cases := []struct {
 		src  string
 		want Step
 	}{
-		{"cluster", Step{Action: Cluster{}}},
+		{"cluster", Step{Action: ClusterSpec{}}},
 		{"cluster members=5 profile=production tick=20ms election=200ms disk=true",
-			Step{Action: Cluster{Members: 5, Profile: "production", Tick: 20 * ms, Election: 200 * ms, Disk: true}}},
-		{"cluster members=1 disk=false", Step{Action: Cluster{Members: 1}}},
-		{"advancer", Step{Action: Advancer{}}},
+			Step{Action: ClusterSpec{Members: 5, Profile: "production", Tick: 20 * ms, Election: 200 * ms, Disk: true}}},
+		{"cluster members=1 disk=false", Step{Action: ClusterSpec{Members: 1}}},
+		{"advancer", Step{Action: StartAdvancer{}}},
 		{"advancer watch-on=follower:1 scale=2 backoff-max=3s mode=fast retries=4 ratio=0.5 name='x y'",
-			Step{Action: Advancer{WatchOn: Target{Kind: TargetNthFollower, Index: 1}, Scale: 2, Knobs: []Param{
+			Step{Action: StartAdvancer{WatchOn: TargetSpec{Kind: TargetNthFollower, Index: 1}, Scale: 2, Knobs: []Param{
 				{"backoff-max", dur(3 * time.Second)},
 				{"mode", Value{Kind: KindWord, Text: "fast"}},
 				{"retries", Value{Kind: KindInt, Int: 4}},
 				{"ratio", Value{Kind: KindFloat, Float: 0.5}},
 				{"name", Value{Kind: KindString, Text: "x y"}},
 			}}}},
-		{"writer every=20ms", Step{Action: Writer{Every: 20 * ms}}},
-		{"writer every=1.5s via=m2", Step{Action: Writer{Every: 1500 * ms, Via: Target{Kind: TargetMember, Index: 2}}}},
-		{"fault disk-stall target=leader", Step{Action: Fault{Kind: "disk-stall", Target: leader}}},
+		{"writer every=20ms", Step{Action: StartWriter{Every: 20 * ms}}},
+		{"writer every=1.5s via=m2", Step{Action: StartWriter{Every: 1500 * ms, Via: TargetSpec{Kind: TargetMember, Index: 2}}}},
+		{"fault disk-stall target=leader", Step{Action: Inject{Kind: "disk-stall", Target: leader}}},
 		{"fault peer-delay target=all delay=50ms jitter=10ms for=2s as=slow",
-			Step{Action: Fault{Kind: "peer-delay", Target: Target{Kind: TargetAll}, For: 2 * time.Second, As: "slow",
+			Step{Action: Inject{Kind: "peer-delay", Target: TargetSpec{Kind: TargetAll}, For: 2 * time.Second, As: "slow",
 				Params: []Param{{"delay", dur(50 * ms)}, {"jitter", dur(10 * ms)}}}}},
-		{"fault crash target=quorum", Step{Action: Fault{Kind: "crash", Target: Target{Kind: TargetQuorum}}}},
+		{"fault crash target=quorum", Step{Action: Inject{Kind: "crash", Target: TargetSpec{Kind: TargetQuorum}}}},
 		{"failpoint a/b sleep(100)", Step{Action: Failpoint{Name: "a/b", Term: "sleep(100)"}}},
 		{`failpoint a/b 'sleep("2s")'`, Step{Action: Failpoint{Name: "a/b", Term: `sleep("2s")`}}},
 		{`failpoint a/b "sleep(\"2s\")->off"`, Step{Action: Failpoint{Name: "a/b", Term: `sleep("2s")->off`}}},
 		{`failpoint a/b term='pause'`, Step{Action: Failpoint{Name: "a/b", Term: "pause"}}},
 		{"failpoint a/b 3*sleep(100)->off", Step{Action: Failpoint{Name: "a/b", Term: "3*sleep(100)->off"}}},
 		{"failpoint a/b off", Step{Action: Failpoint{Name: "a/b", Off: true}}},
-		{"move-leader", Step{Action: MoveLeader{To: Target{Kind: TargetFollower}}}},
-		{"move-leader to=pinned", Step{Action: MoveLeader{To: Target{Kind: TargetPinned}}}},
+		{"move-leader", Step{Action: MoveLeader{To: TargetSpec{Kind: TargetFollower}}}},
+		{"move-leader to=pinned", Step{Action: MoveLeader{To: TargetSpec{Kind: TargetPinned}}}},
 		{"crash leader", Step{Action: Lifecycle{Op: OpCrash, Target: leader}}},
-		{"stop follower", Step{Action: Lifecycle{Op: OpStop, Target: Target{Kind: TargetFollower}}}},
-		{"restart all", Step{Action: Lifecycle{Op: OpRestart, Target: Target{Kind: TargetAll}}}},
+		{"stop follower", Step{Action: Lifecycle{Op: OpStop, Target: TargetSpec{Kind: TargetFollower}}}},
+		{"restart all", Step{Action: Lifecycle{Op: OpRestart, Target: TargetSpec{Kind: TargetAll}}}},
 		{"heal", Step{Action: Heal{}}},
 		{"heal all", Step{Action: Heal{}}},
 		{"wait 2s", Step{Action: Wait{For: 2 * time.Second}}},
@@ -64,12 +64,12 @@ func TestParseSteps(t *testing.T) {
 		{"known advance within 1s bug='a#1'[ pr69047 , robust ]  # spaces are fine",
 			Step{Presets: []string{"pr69047", "robust"}, Action: Known{Expect: Expect{What: ExpectAdvance, Duration: time.Second}, Bug: "a#1"}}},
 		{"known stall for 2s bug=x [legacy]", Step{Presets: []string{"legacy"}, Action: Known{Expect: Expect{What: ExpectStall, Duration: 2 * time.Second}, Bug: "x"}}},
-		{"advancer watch-on=m1 endpoints=pinned", Step{Action: Advancer{WatchOn: Target{Kind: TargetMember, Index: 1}, Endpoints: EndpointsPinned}}},
+		{"advancer watch-on=m1 endpoints=pinned", Step{Action: StartAdvancer{WatchOn: TargetSpec{Kind: TargetMember, Index: 1}, Endpoints: EndpointsPinned}}},
 		{"repeat 5 every=300ms move-leader to=m1",
-			Step{Action: Repeat{Count: 5, Every: 300 * ms, Steps: []Step{{Action: MoveLeader{To: Target{Kind: TargetMember, Index: 1}}}}}}},
+			Step{Action: Repeat{Count: 5, Every: 300 * ms, Steps: []Step{{Action: MoveLeader{To: TargetSpec{Kind: TargetMember, Index: 1}}}}}}},
 		{"repeat 2 fault x target=leader every=5ms",
 			Step{Action: Repeat{Count: 2, Steps: []Step{
-				{Action: Fault{Kind: "x", Target: leader, Params: []Param{{"every", dur(5 * ms)}}}}}}}},
+				{Action: Inject{Kind: "x", Target: leader, Params: []Param{{"every", dur(5 * ms)}}}}}}}},
 	}
 	for _, c := range cases {
 		t.Run(c.src, func(t *testing.T) {

@@ -57,7 +57,7 @@ func parseCluster(p *parser, a *args) (Action, error) {
 	if err := a.onlyKeys("members", "profile", "tick", "election", "disk"); err != nil {
 		return nil, err
 	}
-	var c Cluster
+	var c ClusterSpec
 	if t, ok := a.key("members"); ok {
 		v, err := a.value(t)
 		if err != nil {
@@ -116,7 +116,7 @@ func parseAdvancer(p *parser, a *args) (Action, error) {
 	if err := a.positional(0, 0); err != nil {
 		return nil, err
 	}
-	var adv Advancer
+	var adv StartAdvancer
 	for _, t := range a.kvs {
 		switch t.text {
 		case "watch-on":
@@ -167,7 +167,7 @@ func parseWriter(p *parser, a *args) (Action, error) {
 	if err := a.onlyKeys("every", "via"); err != nil {
 		return nil, err
 	}
-	var w Writer
+	var w StartWriter
 	t, ok := a.key("every")
 	if !ok {
 		return nil, a.usageErrorf("missing every=")

@@ -21,7 +21,7 @@ func parseFault(p *parser, a *args) (Action, error) {
 	if err != nil {
 		return nil, err
 	}
-	f := Fault{Kind: kind}
+	f := Inject{Kind: kind}
 	for _, t := range a.kvs {
 		switch t.text {
 		case "target":
@@ -111,7 +111,7 @@ func parseMoveLeader(p *parser, a *args) (Action, error) {
 	if err := a.onlyKeys("to"); err != nil {
 		return nil, err
 	}
-	m := MoveLeader{To: Target{Kind: TargetFollower}}
+	m := MoveLeader{To: TargetSpec{Kind: TargetFollower}}
 	if t, ok := a.key("to"); ok {
 		to, err := a.target(p, *t.val, true)
 		if err != nil {

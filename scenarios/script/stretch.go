@@ -19,7 +19,7 @@ import (
 // knobs are production units and stay as written.
 //
 // The cluster line is left as it is: its timing is resolved against the
-// harness's profiles, which the runner does (scenarios.Options.Stretch),
+// harness's profiles, which the runner does (runner.Options.Stretch),
 // once. Step texts are re-rendered from the stretched steps, so reports
 // quote what ran. k = 1 returns a copy of s.
 func (s *Script) Stretch(k float64) (*Script, error) {
@@ -67,16 +67,16 @@ func stretchSteps(steps []Step, k float64, file string) ([]Step, error) {
 func stretchAction(act Action, k float64, file string) (Action, error) {
 	d := func(v time.Duration) time.Duration { return time.Duration(math.Round(float64(v) * k)) }
 	switch a := act.(type) {
-	case Advancer:
+	case StartAdvancer:
 		if a.Scale != 0 {
 			a.Scale /= k
 		}
 		a.Knobs = append([]Param(nil), a.Knobs...)
 		return a, nil
-	case Writer:
+	case StartWriter:
 		a.Every = d(a.Every)
 		return a, nil
-	case Fault:
+	case Inject:
 		a.For = d(a.For)
 		a.Params = stretchParams(a.Params, d)
 		return a, nil

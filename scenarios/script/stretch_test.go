@@ -108,13 +108,13 @@ func TestStretchCoversEveryDurationField(t *testing.T) {
 		}
 	}
 	for i, st := range sc.Steps {
-		if _, ok := st.Action.(Cluster); ok {
+		if _, ok := st.Action.(ClusterSpec); ok {
 			continue
 		}
 		walk("Step", reflect.ValueOf(st), reflect.ValueOf(got.Steps[i]))
 	}
 	var missing []string
-	for _, typ := range []reflect.Type{reflect.TypeOf(Writer{}), reflect.TypeOf(Fault{}), reflect.TypeOf(Wait{}),
+	for _, typ := range []reflect.Type{reflect.TypeOf(StartWriter{}), reflect.TypeOf(Inject{}), reflect.TypeOf(Wait{}),
 		reflect.TypeOf(Expect{}), reflect.TypeOf(Known{}), reflect.TypeOf(Repeat{})} {
 		for i := range typ.NumField() {
 			if f := typ.Field(i); f.Type == reflect.TypeOf(time.Duration(0)) && !anySeen(seen, typ.Name()+"."+f.Name) {
@@ -124,7 +124,7 @@ func TestStretchCoversEveryDurationField(t *testing.T) {
 	}
 	assert.Empty(t, missing, "duration fields everyDuration never sets to a non-zero value: the test cannot see whether they are stretched")
 	assert.True(t, anySeen(seen, "Fault.Params"), "a fault's duration parameter")
-	assert.Equal(t, 10.0/k, got.Steps[2].Action.(Advancer).Scale, "the advancer's scale is divided by the factor")
+	assert.Equal(t, 10.0/k, got.Steps[2].Action.(StartAdvancer).Scale, "the advancer's scale is divided by the factor")
 }
 
 func anySeen(seen map[string]bool, part string) bool {

@@ -25,15 +25,15 @@ const (
 // MaxMembers is the largest cluster a script can describe.
 const MaxMembers = 5
 
-// Target names the member or members a step acts on. The zero Target means
+// TargetSpec names the member or members a step acts on. The zero TargetSpec means
 // "not given"; steps document their default.
-type Target struct {
+type TargetSpec struct {
 	Kind  TargetKind
 	Index int // TargetNthFollower and TargetMember only
 }
 
 // String renders the target as written in scripts: leader, follower:1, m2.
-func (t Target) String() string {
+func (t TargetSpec) String() string {
 	switch t.Kind {
 	case TargetNthFollower:
 		return "follower:" + strconv.Itoa(t.Index)
@@ -45,46 +45,48 @@ func (t Target) String() string {
 }
 
 // IsZero reports whether the target was not given.
-func (t Target) IsZero() bool { return t.Kind == "" }
+func (t TargetSpec) IsZero() bool { return t.Kind == "" }
 
 // Single reports whether the target resolves to exactly one member.
-func (t Target) Single() bool { return t.Kind != TargetAll && t.Kind != TargetQuorum && !t.IsZero() }
+func (t TargetSpec) Single() bool {
+	return t.Kind != TargetAll && t.Kind != TargetQuorum && !t.IsZero()
+}
 
 const targetSyntax = "leader, follower, follower:<n>, m<n>, all, quorum, pinned or watched"
 
 // ParseTarget parses a target as written in scripts. members is the cluster
 // size used to check indexes; 0 checks against MaxMembers.
-func ParseTarget(s string, members int) (Target, error) {
+func ParseTarget(s string, members int) (TargetSpec, error) {
 	if members <= 0 {
 		members = MaxMembers
 	}
 	switch s {
 	case "leader", "follower", "all", "quorum", "pinned", "watched":
-		return Target{Kind: TargetKind(s)}, nil
+		return TargetSpec{Kind: TargetKind(s)}, nil
 	}
 	if digits, ok := strings.CutPrefix(s, "follower:"); ok {
 		n, ok := index(digits)
 		switch {
 		case !ok:
-			return Target{}, fmt.Errorf("bad follower index in %q; expected follower:0 for the first follower, follower:1 for the second", s)
+			return TargetSpec{}, fmt.Errorf("bad follower index in %q; expected follower:0 for the first follower, follower:1 for the second", s)
 		case members == 1:
-			return Target{}, fmt.Errorf("%q: a 1-member cluster has no followers; expected leader or m0", s)
+			return TargetSpec{}, fmt.Errorf("%q: a 1-member cluster has no followers; expected leader or m0", s)
 		case n >= members-1:
-			return Target{}, fmt.Errorf("%q: %s; expected follower:0 to follower:%d", s, sizeNote(members, n+1, "followers"), members-2)
+			return TargetSpec{}, fmt.Errorf("%q: %s; expected follower:0 to follower:%d", s, sizeNote(members, n+1, "followers"), members-2)
 		}
-		return Target{Kind: TargetNthFollower, Index: n}, nil
+		return TargetSpec{Kind: TargetNthFollower, Index: n}, nil
 	}
 	if digits, ok := strings.CutPrefix(s, "m"); ok && digits != "" && isDigit(digits[0]) {
 		n, ok := index(digits)
 		switch {
 		case !ok:
-			return Target{}, fmt.Errorf("bad member name %q; expected m0, m1, ... without leading zeros", s)
+			return TargetSpec{}, fmt.Errorf("bad member name %q; expected m0, m1, ... without leading zeros", s)
 		case n >= members:
-			return Target{}, fmt.Errorf("no member %q: %s; expected m0 to m%d", s, sizeNote(members, n+1, "members"), members-1)
+			return TargetSpec{}, fmt.Errorf("no member %q: %s; expected m0 to m%d", s, sizeNote(members, n+1, "members"), members-1)
 		}
-		return Target{Kind: TargetMember, Index: n}, nil
+		return TargetSpec{Kind: TargetMember, Index: n}, nil
 	}
-	return Target{}, fmt.Errorf("unknown target %q; expected %s", s, targetSyntax)
+	return TargetSpec{}, fmt.Errorf("unknown target %q; expected %s", s, targetSyntax)
 }
 
 // sizeNote explains why index-th of a kind is out of range.

@@ -161,7 +161,7 @@ func (p *parser) checkPlacement(step Step) error {
 		}
 	}
 	p.setup[verb] = append(p.setup[verb], step)
-	if c, ok := step.Action.(Cluster); ok {
+	if c, ok := step.Action.(ClusterSpec); ok {
 		p.members = max(p.members, c.Members)
 		p.disk = p.disk || c.Disk
 	}

@@ -4,6 +4,6 @@
 // package report for tables, JSON and HTML.
 //
 // It is for the binary in cmd/leaderfault and its tests; the scenario runner
-// (package scenarios) and the renderers (package report) are the libraries
+// (package runner) and the renderers (package report) are the libraries
 // to use from Go code.
 package cli

@@ -200,7 +200,7 @@ func diskScenarios() []string {
 // needsDisk reports whether the scenario's cluster puts data dirs on FUSE.
 func needsDisk(l loaded) bool {
 	for _, st := range l.script.Steps {
-		if c, ok := st.Action.(script.Cluster); ok && c.Disk {
+		if c, ok := st.Action.(script.ClusterSpec); ok && c.Disk {
 			return true
 		}
 	}

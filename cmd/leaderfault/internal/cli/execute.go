@@ -10,7 +10,7 @@ import (
 	"time"
 
 	"github.com/leaderfault/leaderfault/report"
-	"github.com/leaderfault/leaderfault/scenarios"
+	"github.com/leaderfault/leaderfault/runner"
 )
 
 // runOptions are the flags that apply to every run of a plan.
@@ -84,7 +84,7 @@ func execute(ctx context.Context, io IO, jobs []job, o runOptions) executeResult
 // executeJob runs job j, number n of the plan, and reports whether Ctrl-C
 // cut it short.
 func executeJob(ctx context.Context, io IO, p *progress, n int, j job, o runOptions) (report.Run, bool) {
-	opts := scenarios.Options{
+	opts := runner.Options{
 		Preset: j.preset, Seed: o.seed, Scale: o.scale, Knobs: j.knobs,
 		// A sweep setting is held to the requirements, known bugs or not.
 		RequirementsOnly: len(j.knobs) > 0,
@@ -98,17 +98,17 @@ func executeJob(ctx context.Context, io IO, p *progress, n int, j job, o runOpti
 	if o.verbose {
 		opts.Logf = func(format string, args ...any) { p.log(n, fmt.Sprintf("  etcd: "+format+"\n", args...)) }
 	}
-	var r *scenarios.Result
+	var r *runner.Result
 	if err == nil {
-		r, err = scenarios.Run(ctx, j.scenario.script, opts)
+		r, err = runner.Run(ctx, j.scenario.script, opts)
 	}
 	if r == nil {
 		// Only options the plan validated can fail this way, and Ctrl-C
 		// while the run waited for admission.
-		r = &scenarios.Result{Scenario: j.scenario.script.Name, Advancer: j.preset,
+		r = &runner.Result{Scenario: j.scenario.script.Name, Advancer: j.preset,
 			Failures: []string{fmt.Sprint(err)}}
 	}
-	interrupted := ctx.Err() != nil && !errors.Is(err, scenarios.ErrSkip)
+	interrupted := ctx.Err() != nil && !errors.Is(err, runner.ErrSkip)
 	run := r.Report(report.Origin{Job: j.index, Repeat: j.repeat, File: j.scenario.file, Knobs: j.knobs})
 	p.done(n, run)
 	return run, interrupted

@@ -11,7 +11,7 @@ import (
 	"github.com/leaderfault/leaderfault/advancer/model"
 	"github.com/leaderfault/leaderfault/harness"
 	"github.com/leaderfault/leaderfault/report"
-	"github.com/leaderfault/leaderfault/scenarios"
+	"github.com/leaderfault/leaderfault/runner"
 	"github.com/leaderfault/leaderfault/scenarios/catalog"
 )
 
@@ -95,7 +95,7 @@ func listScenarios(w io.Writer) error {
 
 func listFaults(w io.Writer) error {
 	fmt.Fprintln(w, "faults (fault <kind> target=leader|follower|follower:N|mN|all|quorum|pinned|watched [params]):")
-	for _, e := range scenarios.FaultCatalog {
+	for _, e := range runner.FaultCatalog {
 		fmt.Fprintf(w, "  %s\n", e.Usage())
 		report.WriteWrapped(w, "      ", e.Description)
 	}

@@ -8,7 +8,7 @@ import (
 	"path/filepath"
 	"strings"
 
-	"github.com/leaderfault/leaderfault/scenarios"
+	"github.com/leaderfault/leaderfault/runner"
 	"github.com/leaderfault/leaderfault/scenarios/catalog"
 	"github.com/leaderfault/leaderfault/scenarios/incident"
 	"github.com/leaderfault/leaderfault/scenarios/script"
@@ -63,7 +63,7 @@ func loadScenarios(args []string) ([]loaded, error) {
 
 func loadScenario(arg string) (loaded, error) {
 	if isPath(arg) {
-		sc, err := scenarios.ParseFile(arg)
+		sc, err := runner.ParseFile(arg)
 		var list script.ErrorList
 		switch {
 		case errors.As(err, &list):
@@ -85,7 +85,7 @@ func loadScenario(arg string) (loaded, error) {
 		return loaded{}, usagef("unknown scenario %q%s (built-in: %s; incident tier: %s, or \"incident\" for all; or give a file path)",
 			arg, suggest(arg, known), strings.Join(catalog.Names(), ", "), strings.Join(incident.Names(), ", "))
 	}
-	sc, err := scenarios.Parse(arg+".scn", src)
+	sc, err := runner.Parse(arg+".scn", src)
 	if err != nil {
 		return loaded{}, scriptError{fmt.Errorf("built-in scenario: %w", err)}
 	}

@@ -9,7 +9,7 @@ import (
 	"strings"
 
 	"github.com/leaderfault/leaderfault/report"
-	"github.com/leaderfault/leaderfault/scenarios"
+	"github.com/leaderfault/leaderfault/runner"
 )
 
 // commonFlags are the flags run and sweep share.
@@ -59,7 +59,7 @@ func (c *commonFlags) validate() ([]advSpec, shard, error) {
 	if c.scale < 0 {
 		return nil, shard{}, usagef("--scale %g: want a positive number (or 0 for the default)", c.scale)
 	}
-	if !slices.Contains(scenarios.Times, c.time) {
+	if !slices.Contains(runner.Times, c.time) {
 		return nil, shard{}, usagef("--time %q: want production (tick 100ms, election 1s), fast (10ms, 100ms) or script (as the script says)", c.time)
 	}
 	switch c.timeline {

@@ -1,4 +1,4 @@
-// Package scenarios runs scenario scripts: it parses them against the built-in
+// Package runner runs scenario scripts: it parses them against the built-in
 // fault catalog (Faults), runs their steps against a fresh harness cluster and
 // the chosen advancer (a preset by name, or any advancer.Advancer), records
 // everything, and has package check judge the record.
@@ -14,16 +14,18 @@
 // nothing to judge by) or skipped. A plug-in, and any run with
 // Options.RequirementsOnly, gets no known lines: it passes or fails.
 //
-// The Result also holds each expectation with its measured figure (always
-// reported: a figure not reached in time is measured again from the full
-// record at the end), the implicit requirement that the advancer is caught
-// up by the end of the run, the timeline, the seed, the advancer scale and
-// the cluster profile. In every run a stalled-watch watchdog compares the
-// advancer's newest observed revision with the writer's newest
-// quorum-acknowledged one and records "stalled" and "caught-up" events.
+// Every expectation is measured by package check from the record alone
+// (check.MeasureExpect); the runner only waits until the record can decide
+// it, and measures everything again on the whole record at the end, so a
+// saved report judged again (report.Rejudge) reaches the same verdict. The
+// Result holds each expectation with its measured figure, the implicit
+// requirement that the advancer is caught up by the end of the run, the
+// timeline, the seed, the advancer scale and the cluster profile. A
+// watchdog shows stalls live as "stalled" and "caught-up" events.
 //
-// The language itself lives in package script; the built-in catalog in
-// scenarios/catalog (embedded there); the measurements and verdicts in
+// The scenarios themselves live under scenarios/: the language in package
+// scenarios/script, the built-in catalog in scenarios/catalog (embedded
+// there), the incident tier in scenarios/incident; the measurements and verdicts in
 // package check. This package does not render reports (package report) or
 // parse command lines (cmd/leaderfault).
-package scenarios
+package runner

@@ -1,4 +1,4 @@
-package scenarios
+package runner
 
 import (
 	"context"
@@ -18,23 +18,23 @@ import (
 func TestClusterProfileStretchesOnce(t *testing.T) {
 	for _, c := range []struct {
 		name    string
-		line    *script.Cluster
+		line    *script.ClusterSpec
 		stretch float64
 		want    harness.Profile
 	}{
 		{"no cluster line", nil, 1, harness.ProfileFast},
 		{"no cluster line, ×10", nil, 10, harness.ProfileProduction},
-		{"fast ×10 is production", &script.Cluster{Profile: "fast"}, 10, harness.ProfileProduction},
-		{"production as written", &script.Cluster{Profile: "production"}, 0, harness.ProfileProduction},
-		{"production ×2", &script.Cluster{Profile: "production"}, 2, harness.Profile{Name: "custom", Tick: 200 * time.Millisecond, Election: 2 * time.Second}},
-		{"own timing ×10", &script.Cluster{Tick: 20 * time.Millisecond, Election: 200 * time.Millisecond}, 10, harness.Profile{Name: "custom", Tick: 200 * time.Millisecond, Election: 2 * time.Second}},
-		{"own timing ×5 is production", &script.Cluster{Tick: 20 * time.Millisecond, Election: 200 * time.Millisecond}, 5, harness.ProfileProduction},
+		{"fast ×10 is production", &script.ClusterSpec{Profile: "fast"}, 10, harness.ProfileProduction},
+		{"production as written", &script.ClusterSpec{Profile: "production"}, 0, harness.ProfileProduction},
+		{"production ×2", &script.ClusterSpec{Profile: "production"}, 2, harness.Profile{Name: "custom", Tick: 200 * time.Millisecond, Election: 2 * time.Second}},
+		{"own timing ×10", &script.ClusterSpec{Tick: 20 * time.Millisecond, Election: 200 * time.Millisecond}, 10, harness.Profile{Name: "custom", Tick: 200 * time.Millisecond, Election: 2 * time.Second}},
+		{"own timing ×5 is production", &script.ClusterSpec{Tick: 20 * time.Millisecond, Election: 200 * time.Millisecond}, 5, harness.ProfileProduction},
 	} {
 		got, err := clusterProfile(c.line, c.stretch)
 		require.NoError(t, err, c.name)
 		assert.Equal(t, c.want, got, c.name)
 	}
-	_, err := clusterProfile(&script.Cluster{Profile: "fast"}, 0.15)
+	_, err := clusterProfile(&script.ClusterSpec{Profile: "fast"}, 0.15)
 	assert.ErrorContains(t, err, "whole milliseconds")
 }
 

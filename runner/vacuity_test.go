@@ -1,4 +1,4 @@
-package scenarios_test
+package runner_test
 
 import (
 	"context"
@@ -12,7 +12,7 @@ import (
 	"github.com/leaderfault/leaderfault/advancer/advancertest"
 	"github.com/leaderfault/leaderfault/check"
 	"github.com/leaderfault/leaderfault/record"
-	"github.com/leaderfault/leaderfault/scenarios"
+	"github.com/leaderfault/leaderfault/runner"
 	"github.com/leaderfault/leaderfault/scenarios/catalog"
 	"github.com/leaderfault/leaderfault/scenarios/script"
 )
@@ -26,11 +26,11 @@ func TestNoStallCatchesAStallLateInTheFault(t *testing.T) {
 	if raceEnabled {
 		t.Skip("timing is not judged under -race")
 	}
-	_, err := scenarios.Parse("old.scn", []byte("cluster members=3\nwriter every=20ms\nadvancer\nfault peer-isolate target=follower:1\n"+
+	_, err := runner.Parse("old.scn", []byte("cluster members=3\nwriter every=20ms\nadvancer\nfault peer-isolate target=follower:1\n"+
 		"expect advance within 500ms\nwait 1s\nexpect advance within 500ms\nheal"))
 	require.ErrorContains(t, err, "old.scn:7: expect advance repeats line 5: both measure from line 4")
 
-	sc, err := scenarios.Parse("late-stall.scn", []byte(`cluster members=3 profile=fast
+	sc, err := runner.Parse("late-stall.scn", []byte(`cluster members=3 profile=fast
 writer every=20ms
 advancer watch-on=leader
 fault peer-isolate target=follower:1
@@ -63,7 +63,7 @@ func TestStormEndIsAReferencePoint(t *testing.T) {
 	}
 	file, src, err := catalog.Source("leader-change-storm")
 	require.NoError(t, err)
-	sc, err := scenarios.Parse(file, src)
+	sc, err := runner.Parse(file, src)
 	require.NoError(t, err)
 	stuck := advancertest.StopsAt("freezer", func(ev []record.Event) (time.Duration, bool) {
 		for _, e := range ev {
@@ -90,13 +90,13 @@ func TestStormEndIsAReferencePoint(t *testing.T) {
 
 // runByLine runs sc with the plug-in adv, requires a valid run, and returns
 // the result with its expectations by script line.
-func runByLine(t *testing.T, sc *script.Script, adv advancer.Advancer) (*scenarios.Result, map[int]scenarios.Expectation) {
+func runByLine(t *testing.T, sc *script.Script, adv advancer.Advancer) (*runner.Result, map[int]runner.Expectation) {
 	t.Helper()
-	res, err := scenarios.Run(context.Background(), sc, scenarios.Options{Advancer: adv, Logf: t.Logf, Timeout: time.Minute})
+	res, err := runner.Run(context.Background(), sc, runner.Options{Advancer: adv, Logf: t.Logf, Timeout: time.Minute})
 	require.NoError(t, err)
 	t.Log(res.Summary())
 	require.True(t, res.Valid, "%v", res.Invalid)
-	got := map[int]scenarios.Expectation{}
+	got := map[int]runner.Expectation{}
 	for _, e := range res.Expectations {
 		got[e.Line] = e
 	}

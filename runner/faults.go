@@ -1,4 +1,4 @@
-package scenarios
+package runner
 
 import (
 	"fmt"
@@ -185,7 +185,7 @@ func faultSpecs() script.FaultSpecs {
 	return specs
 }
 
-func buildFault(f script.Fault) (harness.Fault, error) {
+func buildFault(f script.Inject) (harness.Fault, error) {
 	e, ok := Faults[f.Kind]
 	if !ok {
 		return nil, fmt.Errorf("unknown fault %q", f.Kind)

@@ -1,4 +1,4 @@
-package scenarios
+package runner
 
 import (
 	"fmt"
@@ -109,7 +109,7 @@ func rateRepeats(t *testing.T) int {
 func TestCatalogRates(t *testing.T) {
 	n := rateRepeats(t)
 	if n == 0 {
-		t.Skipf("known lines with a rate are judged over repeats: %s=20 go test ./scenarios/ -run TestCatalogRates", rateRepeatsEnv)
+		t.Skipf("known lines with a rate are judged over repeats: %s=20 go test ./runner/ -run TestCatalogRates", rateRepeatsEnv)
 	}
 	if raceEnabled {
 		t.Skip("timing is not judged under -race: no rate either")

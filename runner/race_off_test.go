@@ -1,5 +1,5 @@
 //go:build !race
 
-package scenarios_test
+package runner
 
 const raceEnabled = false

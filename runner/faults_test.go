@@ -1,4 +1,4 @@
-package scenarios
+package runner
 
 import (
 	"flag"
@@ -24,9 +24,9 @@ func buildLine(t *testing.T, line string) harness.Fault {
 	t.Helper()
 	sc, err := Parse("disk.scn", []byte(diskHeader+line+"\nheal\n"))
 	require.NoError(t, err)
-	var f script.Fault
+	var f script.Inject
 	for _, st := range sc.Steps {
-		if a, ok := st.Action.(script.Fault); ok {
+		if a, ok := st.Action.(script.Inject); ok {
 			f = a
 		}
 	}
@@ -106,7 +106,7 @@ func faultTable() string {
 }
 
 // The fault table of docs/scenarios.md is generated from FaultCatalog:
-// go test ./scenarios -run TestFaultTableInDocs -update rewrites it.
+// go test ./runner/ -run TestFaultTableInDocs -update rewrites it.
 func TestFaultTableInDocs(t *testing.T) {
 	b, err := os.ReadFile(docsScenarios)
 	require.NoError(t, err)
@@ -119,5 +119,5 @@ func TestFaultTableInDocs(t *testing.T) {
 		require.NoError(t, os.WriteFile(docsScenarios, []byte(page[:start]+want+page[end:]), 0o644))
 		return
 	}
-	assert.Equal(t, want, page[start:end], "docs/scenarios.md's fault table is stale: go test ./scenarios -run TestFaultTableInDocs -update")
+	assert.Equal(t, want, page[start:end], "docs/scenarios.md's fault table is stale: go test ./runner/ -run TestFaultTableInDocs -update")
 }

@@ -1,4 +1,4 @@
-package scenarios
+package runner
 
 import (
 	"context"
@@ -18,7 +18,7 @@ import (
 	"github.com/leaderfault/leaderfault/workload"
 )
 
-func (r *run) ensureCluster(ctx context.Context, a *script.Cluster) error {
+func (r *run) ensureCluster(ctx context.Context, a *script.ClusterSpec) error {
 	if r.c != nil {
 		return nil
 	}
@@ -69,8 +69,8 @@ func (r *run) ensureCluster(ctx context.Context, a *script.Cluster) error {
 // election, or the line's own, multiplied by stretch. The result carries a
 // profile's name when it is one (fast stretched by 10 is production), else
 // "custom".
-func clusterProfile(a *script.Cluster, stretch float64) (harness.Profile, error) {
-	var c script.Cluster
+func clusterProfile(a *script.ClusterSpec, stretch float64) (harness.Profile, error) {
+	var c script.ClusterSpec
 	if a != nil {
 		c = *a
 	}
@@ -131,9 +131,9 @@ func StretchTo(sc *script.Script, p harness.Profile) (float64, error) {
 }
 
 // clusterLine is the script's cluster line, nil when it has none.
-func clusterLine(sc *script.Script) *script.Cluster {
+func clusterLine(sc *script.Script) *script.ClusterSpec {
 	for _, st := range sc.Steps {
-		if c, ok := st.Action.(script.Cluster); ok {
+		if c, ok := st.Action.(script.ClusterSpec); ok {
 			return &c
 		}
 	}
@@ -141,7 +141,7 @@ func clusterLine(sc *script.Script) *script.Cluster {
 }
 
 // target converts a script target to a harness target.
-func (r *run) target(t script.Target) harness.Target {
+func (r *run) target(t script.TargetSpec) harness.Target {
 	switch t.Kind {
 	case script.TargetLeader:
 		return harness.Leader
@@ -167,16 +167,16 @@ func (r *run) target(t script.Target) harness.Target {
 }
 
 // stepTarget is the member target a step acts on, if any.
-func stepTarget(a script.Action) script.Target {
+func stepTarget(a script.Action) script.TargetSpec {
 	switch a := a.(type) {
-	case script.Fault:
+	case script.Inject:
 		return a.Target
 	case script.Lifecycle:
 		return a.Target
 	case script.MoveLeader:
 		return a.To
 	}
-	return script.Target{}
+	return script.TargetSpec{}
 }
 
 // freshWatch, before a step resolves the watched target, waits (at most 2
@@ -186,7 +186,7 @@ func stepTarget(a script.Action) script.Target {
 // answers only at its own older revision. A watch that delivers nothing in
 // that time (stalled, or none: a poller) leaves the resolution to the
 // proxies' view of the open streams, most current first, or to its error.
-func (r *run) freshWatch(ctx context.Context, t script.Target) {
+func (r *run) freshWatch(ctx context.Context, t script.TargetSpec) {
 	if t.Kind != script.TargetWatched || r.c == nil {
 		return
 	}
@@ -201,13 +201,13 @@ func (r *run) freshWatch(ctx context.Context, t script.Target) {
 	}
 }
 
-func (r *run) startAdvancer(a script.Advancer) error {
+func (r *run) startAdvancer(a script.StartAdvancer) error {
 	if r.advOn {
 		return errors.New("the advancer is already running")
 	}
 	watchOn := a.WatchOn
 	if watchOn.IsZero() {
-		watchOn = script.Target{Kind: script.TargetLeader}
+		watchOn = script.TargetSpec{Kind: script.TargetLeader}
 	}
 	if watchOn.Kind == script.TargetPinned || watchOn.Kind == script.TargetWatched {
 		return fmt.Errorf("watch-on=%s: the advancer's own member is what watch-on chooses", watchOn.Kind)
@@ -334,7 +334,7 @@ func knobText(v script.Value) string {
 	return v.String()
 }
 
-func (r *run) startWriter(a script.Writer) error {
+func (r *run) startWriter(a script.StartWriter) error {
 	// The writer is the upstream: it uses the members' upstream endpoints,
 	// which client-link faults (aimed at the advancer's links) never touch.
 	eps := r.c.UpstreamEndpoints()

@@ -1,4 +1,4 @@
-package scenarios
+package runner
 
 import (
 	"context"
@@ -11,7 +11,7 @@ import (
 	"github.com/leaderfault/leaderfault/scenarios/script"
 )
 
-func (r *run) injectFault(ctx context.Context, a script.Fault) error {
+func (r *run) injectFault(ctx context.Context, a script.Inject) error {
 	f, err := buildFault(a)
 	if err != nil {
 		return err
@@ -49,7 +49,7 @@ func (r *run) injectFault(ctx context.Context, a script.Fault) error {
 func (r *run) lifecycle(ctx context.Context, a script.Lifecycle) error {
 	switch a.Op {
 	case script.OpCrash, script.OpStop:
-		return r.injectFault(ctx, script.Fault{Kind: string(a.Op), Target: a.Target})
+		return r.injectFault(ctx, script.Inject{Kind: string(a.Op), Target: a.Target})
 	case script.OpRestart:
 		// Restart what a crash or stop step took down; anything else down
 		// is restarted directly.

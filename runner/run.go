@@ -1,4 +1,4 @@
-package scenarios
+package runner
 
 import (
 	"cmp"
@@ -190,7 +190,7 @@ func (r *run) exec(ctx context.Context, steps []script.Step) error {
 		if err := ctx.Err(); err != nil {
 			return err
 		}
-		if _, ok := st.Action.(script.Cluster); !ok {
+		if _, ok := st.Action.(script.ClusterSpec); !ok {
 			if err := r.ensureCluster(ctx, nil); err != nil {
 				return err
 			}
@@ -231,16 +231,16 @@ func (r *run) recordStep(st script.Step) {
 
 func (r *run) step(ctx context.Context, st script.Step) error {
 	switch a := st.Action.(type) {
-	case script.Cluster:
+	case script.ClusterSpec:
 		if r.c != nil {
 			return errors.New("the cluster is already running: the cluster line must come first")
 		}
 		return r.ensureCluster(ctx, &a)
-	case script.Advancer:
+	case script.StartAdvancer:
 		return r.startAdvancer(a)
-	case script.Writer:
+	case script.StartWriter:
 		return r.startWriter(a)
-	case script.Fault:
+	case script.Inject:
 		return r.injectFault(ctx, a)
 	case script.Failpoint:
 		if a.Off {
@@ -256,7 +256,7 @@ func (r *run) step(ctx context.Context, st script.Step) error {
 	case script.MoveLeader:
 		to := a.To
 		if to.IsZero() {
-			to = script.Target{Kind: script.TargetFollower}
+			to = script.TargetSpec{Kind: script.TargetFollower}
 		}
 		ms, err := r.c.ResolveAgreed(ctx, r.target(to))
 		if err != nil {

@@ -1,4 +1,4 @@
-package scenarios
+package runner
 
 import (
 	"context"
@@ -26,7 +26,7 @@ import (
 // offered at once, against its longest run and against the fast-profile
 // catalog at one run per core (a fixed cap), in the same invocation:
 //
-//	go test -run '^$' -bench CatalogAdmission -benchtime 1x ./scenarios/
+//	go test -run '^$' -bench CatalogAdmission -benchtime 1x ./runner/
 //
 // wall/longest is the production catalog's wall time over its longest run
 // (goal ≤ 1.3: the machine holds the runs side by side without stretching

@@ -1,6 +1,6 @@
 //go:build race
 
-package scenarios_test
+package runner_test
 
 // raceEnabled: timing is not judged under the race detector.
 const raceEnabled = true

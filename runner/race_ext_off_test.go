@@ -1,5 +1,5 @@
 //go:build !race
 
-package scenarios
+package runner_test
 
 const raceEnabled = false

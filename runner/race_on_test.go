@@ -1,6 +1,6 @@
 //go:build race
 
-package scenarios
+package runner
 
 // raceEnabled: the race detector slows etcd several times over, so timing
 // budgets are not judged under it (see TestCatalog).

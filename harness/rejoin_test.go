@@ -38,7 +38,7 @@ func TestRejoinAfterDiskStallFloodsOnThisLine(t *testing.T) {
 	requireDisk(t)
 	if raceEnabled && floodsRejoiningMember(EtcdVersion()) {
 		// The flood is hundreds of times the 2 MiB missed (672x measured);
-		// under the detector the member took over 60 s to take it in (CI).
+		// under the detector the member takes over 60 s to take it in.
 		t.Skip("etcd " + EtcdVersion() + " floods the rejoining member; under -race taking the flood in outlasts the test")
 	}
 	c := StartT(t, Options{Disk: true})
@@ -103,7 +103,8 @@ func TestRejoinAfterDiskStallFloodsOnThisLine(t *testing.T) {
 		EtcdVersion(), old.name, caughtUp.Round(time.Millisecond), sent/1e6, puts*size/1024, ratio)
 	if raceEnabled {
 		// Under -race the flood's size depends on how many heartbeat
-		// answers pile up, which the detector's slowdown changes (CI: 18.5x).
+		// answers pile up, which the detector's slowdown changes (18.5x
+		// measured on 2 cores).
 		t.Logf("flood size not judged under -race")
 		return
 	}

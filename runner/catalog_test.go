@@ -76,7 +76,7 @@ func runCatalogEntry(t *testing.T, sc *script.Script, p string) *Result {
 	if err != nil && raceEnabled && strings.Contains(err.Error(), "target watched: no open Watch stream") {
 		// Under -race at the fast profile pd's 300 ms watch-creation guard
 		// can cancel every watch it starts, leaving nothing to aim at: the
-		// detector's slowdown, not a code path (CI).
+		// detector's slowdown, not a code path.
 		t.Logf("not judged under -race: %v", err)
 		return res
 	}

@@ -32,7 +32,7 @@ func TestRequireDiskEnvFailsADiskScenario(t *testing.T) {
 func TestNoWritesToFollowMakeTheRunInvalid(t *testing.T) {
 	if raceEnabled || harness.EtcdLine() != "3.7" {
 		// The runner's own logic: once, on the default etcd line, without
-		// the detector (11 s of CI time each).
+		// the detector (11 s each on 2 cores).
 		t.Skip("runs on the default etcd line without -race")
 	}
 	sc, err := Parse("stuck.scn", []byte(`scenario stuck "the writer's uploads hang before the advancer starts"

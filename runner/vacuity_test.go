@@ -53,9 +53,9 @@ heal
 	assert.Greater(t, *got[6].Measured, check.StallThreshold(res.Elect))
 }
 
-// leader-change-storm's last expectation used to measure from the start of
-// the storm (failpoint … off set no reference point), so it repeated the
-// expectation before it. Now it measures from "off": an advancer that stops
+// leader-change-storm's last expectation measures from "failpoint … off",
+// a reference point: measured from the start of the storm it would only
+// repeat the expectation before it, while from "off" an advancer that stops
 // at the end of the storm fails it.
 func TestStormEndIsAReferencePoint(t *testing.T) {
 	if raceEnabled {

@@ -42,7 +42,7 @@ func TestFindsChildrenByEnvironmentAndWaitsForThemToGo(t *testing.T) {
 	defer func() { _ = cmd.Process.Kill(); _ = cmd.Wait() }()
 
 	// Start returns once the child is forked; until it has exec'd sleep its
-	// /proc environ can read empty (CI saw [""]), so wait for the exec.
+	// /proc environ can read empty ([""]), so wait for the exec.
 	want := "LEFTOVER_TEST_DIR=" + dir
 	require.Eventually(t, func() bool {
 		env, ok := Children(os.Getpid())[cmd.Process.Pid]

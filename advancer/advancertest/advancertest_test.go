@@ -166,6 +166,35 @@ func TestTrafficMutantsAreCaughtByTheirFlaw(t *testing.T) {
 	}
 }
 
+// The compaction mutant is caught by its flaw: it follows the writer
+// through a leader transfer, and on compact-while-away its resumed watch is
+// cancelled with ErrCompacted and it never advances again.
+func TestCompactionMutantIsCaughtByItsFlaw(t *testing.T) {
+	m := mutant(t, "hangs-on-compacted")
+	for _, c := range []struct {
+		scenario string
+		want     check.Verdict
+	}{{"leader-transfer", check.Pass}, {"compact-while-away", check.Fail}} {
+		t.Run(c.scenario, func(t *testing.T) {
+			t.Parallel()
+			res, err := Check(context.Background(), c.scenario, m.New(), nil)
+			require.NoError(t, err)
+			t.Log(res.Summary())
+			require.True(t, res.Valid, "invalid: %v", res.Invalid)
+			assert.Equal(t, c.want, res.Verdict(), res.Outcome.Why)
+			if c.want == check.Fail {
+				var compacted []string
+				for _, e := range res.Events {
+					if e.Kind == record.KindAdvancerError && strings.Contains(e.Detail, "compacted") {
+						compacted = append(compacted, e.Detail)
+					}
+				}
+				assert.NotEmpty(t, compacted, "its watch was never cancelled with ErrCompacted")
+			}
+		})
+	}
+}
+
 // TestKillMatrix runs every mutant against every scenario and prints the
 // matrix (make mutants; make stress includes it). It is long, so it runs
 // only when LEADERFAULT_KILL_MATRIX is set.

@@ -47,6 +47,8 @@ func Mutants() []Mutant {
 			func() advancer.Advancer { return &watcher{name: "watch-pinned"} }},
 		{"plain-client", "a real client's default: a plain clientv3 watch on a client that knows every endpoint, never reading watch-on; its watch sits wherever gRPC's round-robin puts it",
 			func() advancer.Advancer { return &watcher{name: "plain-client", allEndpoints: true} }},
+		{"hangs-on-compacted", "a plain watch on every endpoint that, resumed after an outage from a compacted revision, waits on the cancelled watch instead of reading again",
+			func() advancer.Advancer { return &watcher{name: "hangs-on-compacted", allEndpoints: true, hangOnCompacted: true} }},
 		{"gives-up", "a require-leader watch that stops for good at its first error",
 			func() advancer.Advancer { return &watcher{name: "gives-up", requireLeader: true, giveUp: true} }},
 		{"slow-poll", "polls with a deadline, but only every 3s, longer than the 2s stall threshold",
@@ -179,6 +181,10 @@ type watcher struct {
 	requireLeader bool
 	giveUp        bool // stop for good at the first error
 	allEndpoints  bool
+	// hangOnCompacted: a watch cancelled with ErrCompacted (clientv3
+	// resumed it after an outage from a revision compacted meanwhile) is
+	// waited on forever instead of read again.
+	hangOnCompacted bool
 }
 
 func (w *watcher) Name() string { return w.name }
@@ -203,6 +209,9 @@ func (w *watcher) Run(ctx context.Context, env *advancer.Env) error {
 		for resp := range cli.Watch(wctx, env.Key()) {
 			if err := resp.Err(); err != nil {
 				env.ObserveError(err)
+				if w.hangOnCompacted && resp.CompactRevision != 0 {
+					<-ctx.Done()
+				}
 				break
 			}
 			for _, ev := range resp.Events {

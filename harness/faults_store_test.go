@@ -1,0 +1,54 @@
+package harness
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+	"go.etcd.io/etcd/api/v3/v3rpc/rpctypes"
+	clientv3 "go.etcd.io/etcd/client/v3"
+
+	"github.com/leaderfault/leaderfault/record"
+)
+
+// Compaction past the advancer's revision takes effect, and a watch from
+// that revision is cancelled with ErrCompacted; compaction the advancer has
+// already seen past does not.
+func TestCompactTakesEffectPastTheAdvancersRevision(t *testing.T) {
+	c := StartT(t, Options{})
+	ctx, cancel := context.WithTimeout(t.Context(), 30*time.Second)
+	defer cancel()
+	l, err := c.WaitLeader(ctx)
+	require.NoError(t, err)
+	cli, err := l.DirectClient()
+	require.NoError(t, err)
+	put := func() int64 {
+		resp, err := cli.Put(ctx, "k", "v")
+		require.NoError(t, err)
+		return resp.Header.Revision
+	}
+	seen := put()
+	c.Recorder().Record(record.Event{Kind: record.KindAdvance, Member: "advancer", Value: 1, Revision: seen})
+	put()
+	put()
+
+	in, err := c.Inject(ctx, Compact{}, Leader)
+	require.NoError(t, err)
+	assert.True(t, in.Fired(), "compacted past the advancer's revision %d", seen)
+	require.NoError(t, in.Heal(ctx))
+
+	wctx, wcancel := context.WithCancel(ctx)
+	defer wcancel()
+	resp := <-cli.Watch(wctx, "k", clientv3.WithRev(seen+1))
+	assert.ErrorIs(t, resp.Err(), rpctypes.ErrCompacted, "a watch resumed after the advancer's revision")
+	assert.NotZero(t, resp.CompactRevision)
+
+	now := put()
+	c.Recorder().Record(record.Event{Kind: record.KindAdvance, Member: "advancer", Value: 2, Revision: now})
+	again, err := c.Inject(ctx, Compact{}, Leader)
+	require.NoError(t, err)
+	assert.False(t, again.Fired(), "the advancer has seen the current revision: nothing it can resume from is compacted")
+	require.NoError(t, again.Heal(ctx))
+}

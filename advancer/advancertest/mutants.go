@@ -48,7 +48,9 @@ func Mutants() []Mutant {
 		{"plain-client", "a real client's default: a plain clientv3 watch on a client that knows every endpoint, never reading watch-on; its watch sits wherever gRPC's round-robin puts it",
 			func() advancer.Advancer { return &watcher{name: "plain-client", allEndpoints: true} }},
 		{"hangs-on-compacted", "a plain watch on every endpoint that, resumed after an outage from a compacted revision, waits on the cancelled watch instead of reading again",
-			func() advancer.Advancer { return &watcher{name: "hangs-on-compacted", allEndpoints: true, hangOnCompacted: true} }},
+			func() advancer.Advancer {
+				return &watcher{name: "hangs-on-compacted", allEndpoints: true, hangOnCompacted: true}
+			}},
 		{"gives-up", "a require-leader watch that stops for good at its first error",
 			func() advancer.Advancer { return &watcher{name: "gives-up", requireLeader: true, giveUp: true} }},
 		{"slow-poll", "polls with a deadline, but only every 3s, longer than the 2s stall threshold",

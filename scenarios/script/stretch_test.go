@@ -87,7 +87,7 @@ func TestStretchCoversEveryDurationField(t *testing.T) {
 		case a.Type() == reflect.TypeOf(time.Duration(0)):
 			seen[path] = seen[path] || a.Int() != 0
 			assert.Equal(t, k*a.Int(), b.Int(), "%s", path)
-		case strings.HasSuffix(path, "Advancer.Knobs"):
+		case strings.HasSuffix(path, "StartAdvancer.Knobs"):
 			// production units, as written
 		case a.Type() == reflect.TypeOf(Value{}):
 			if a.Interface().(Value).Kind == KindDuration {
@@ -123,7 +123,7 @@ func TestStretchCoversEveryDurationField(t *testing.T) {
 		}
 	}
 	assert.Empty(t, missing, "duration fields everyDuration never sets to a non-zero value: the test cannot see whether they are stretched")
-	assert.True(t, anySeen(seen, "Fault.Params"), "a fault's duration parameter")
+	assert.True(t, anySeen(seen, "Inject.Params"), "a fault's duration parameter")
 	assert.Equal(t, 10.0/k, got.Steps[2].Action.(StartAdvancer).Scale, "the advancer's scale is divided by the factor")
 }
 

@@ -126,7 +126,11 @@ func (r *run) waitFor(ctx context.Context, deadline time.Duration, found func([]
 func (r *run) judged(e Expectation, m check.Measured) {
 	e.set(m)
 	if m.NoData {
-		r.invalid(fmt.Sprintf("line %d: %s, so the advancer cannot be judged", e.Line, m.Detail))
+		why := fmt.Sprintf("line %d: %s, so the advancer cannot be judged", e.Line, m.Detail)
+		if e.What == script.ExpectNoStall {
+			why = fmt.Sprintf("%s in the window of line %d, so the advancer cannot be judged", writerStoredNothing, e.Line)
+		}
+		r.invalid(why)
 	}
 	r.mu.Lock()
 	r.res.Expectations = append(r.res.Expectations, e)

@@ -128,16 +128,23 @@ func testEnv(rec *record.Recorder) *advancer.Env {
 	return &advancer.Env{Endpoints: []string{"http://127.0.0.1:1", "http://127.0.0.1:2"}, Pinned: "http://127.0.0.1:2", Task: "t", Recorder: rec}
 }
 
-// runExec runs adv until a note matching until is recorded (or fails the
-// test), then ends the run and returns how long Run took to return.
-func runExec(t *testing.T, adv advancer.Advancer, rec *record.Recorder, until func(record.Event) bool) time.Duration {
+// runExec runs adv until an event matching each of until is recorded (or
+// fails the test), then ends the run and returns how long Run took to
+// return. What a client writes to stdout and to stderr is read from two
+// pipes in no fixed order, so a test waits for what it checks on each.
+func runExec(t *testing.T, adv advancer.Advancer, rec *record.Recorder, until ...func(record.Event) bool) time.Duration {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() { done <- adv.Run(ctx, testEnv(rec)) }()
 	wctx, wcancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer wcancel()
-	_, err := rec.Wait(wctx, 0, until)
+	var err error
+	for _, u := range until {
+		if _, err = rec.Wait(wctx, 0, u); err != nil {
+			break
+		}
+	}
 	if err != nil {
 		cancel()
 		<-done
@@ -176,7 +183,7 @@ func requireProc(t *testing.T) {
 func TestExecProtocol(t *testing.T) {
 	requireProc(t)
 	rec := record.New()
-	took := runExec(t, Command("fake", fakeCommand(t, "protocol")), rec, noteHas("done"))
+	took := runExec(t, Command("fake", fakeCommand(t, "protocol")), rec, noteHas("done"), noteHas("stderr: warning: something on stderr"))
 	assert.Less(t, took, defaultExecGrace, "a client that exits on end-of-file is not waited out")
 
 	var hello Hello

@@ -18,6 +18,7 @@ import (
 	"go.uber.org/zap"
 
 	"github.com/leaderfault/leaderfault/failpoints"
+	"github.com/leaderfault/leaderfault/harness/release"
 	"github.com/leaderfault/leaderfault/record"
 )
 
@@ -31,6 +32,7 @@ type Cluster struct {
 	token   string
 	members []*Member
 	logs    *logBuffer
+	etcdBin string // the release's etcd binary with Options.Release
 
 	mu      sync.Mutex
 	changed signal // notified on any leader or member change
@@ -107,6 +109,11 @@ func Start(ctx context.Context, opts Options) (_ *Cluster, err error) {
 			c.Close()
 		}
 	}()
+	if opts.Release != "" {
+		if c.etcdBin, err = release.Binary(ctx, opts.Release); err != nil {
+			return nil, fmt.Errorf("harness: %w", err)
+		}
+	}
 	// Start the reaper alongside the members: fork+exec of a large test
 	// binary costs a few milliseconds that a start need not wait for.
 	reaperc := make(chan *reaper, 1)
@@ -183,7 +190,7 @@ func Start(ctx context.Context, opts Options) (_ *Cluster, err error) {
 	if err != nil {
 		return nil, err
 	}
-	c.rec.Add(record.KindClusterReady, "", "%d members, profile %s, leader %s", len(c.members), opts.Profile.Name, l.name)
+	c.rec.Add(record.KindClusterReady, "", "%d members, profile %s, etcd %s, leader %s", len(c.members), opts.Profile.Name, c.EtcdDescription(), l.name)
 	c.startTransferLoop()
 	return c, nil
 }
@@ -217,6 +224,9 @@ func (c *Cluster) Close() error {
 			for _, p := range m.proxies() {
 				p.close()
 			}
+			for _, p := range m.ports {
+				p.release()
+			}
 		}
 		errs = append(errs, c.unmountDisks())
 		c.unregisterPoints()
@@ -238,6 +248,19 @@ func (c *Cluster) dumpLogs() {
 	lines := c.logs.dump()
 	c.opts.Logf("etcd warnings and errors (%d lines):\n%s", len(lines), strings.Join(lines, "\n"))
 	c.opts.Logf("timeline:\n%s", c.rec.Timeline())
+}
+
+// Release is the etcd release its members run as processes, or "" when
+// they run in this process (Options.Release).
+func (c *Cluster) Release() string { return c.opts.Release }
+
+// EtcdDescription says which etcd the members are and how they run:
+// "3.7.3 in process" or "3.6.16 as processes".
+func (c *Cluster) EtcdDescription() string {
+	if c.opts.Release != "" {
+		return c.opts.Release + " as processes"
+	}
+	return EtcdVersion() + " in process"
 }
 
 // Recorder is the cluster's event record.

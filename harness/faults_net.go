@@ -319,11 +319,12 @@ func (Deaf) Apply(ctx context.Context, c *Cluster, m *Member, fired func()) (Eff
 }
 
 // Isolate cuts the member off from every peer, completely and symmetrically:
-// raft messages are dropped on both sides (etcd's CutPeer on the member for
-// every peer and on every peer for the member), and every byte of peer HTTP to
-// and from the member is blackholed, so neither raft nor the non-raft peer
-// requests (version checks, lease forwarding) get through. Its client link
-// stays up: clients still talk to an isolated member.
+// every byte of peer HTTP to and from the member is blackholed, so neither
+// raft nor the non-raft peer requests (version checks, lease forwarding) get
+// through, and on members in this process raft messages are also dropped on
+// both sides (etcd's CutPeer on the member for every peer and on every peer
+// for the member). Its client link stays up: clients still talk to an
+// isolated member.
 type Isolate struct{}
 
 // Kind implements Fault.
@@ -331,8 +332,7 @@ func (Isolate) Kind() string { return "peer-isolate" }
 
 // Apply implements Fault.
 func (Isolate) Apply(ctx context.Context, c *Cluster, m *Member, fired func()) (Effect, error) {
-	s := m.Server()
-	if s == nil {
+	if !m.Running() {
 		return nil, fmt.Errorf("%s: %w", m.name, ErrNotRunning)
 	}
 	link, err := PeerBlackhole{Direction: Both}.Apply(ctx, c, m, fired)
@@ -345,8 +345,10 @@ func (Isolate) Apply(ctx context.Context, c *Cluster, m *Member, fired func()) (
 		if x == m {
 			continue
 		}
-		s.CutPeer(x.id)
-		cuts = append(cuts, cut{m, x})
+		if s := m.Server(); s != nil {
+			s.CutPeer(x.id)
+			cuts = append(cuts, cut{m, x})
+		}
 		if xs := x.Server(); xs != nil {
 			xs.CutPeer(m.id)
 			cuts = append(cuts, cut{x, m})

@@ -109,7 +109,7 @@ func (c *Cluster) MoveLeader(ctx context.Context, to *Member) error {
 			}
 			return nil
 		}
-		s := from.Server()
+		s := from.server()
 		if s == nil {
 			last = fmt.Errorf("leader %s stopped", from.name)
 			continue
@@ -119,7 +119,7 @@ func (c *Cluster) MoveLeader(ctx context.Context, to *Member) error {
 		// until ctx ends (forever under a CLI's context). A few election
 		// timeouts bound the attempt; the next one starts from whoever won.
 		mctx, cancel := context.WithTimeout(ctx, 5*c.opts.Profile.Election)
-		err = s.MoveLeader(mctx, uint64(from.id), uint64(to.id))
+		err = s.moveLeader(mctx, from.id, to.id)
 		cancel()
 		if err != nil {
 			if ctx.Err() != nil {

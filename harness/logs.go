@@ -72,16 +72,7 @@ func (c *memberCore) Check(e zapcore.Entry, ce *zapcore.CheckedEntry) *zapcore.C
 }
 
 func (c *memberCore) Write(e zapcore.Entry, fields []zapcore.Field) error {
-	if strings.HasPrefix(e.Message, "raft.node: ") {
-		var self, lead, term uint64
-		var old uint64
-		if n, _ := fmt.Sscanf(e.Message, "raft.node: %x elected leader %x at term %d", &self, &lead, &term); n == 3 {
-			c.obs(true, lead, term)
-		} else if n, _ := fmt.Sscanf(e.Message, "raft.node: %x changed leader from %x to %x at term %d", &self, &old, &lead, &term); n == 4 {
-			c.obs(true, lead, term)
-		} else if n, _ := fmt.Sscanf(e.Message, "raft.node: %x lost leader %x at term %d", &self, &lead, &term); n == 3 {
-			c.obs(false, lead, term)
-		}
+	if observeRaftMessage(e.Message, c.obs) {
 		return nil
 	}
 	enc := zapcore.NewMapObjectEncoder()
@@ -93,3 +84,20 @@ func (c *memberCore) Write(e zapcore.Entry, fields []zapcore.Field) error {
 }
 
 func (c *memberCore) Sync() error { return nil }
+
+// observeRaftMessage passes a raft leader notification to obs and reports
+// whether msg was a raft.node line.
+func observeRaftMessage(msg string, obs raftObserver) bool {
+	if !strings.HasPrefix(msg, "raft.node: ") {
+		return false
+	}
+	var self, lead, term, old uint64
+	if n, _ := fmt.Sscanf(msg, "raft.node: %x elected leader %x at term %d", &self, &lead, &term); n == 3 {
+		obs(true, lead, term)
+	} else if n, _ := fmt.Sscanf(msg, "raft.node: %x changed leader from %x to %x at term %d", &self, &old, &lead, &term); n == 4 {
+		obs(true, lead, term)
+	} else if n, _ := fmt.Sscanf(msg, "raft.node: %x lost leader %x at term %d", &self, &lead, &term); n == 3 {
+		obs(false, lead, term)
+	}
+	return true
+}

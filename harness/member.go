@@ -4,13 +4,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"net/url"
 	"sync"
 	"time"
 
 	"go.etcd.io/etcd/client/pkg/v3/types"
 	clientv3 "go.etcd.io/etcd/client/v3"
-	"go.etcd.io/etcd/server/v3/embed"
 	"go.etcd.io/etcd/server/v3/etcdserver"
 	"go.uber.org/zap"
 
@@ -47,7 +45,8 @@ type Member struct {
 
 	mu     sync.Mutex
 	state  MemberState
-	etcd   *embed.Etcd
+	srv    server           // the running etcd; nil when down
+	ports  []*reservedPort  // a process member's client and peer ports
 	direct *clientv3.Client // bypasses the proxy: the harness's own view
 	lead   uint64           // leader as this member sees it (from raft)
 	term   uint64
@@ -94,15 +93,9 @@ func (m *Member) State() MemberState {
 // Running reports whether the member is serving.
 func (m *Member) Running() bool { return m.State() == StateRunning }
 
-// Server is the running etcd server, or nil when the member is down.
-func (m *Member) Server() *etcdserver.EtcdServer {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	if m.etcd == nil {
-		return nil
-	}
-	return m.etcd.Server
-}
+// Server is the running etcd server, or nil when the member is down or runs
+// as a process of its own (Options.Release).
+func (m *Member) Server() *etcdserver.EtcdServer { return etcdServer(m.server()) }
 
 // SeenLeader is the leader as this member sees it, and the term; nil when it
 // knows none.
@@ -141,64 +134,40 @@ func (m *Member) observeRaft(elected bool, lead, term uint64) {
 	m.c.notify()
 }
 
-func (m *Member) embedConfig(initial bool) *embed.Config {
-	cfg := embed.NewConfig()
-	cfg.Name = m.name
-	cfg.Dir = m.dataDir
-	local, _ := url.Parse("http://127.0.0.1:0")
-	cfg.ListenPeerUrls = []url.URL{*local}
-	cfg.ListenClientUrls = []url.URL{*local}
-	peerURL, _ := url.Parse(m.peer.URL())
-	clientURL, _ := url.Parse(m.client.URL())
-	cfg.AdvertisePeerUrls = []url.URL{*peerURL}
-	cfg.AdvertiseClientUrls = []url.URL{*clientURL}
-	cfg.InitialCluster = m.c.initialCluster()
-	cfg.InitialClusterToken = m.c.token
-	cfg.ClusterState = embed.ClusterStateFlagNew
-	if !initial {
-		cfg.ClusterState = embed.ClusterStateFlagExisting
-	}
-	cfg.TickMs = uint(m.c.opts.Profile.Tick / time.Millisecond)
-	cfg.ElectionMs = uint(m.c.opts.Profile.Election / time.Millisecond)
-	cfg.PreVote = true
-	cfg.Logger = "zap"
-	cfg.ZapLoggerBuilder = embed.NewZapLoggerBuilder(newMemberLogger(m.name, m.c.logs, m.observeRaft))
-	cfg.ListenMetricsUrls = nil
-	cfg.Metrics = "basic"
-	cfg.UnsafeNoFsync = !m.c.opts.Disk
-	return cfg
-}
-
 // start boots the member's etcd and points its proxies at it. It does not wait
 // for the member to be ready.
 func (m *Member) start(initial bool) error {
-	cfg := m.embedConfig(initial)
 	// Forget the leader a previous run of the member saw, before this one
-	// starts: it can learn its leader while StartEtcd runs (it dials its
-	// peers' proxies itself), and a reset after it would erase that.
+	// starts: it can learn its leader while it starts (it dials its peers'
+	// proxies itself), and a reset after it would erase that.
 	m.mu.Lock()
 	m.lead, m.term = 0, 0
 	m.mu.Unlock()
-	e, err := embed.StartEtcd(cfg)
+	var srv server
+	var err error
+	if m.c.opts.Release != "" {
+		srv, err = startProcess(m, initial)
+	} else {
+		srv, err = startEmbedded(m, initial)
+	}
 	if err != nil {
 		return fmt.Errorf("start %s: %w", m.name, err)
 	}
-	peerAddr := e.Peers[0].Listener.Addr().String()
-	clientAddr := e.Clients[0].Addr().String()
+	clientAddr := srv.clientAddr()
 	direct, err := clientv3.New(clientv3.Config{
 		Endpoints:   []string{"http://" + clientAddr},
 		DialTimeout: 2 * time.Second,
 		Logger:      zap.NewNop(),
 	})
 	if err != nil {
-		e.Close()
+		srv.stop(true)
 		return fmt.Errorf("start %s: direct client: %w", m.name, err)
 	}
 	m.mu.Lock()
-	m.etcd, m.direct, m.state = e, direct, StateRunning
+	m.srv, m.direct, m.state = srv, direct, StateRunning
 	m.listsAll = false
 	m.mu.Unlock()
-	m.peer.setBackend(peerAddr)
+	m.peer.setBackend(srv.peerAddr())
 	m.client.setBackend(clientAddr)
 	m.upstream.setBackend(clientAddr)
 	m.c.notify()
@@ -207,34 +176,33 @@ func (m *Member) start(initial bool) error {
 
 // waitReady waits until the member serves clients.
 func (m *Member) waitReady(ctx context.Context) error {
-	m.mu.Lock()
-	e := m.etcd
-	m.mu.Unlock()
-	if e == nil {
+	srv := m.server()
+	if srv == nil {
 		return fmt.Errorf("%s: %w", m.name, ErrNotRunning)
 	}
-	select {
-	case <-e.Server.ReadyNotify():
-		return nil
-	case err := <-e.Err():
-		return fmt.Errorf("%s failed while starting: %w", m.name, err)
-	case <-e.Server.StopNotify():
-		return fmt.Errorf("%s stopped while starting", m.name)
-	case <-ctx.Done():
-		return fmt.Errorf("%s not ready: %w", m.name, ctx.Err())
+	if err := srv.ready(ctx); err != nil {
+		return fmt.Errorf("%s %w", m.name, err)
 	}
+	return nil
+}
+
+// server is the member's running etcd, or nil.
+func (m *Member) server() server {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return m.srv
 }
 
 // shutdown stops etcd. hard means no leadership transfer (a crash): the
 // proxies reset every connection first, as a dead process would.
 func (m *Member) shutdown(hard bool) error {
 	m.mu.Lock()
-	e, direct := m.etcd, m.direct
-	if e == nil {
+	srv, direct := m.srv, m.direct
+	if srv == nil {
 		m.mu.Unlock()
 		return fmt.Errorf("%s: %w", m.name, ErrNotRunning)
 	}
-	m.etcd, m.direct = nil, nil
+	m.srv, m.direct = nil, nil
 	if hard {
 		m.state = StateCrashed
 	} else {
@@ -247,11 +215,9 @@ func (m *Member) shutdown(hard bool) error {
 			p.setBackend("")
 			p.resetConns()
 		}
-		e.Server.HardStop()
 	}
 	direct.Close()
-	e.Close()
-	<-e.Server.StopNotify()
+	srv.stop(hard)
 	for _, p := range m.proxies() {
 		p.setBackend("")
 		p.resetConns()
@@ -333,23 +299,28 @@ func (m *Member) Revision(ctx context.Context) (int64, error) {
 // committed, and returns its applied index. On a member cut off from the
 // leader this index cannot move any more.
 func (m *Member) SettledIndex(ctx context.Context) (uint64, error) {
-	s := m.Server()
-	if s == nil {
+	srv := m.server()
+	if srv == nil {
 		return 0, fmt.Errorf("%s: %w", m.name, ErrNotRunning)
 	}
-	select {
-	case <-applyWaitCommit(s):
-		return s.AppliedIndex(), nil
-	case <-ctx.Done():
-		return 0, fmt.Errorf("%s: applying committed entries: %w", m.name, ctx.Err())
+	idx, err := srv.settledIndex(ctx)
+	if err != nil {
+		return 0, fmt.Errorf("%s: %w", m.name, err)
 	}
+	return idx, nil
 }
 
 // RaftIndex is the member's applied raft index.
 func (m *Member) RaftIndex() (uint64, error) {
-	s := m.Server()
-	if s == nil {
+	srv := m.server()
+	if srv == nil {
 		return 0, fmt.Errorf("%s: %w", m.name, ErrNotRunning)
 	}
-	return s.AppliedIndex(), nil
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	idx, err := srv.appliedIndex(ctx)
+	if err != nil {
+		return 0, fmt.Errorf("%s: %w", m.name, err)
+	}
+	return idx, nil
 }

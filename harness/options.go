@@ -1,10 +1,12 @@
 package harness
 
 import (
+	"context"
 	"fmt"
 	"time"
 
 	"github.com/leaderfault/leaderfault/failpoints"
+	"github.com/leaderfault/leaderfault/harness/release"
 	"github.com/leaderfault/leaderfault/record"
 )
 
@@ -55,6 +57,15 @@ type Options struct {
 	// child process, enabling disk faults. Start fails with the reason when
 	// FUSE cannot be mounted here (see DiskAvailable).
 	Disk bool
+	// Release runs every member as a child process of that etcd release
+	// ("3.6.16"; 3.5.0 or later), its own etcdmain built from the module
+	// proxy on first use (package release; a cold build takes a minute or
+	// two, so call PrepareRelease with a long enough context first). Empty
+	// runs the members in this process, on the etcd this binary links
+	// (EtcdVersion). Members as processes can be paused (Pause) and can hang
+	// on page faults (DiskStall.PageFaults); they have no etcd internals to
+	// reach, so Member.Server is nil.
+	Release string
 	// Seed drives every random choice of the harness (jitter, follower
 	// choice, leader-transfer targets). 0 means 1.
 	Seed int64
@@ -85,6 +96,13 @@ func (o Options) withDefaults() (Options, error) {
 	if err := o.Profile.Validate(); err != nil {
 		return o, err
 	}
+	if o.Release != "" {
+		v, err := release.Parse(o.Release)
+		if err != nil {
+			return o, err
+		}
+		o.Release = v
+	}
 	if o.Seed == 0 {
 		o.Seed = 1
 	}
@@ -99,4 +117,11 @@ func (o Options) withDefaults() (Options, error) {
 		o.Failpoints = failpoints.New(o.Recorder)
 	}
 	return o, nil
+}
+
+// PrepareRelease makes sure the etcd release's binary is built (see
+// Options.Release) and returns its path: the build can take minutes, more
+// than a cluster start should wait.
+func PrepareRelease(ctx context.Context, version string) (string, error) {
+	return release.Binary(ctx, version)
 }

@@ -9,8 +9,6 @@ import (
 	"sync"
 	"time"
 
-	"go.etcd.io/etcd/server/v3/etcdserver"
-	"go.etcd.io/etcd/server/v3/etcdserver/api/membership"
 )
 
 // A member's ReadyNotify closes once its own published attributes (name,
@@ -53,19 +51,17 @@ func (c *Cluster) waitFollows(ctx context.Context, m *Member) error {
 }
 
 // waitMembership waits until every running member's membership lists every
-// member with its name and client URL. Each member's view is read in
-// process: it is what a serializable MemberList against the member returns
-// (etcdserver's MemberList reads the same s.cluster.Members()), without a
-// client connection that a client-link fault could hold up. A member whose
-// view was whole once since it started is not read again: it stays whole,
-// and reading it takes the membership lock, which an apply stuck behind a
-// stalled disk may hold.
+// member with its name and client URL. Each member's view is its own (what a
+// serializable MemberList against it returns). A member whose view was whole
+// once since it started is not read again: it stays whole, and reading it
+// takes the membership lock, which an apply stuck behind a stalled disk may
+// hold.
 func (c *Cluster) waitMembership(ctx context.Context) error {
 	var wg sync.WaitGroup
 	errs := make([]error, len(c.members))
 	for i, m := range c.members {
 		m.mu.Lock()
-		done := m.etcd == nil || m.listsAll
+		done := m.srv == nil || m.listsAll
 		m.mu.Unlock()
 		if done {
 			continue
@@ -88,23 +84,25 @@ func (c *Cluster) waitMembership(ctx context.Context) error {
 // yet committed), the barrier is repeated once per raft tick until ctx ends.
 func (m *Member) waitKnowsAll(ctx context.Context) error {
 	for {
-		s := m.Server()
+		s := m.server()
 		if s == nil {
 			return fmt.Errorf("%s: %w", m.name, ErrNotRunning)
 		}
-		lacks := m.c.unlisted(s)
-		if len(lacks) == 0 {
+		lacks, err := m.c.unlisted(ctx, s)
+		if err == nil && len(lacks) == 0 {
 			m.markListsAll(s)
 			return nil
 		}
-		err := s.LinearizableReadNotify(ctx)
+		err = s.barrier(ctx)
 		if ctx.Err() != nil {
 			return fmt.Errorf("%s's membership lacks %s (no name or client URL): %w",
 				m.name, strings.Join(lacks, ", "), ctx.Err())
 		}
-		if err == nil && len(m.c.unlisted(s)) == 0 {
-			m.markListsAll(s)
-			return nil
+		if err == nil {
+			if lacks, err := m.c.unlisted(ctx, s); err == nil && len(lacks) == 0 {
+				m.markListsAll(s)
+				return nil
+			}
 		}
 		t := time.NewTimer(m.c.opts.Profile.Tick)
 		select {
@@ -117,23 +115,26 @@ func (m *Member) waitKnowsAll(ctx context.Context) error {
 
 // unlisted names the members that s's membership lacks or lists without
 // their name or client URL.
-func (c *Cluster) unlisted(s *etcdserver.EtcdServer) []string {
-	known := s.Cluster().Members()
+func (c *Cluster) unlisted(ctx context.Context, s server) ([]string, error) {
+	known, err := s.membership(ctx)
+	if err != nil {
+		return nil, err
+	}
 	var out []string
 	for _, want := range c.members {
-		i := slices.IndexFunc(known, func(k *membership.Member) bool { return k.ID == want.id })
-		if i < 0 || known[i].Name != want.name || !slices.Contains(known[i].ClientURLs, want.ClientURL()) {
+		i := slices.IndexFunc(known, func(k memberView) bool { return k.id == want.id })
+		if i < 0 || known[i].name != want.name || !slices.Contains(known[i].clientURLs, want.ClientURL()) {
 			out = append(out, want.name)
 		}
 	}
-	return out
+	return out, nil
 }
 
 // markListsAll notes that the member, as started with server s, lists every
 // member.
-func (m *Member) markListsAll(s *etcdserver.EtcdServer) {
+func (m *Member) markListsAll(s server) {
 	m.mu.Lock()
-	if m.etcd != nil && m.etcd.Server == s {
+	if m.srv == s {
 		m.listsAll = true
 	}
 	m.mu.Unlock()

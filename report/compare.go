@@ -217,6 +217,9 @@ func CompareLabels(a, b *Report, names [2]string) [2]string {
 			if r.Etcd == "" {
 				return ""
 			}
+			if r.EtcdProcesses {
+				return "etcd " + r.Etcd + " (processes)"
+			}
 			return "etcd " + r.Etcd
 		},
 		func(r Run) string {

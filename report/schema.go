@@ -56,6 +56,9 @@ type Run struct {
 	// Etcd is the etcd server version the run used (v3.7.3, or v3.5.35 on
 	// the etcd35 build); absent in reports written before it was recorded.
 	Etcd string `json:"etcd,omitempty"`
+	// EtcdProcesses: the members ran as child processes of release Etcd,
+	// each the release's own etcd binary; absent: in the runner's process.
+	EtcdProcesses bool `json:"etcd_processes,omitempty"`
 
 	// Verdict is pass (every requirement met), FAIL (a requirement missed,
 	// not in a known way), known-bug (a preset's known bug reproduced:

@@ -155,6 +155,9 @@ var FaultCatalog = []FaultEntry{
 		Build: func(params) (harness.Fault, error) { return harness.Crash{}, nil }},
 	{Proto: harness.Stop{}, Description: "graceful stop of the member (a leader transfers leadership first); restarted on heal",
 		Build: func(params) (harness.Fault, error) { return harness.Stop{}, nil }},
+	{Proto: harness.Pause{}, Description: "the member's process stopped with SIGSTOP until healed (SIGCONT): it keeps its sockets, nothing errors, nothing answers (etcd-io/etcd#8980, Jepsen's pause); its peers elect a leader without it. Fired: the kernel reports the process stopped. Needs cluster processes=true",
+		Spec:  script.FaultSpec{NeedsProcesses: true},
+		Build: func(params) (harness.Fault, error) { return harness.Pause{}, nil }},
 	{Proto: harness.Compact{}, Description: "compaction of the cluster's history to its current revision, physical, through the member (as an operator or the apiserver's compactor does); took effect when it passed the newest revision the advancer observed, so a watch it resumes from there is cancelled with ErrCompacted (docs/facts.md 3.13); heal does nothing",
 		Build: func(params) (harness.Fault, error) { return harness.Compact{}, nil }},
 }

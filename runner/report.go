@@ -17,7 +17,7 @@ func (res *Result) Report(o report.Origin) report.Run {
 		Job: o.Job, Scenario: res.Scenario, Description: res.Description, File: o.File,
 		Advancer: res.Advancer, Knobs: maps.Clone(o.Knobs), Repeat: max(o.Repeat, 1),
 		Seed: res.Seed, Scale: res.Scale, Profile: res.Profile,
-		TickMs: reportMs(res.Tick), ElectionMs: reportMs(res.Elect), Etcd: res.Etcd,
+		TickMs: reportMs(res.Tick), ElectionMs: reportMs(res.Elect), Etcd: res.Etcd, EtcdProcesses: res.EtcdProcesses,
 		StallThresholdMs: reportMs(res.StallThreshold),
 		Valid:            res.Valid, Skipped: res.Skipped,
 		Invalid: res.Invalid, Failures: res.Failures, Notes: res.Notes,

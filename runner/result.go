@@ -22,8 +22,12 @@ type Result struct {
 	// Stretch is the factor the script's durations and the cluster's timing
 	// were multiplied by (Options.Stretch; 1: as written).
 	Stretch float64
-	// Etcd is the etcd server version the run used (harness.EtcdVersion).
+	// Etcd is the etcd server version the run used (harness.EtcdVersion, or
+	// the release its members ran as processes).
 	Etcd string
+	// EtcdProcesses: the members ran as child processes of release Etcd
+	// (Options.Release, processes=true), not in the runner's process.
+	EtcdProcesses bool
 	// Profile is the cluster timing; script durations are in this time.
 	Profile string
 	Tick    time.Duration

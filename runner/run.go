@@ -67,6 +67,12 @@ type Options struct {
 	// ctx bounds the wait for admission too, which depends on every other
 	// run of the machine, not on this one.
 	Timeout time.Duration
+	// Release runs the members as child processes of that etcd release
+	// (harness.Options.Release; built on first use, see
+	// harness.PrepareRelease). Empty runs them in this process, but for
+	// scripts whose cluster line says processes=true, which run as
+	// processes of the release this binary links.
+	Release string
 	// OnStep is called as each step starts (progress display).
 	OnStep func(line int, text string, elapsed time.Duration)
 	// Logf receives etcd's warnings when a run fails; nil discards them.

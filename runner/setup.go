@@ -22,7 +22,7 @@ func (r *run) ensureCluster(ctx context.Context, a *script.ClusterSpec) error {
 	if r.c != nil {
 		return nil
 	}
-	opts := harness.Options{Seed: r.res.Seed, Recorder: r.rec, Failpoints: r.fps, Logf: r.opts.Logf}
+	opts := harness.Options{Seed: r.res.Seed, Recorder: r.rec, Failpoints: r.fps, Logf: r.opts.Logf, Release: r.opts.Release}
 	p, err := clusterProfile(a, r.stretch)
 	if err != nil {
 		return err
@@ -31,6 +31,9 @@ func (r *run) ensureCluster(ctx context.Context, a *script.ClusterSpec) error {
 	if a != nil {
 		opts.Members = a.Members
 		opts.Disk = a.Disk
+		if a.Processes && opts.Release == "" {
+			opts.Release = harness.EtcdVersion()
+		}
 		if a.Disk {
 			if err := harness.DiskAvailable(); errors.Is(err, harness.ErrDiskRequired) {
 				return err
@@ -45,6 +48,9 @@ func (r *run) ensureCluster(ctx context.Context, a *script.ClusterSpec) error {
 		return err
 	}
 	r.c = c
+	if c.Release() != "" {
+		r.res.Etcd, r.res.EtcdProcesses = c.Release(), true
+	}
 	// Who wins the first election is up to timing; move leadership to a
 	// member chosen by the seed so that a replay starts from the same leader
 	// and role targets (follower, follower:N) resolve to the same members.

@@ -68,6 +68,10 @@ type ClusterSpec struct {
 	Tick     time.Duration // heartbeat interval, overriding the profile's
 	Election time.Duration // election timeout, overriding the profile's
 	Disk     bool          // members' data directories on the fault-injecting filesystem
+	// Processes runs every member as a child process of its own (the etcd
+	// release of the run, else the one the runner links): what faults on
+	// whole processes (pause) need.
+	Processes bool
 }
 
 // StartAdvancer configures the advancer under test; which one (the preset) is the

@@ -42,7 +42,13 @@ type FaultSpec struct {
 	// cluster line's disk=true (data directories on the fault-injecting
 	// filesystem).
 	NeedsDisk bool
+	// NeedsProcesses is set for faults on a member's whole process (pause),
+	// which need the cluster line's processes=true.
+	NeedsProcesses bool
 }
+
+// NeedsProcesses reports whether faults of kind need processes=true.
+func (c FaultSpecs) NeedsProcesses(kind string) bool { return c[kind].NeedsProcesses }
 
 // NeedsDisk reports whether faults of kind need disk=true.
 func (c FaultSpecs) NeedsDisk(kind string) bool { return c[kind].NeedsDisk }

@@ -113,8 +113,12 @@ func (c ClusterSpec) args() string {
 	if c.Disk {
 		disk = "true"
 	}
+	processes := ""
+	if c.Processes {
+		processes = "true"
+	}
 	return words(kv("members", members), kv("profile", c.Profile), kv("tick", dur(c.Tick)),
-		kv("election", dur(c.Election)), kv("disk", disk))
+		kv("election", dur(c.Election)), kv("disk", disk), kv("processes", processes))
 }
 
 func (a StartAdvancer) args() string {

@@ -102,6 +102,7 @@ type parser struct {
 	setup     map[string][]Step // cluster/advancer/writer steps seen, for the once-per-preset rule
 	members   int               // largest cluster declared; 0: none
 	disk      bool              // a cluster line set disk=true
+	processes bool              // a cluster line set processes=true
 	faults    []faultSeen       // fault steps so far, for heal to refer to
 }
 

@@ -54,7 +54,7 @@ func parseCluster(p *parser, a *args) (Action, error) {
 	if err := a.positional(0, 0); err != nil {
 		return nil, err
 	}
-	if err := a.onlyKeys("members", "profile", "tick", "election", "disk"); err != nil {
+	if err := a.onlyKeys("members", "profile", "tick", "election", "disk", "processes"); err != nil {
 		return nil, err
 	}
 	var c ClusterSpec
@@ -108,6 +108,17 @@ func parseCluster(p *parser, a *args) (Action, error) {
 			return nil, a.errorf("%s; expected disk=true or disk=false", a.ln.quoteTok(t))
 		}
 		c.Disk = b
+	}
+	if t, ok := a.key("processes"); ok {
+		v, err := a.value(t)
+		if err != nil {
+			return nil, err
+		}
+		b, ok := v.AsBool()
+		if !ok {
+			return nil, a.errorf("%s; expected processes=true or processes=false", a.ln.quoteTok(t))
+		}
+		c.Processes = b
 	}
 	return c, nil
 }

@@ -164,6 +164,7 @@ func (p *parser) checkPlacement(step Step) error {
 	if c, ok := step.Action.(ClusterSpec); ok {
 		p.members = max(p.members, c.Members)
 		p.disk = p.disk || c.Disk
+		p.processes = p.processes || c.Processes
 	}
 	return nil
 }

@@ -52,6 +52,7 @@ func commands() []command {
 		{"doctor", "can this machine run everything, and what will be skipped and why", runDoctor},
 		{"merge", "combine JSON reports (CI shards) into one JSON and/or HTML report", runMerge},
 		{"compare", "two JSON reports side by side: verdicts and recovery per scenario and advancer", runCompare},
+		{"etcd", "build (once) an etcd release for members as processes and print its path", runEtcd},
 		{"judge", "judge a saved JSON report again from its timelines (e.g. with another stall threshold)", runJudge},
 	}
 }
@@ -59,7 +60,7 @@ func commands() []command {
 // Main runs the command line args (without the program name) and returns
 // the exit code.
 func Main(ctx context.Context, args []string, io IO) int {
-	exe, args, err := selectLine(args)
+	exe, args, rel, err := selectLine(args)
 	if err != nil {
 		fmt.Fprintf(io.Stderr, "leaderfault: %v\n", err)
 		var ue usageError
@@ -71,6 +72,7 @@ func Main(ctx context.Context, args []string, io IO) int {
 	if exe != "" {
 		return switchLine(io, exe, args)
 	}
+	ctx = withProcessRelease(ctx, rel)
 	if len(args) == 0 {
 		usage(io.Stderr)
 		return ExitUsage
@@ -113,6 +115,8 @@ func usage(w io.Writer) {
 	fmt.Fprintln(w)
 	fmt.Fprintln(w, `"leaderfault help <command>" shows its flags.`)
 	fmt.Fprintf(w, "--etcd 3.5|3.7 (before or after the command) runs it on that etcd line; this binary embeds etcd %s.\n", harness.EtcdVersion())
+	fmt.Fprintln(w, "--processes runs every member as a process of its own (etcd's own binary of that release, built once")
+	fmt.Fprintln(w, "  from the Go module proxy); --etcd X.Y.Z (3.5.0 or later) with a release no build embeds implies it.")
 	fmt.Fprintln(w, "exit codes: 0 every run passed (met every requirement) or reproduced a known bug;")
 	fmt.Fprintln(w, "            1 a run FAILed, was INVALID, or did NOT REPRODUCE a known bug that shows in")
 	fmt.Fprintln(w, "              every run (one stated with rate=N% may be missing now and then), or the")

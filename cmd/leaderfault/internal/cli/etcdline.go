@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"os"
@@ -10,7 +11,26 @@ import (
 	"syscall"
 
 	"github.com/leaderfault/leaderfault/harness"
+	"github.com/leaderfault/leaderfault/harness/release"
 )
+
+// processReleaseKey carries the release chosen by --processes or --etcd
+// X.Y.Z from Main to the runs, in the context.
+type processReleaseKey struct{}
+
+func withProcessRelease(ctx context.Context, v string) context.Context {
+	if v == "" {
+		return ctx
+	}
+	return context.WithValue(ctx, processReleaseKey{}, v)
+}
+
+// processRelease is the release the members of every run are processes of,
+// or "" (in process; a script's processes=true still asks for processes).
+func processRelease(ctx context.Context) string {
+	v, _ := ctx.Value(processReleaseKey{}).(string)
+	return v
+}
 
 // The etcd line (server and client) is chosen when the binary is built: the
 // default build embeds etcd v3.7, a build with -modfile=go.etcd35.mod -tags
@@ -49,11 +69,14 @@ var execBinary = func(exe string, argv []string) error {
 	return syscall.Exec(exe, argv, append(os.Environ(), lineSwitchedEnv+"=1"))
 }
 
-// selectLine takes "--etcd LINE" (or -etcd, --etcd=LINE; anywhere in args)
-// out of args. It returns the binary to run instead when LINE is not the line
-// built in ("" when this binary serves it).
-func selectLine(args []string) (exe string, rest []string, err error) {
-	want := ""
+// selectLine takes "--etcd LINE" (or -etcd, --etcd=LINE) and "--processes"
+// (anywhere in args) out of args. It returns the binary to run instead when
+// LINE is not the line built in ("" when this binary serves it), or the
+// etcd release whose binaries the members run as (members as processes):
+// with --processes, LINE's release or this binary's; without, a full
+// release (3.6.16) that no leaderfault build embeds.
+func selectLine(args []string) (exe string, rest []string, rel string, err error) {
+	want, processes := "", false
 	for i := 0; i < len(args); i++ {
 		a := args[i]
 		if a == "--" {
@@ -61,33 +84,61 @@ func selectLine(args []string) (exe string, rest []string, err error) {
 			break
 		}
 		name, val, hasVal := strings.Cut(strings.TrimLeft(a, "-"), "=")
+		if strings.HasPrefix(a, "-") && name == "processes" {
+			switch val {
+			case "", "true":
+				processes = true
+			case "false":
+				processes = false
+			default:
+				return "", nil, "", usagef("--processes=%s: want --processes, --processes=true or --processes=false", val)
+			}
+			continue
+		}
 		if !strings.HasPrefix(a, "-") || name != "etcd" {
 			rest = append(rest, a)
 			continue
 		}
 		if !hasVal {
 			if i+1 >= len(args) {
-				return "", nil, usagef("--etcd needs a line: %s", knownLines())
+				return "", nil, "", usagef("--etcd needs a line: %s", knownLines())
 			}
 			i++
 			val = args[i]
 		}
 		want = val
 	}
+	if processes {
+		v := harness.EtcdVersion()
+		if want != "" {
+			v = want
+			if full, ok := lines[want]; ok {
+				v = full
+			}
+		}
+		r, err := release.Parse(v)
+		if err != nil {
+			return "", nil, "", usagef("--etcd %s --processes: %v", want, err)
+		}
+		return "", rest, r, nil
+	}
 	if v, ok := lines[want]; ok && v == harness.EtcdVersion() || want == "" || want == harness.EtcdVersion() {
-		return "", rest, nil
+		return "", rest, "", nil
 	}
 	name, ok := binaryFor(want)
 	if !ok {
-		return "", nil, usagef("--etcd %q: want a line, %s (this binary embeds etcd %s)", want, knownLines(), harness.EtcdVersion())
+		if r, err := release.Parse(want); err == nil && strings.Count(want, ".") == 2 {
+			return "", rest, r, nil
+		}
+		return "", nil, "", usagef("--etcd %q: want a line, %s (this binary embeds etcd %s), or a full release such as 3.6.16 (3.5.0 or later), whose members then run as processes", want, knownLines(), harness.EtcdVersion())
 	}
 	if os.Getenv(lineSwitchedEnv) != "" {
-		return "", nil, fmt.Errorf("--etcd %s: %s was started for that line but embeds etcd %s; rebuild it (make build)", want, os.Args[0], harness.EtcdVersion())
+		return "", nil, "", fmt.Errorf("--etcd %s: %s was started for that line but embeds etcd %s; rebuild it (make build)", want, os.Args[0], harness.EtcdVersion())
 	}
 	if exe := findSibling(name); exe != "" {
-		return exe, rest, nil
+		return exe, rest, "", nil
 	}
-	return "", nil, fmt.Errorf("--etcd %s: this binary embeds etcd %s, and no %s was found next to it or on PATH.\n"+
+	return "", nil, "", fmt.Errorf("--etcd %s: this binary embeds etcd %s, and no %s was found next to it or on PATH.\n"+
 		"Build every line with \"make build\" (bin/leaderfault, bin/leaderfault-etcd3.5, bin/leaderfault-etcd3.5.15), or run it directly:\n  %s",
 		want, harness.EtcdVersion(), name, buildHint(want))
 }

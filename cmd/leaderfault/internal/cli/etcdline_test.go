@@ -35,14 +35,43 @@ func TestEtcdFlagForTheLineBuiltInIsTakenOut(t *testing.T) {
 		{"list", "-etcd", sameBuild()},
 		{"list", "--etcd=" + harness.EtcdVersion()},
 	} {
-		exe, rest, err := selectLine(args)
+		exe, rest, rel, err := selectLine(args)
 		require.NoError(t, err, "%q", args)
 		assert.Empty(t, exe, "%q", args)
+		assert.Empty(t, rel, "%q", args)
 		assert.Equal(t, []string{"list"}, rest, "%q", args)
 	}
-	_, rest, err := selectLine([]string{"run", "x", "--", "--etcd", "3.1"})
+	_, rest, _, err := selectLine([]string{"run", "x", "--", "--etcd", "3.1"})
 	require.NoError(t, err)
 	assert.Equal(t, []string{"run", "x", "--", "--etcd", "3.1"}, rest, "arguments after -- are not flags")
+}
+
+// TestProcessesFlagPicksARelease: --processes runs members as processes of
+// this binary's release, or of --etcd's (a line names its release); a full
+// release no build embeds implies it; the flags never switch binaries then.
+func TestProcessesFlagPicksARelease(t *testing.T) {
+	for _, c := range []struct {
+		args []string
+		rel  string
+	}{
+		{[]string{"run", "x", "--processes"}, harness.EtcdVersion()},
+		{[]string{"--processes=true", "run", "x", "--etcd", "3.5"}, "3.5.35"},
+		{[]string{"run", "--etcd=3.6.16", "x"}, "3.6.16"},
+		{[]string{"run", "x", "--etcd", "3.6.16", "--processes"}, "3.6.16"},
+		{[]string{"run", "x", "--processes=false"}, ""},
+	} {
+		exe, rest, rel, err := selectLine(c.args)
+		require.NoError(t, err, "%q", c.args)
+		assert.Empty(t, exe, "%q", c.args)
+		assert.Equal(t, c.rel, rel, "%q", c.args)
+		assert.Equal(t, []string{"run", "x"}, rest, "%q", c.args)
+	}
+	_, _, _, err := selectLine([]string{"run", "--processes", "--etcd", "3.4.30"})
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "need 3.5.0 or later")
+	_, _, _, err = selectLine([]string{"run", "--processes=yes"})
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "want --processes, --processes=true or --processes=false")
 }
 
 func TestEtcdFlagRejectsUnknownLines(t *testing.T) {

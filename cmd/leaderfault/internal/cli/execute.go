@@ -88,6 +88,7 @@ func executeJob(ctx context.Context, io IO, p *progress, n int, j job, o runOpti
 		Preset: j.preset, Seed: o.seed, Scale: o.scale, Knobs: j.knobs,
 		// A sweep setting is held to the requirements, known bugs or not.
 		RequirementsOnly: len(j.knobs) > 0,
+		Release:          processRelease(ctx),
 		OnStep:           func(line int, text string, elapsed time.Duration) { p.step(n, line, text) },
 	}
 	opts.Time = o.time

@@ -131,6 +131,9 @@ func runRun(ctx context.Context, io IO, args []string) int {
 		printPlan(io, jobs)
 		return ExitOK
 	}
+	if err := prepareReleases(ctx, io, jobs); err != nil {
+		return fail(io, "run", err)
+	}
 	res := execute(ctx, io, jobs, c.runOptions())
 	rep := newReport("run", args, sh, res.runs)
 	// Reports first, so that the summary table and the tally of verdicts

@@ -74,6 +74,9 @@ func runSweep(ctx context.Context, io IO, args []string) int {
 		printPlan(io, jobs)
 		return ExitOK
 	}
+	if err := prepareReleases(ctx, io, jobs); err != nil {
+		return fail(io, "sweep", err)
+	}
 	res := execute(ctx, io, jobs, c.runOptions())
 	rep := newReport("sweep", args, sh, res.runs)
 	rep.Sweep = &report.Sweep{Advancer: presets[0], Vary: vary, Repeat: c.repeat}

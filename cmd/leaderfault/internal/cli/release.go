@@ -1,0 +1,87 @@
+package cli
+
+import (
+	"context"
+	"flag"
+	"fmt"
+
+	"github.com/leaderfault/leaderfault/harness"
+	"github.com/leaderfault/leaderfault/harness/release"
+	"github.com/leaderfault/leaderfault/scenarios/script"
+)
+
+// runEtcd is "leaderfault etcd [RELEASE]": build the release's etcd binary
+// once per machine (members as processes) and print its path.
+func runEtcd(ctx context.Context, io IO, args []string) int {
+	fs := flag.NewFlagSet("etcd", flag.ContinueOnError)
+	fs.SetOutput(io.Stderr)
+	fs.Usage = func() {
+		fmt.Fprintln(io.Stderr, "usage: leaderfault etcd [RELEASE]")
+		fmt.Fprintf(io.Stderr, "Builds etcd RELEASE (default %s, the one this binary embeds; 3.5.0 or later) from the Go\n", harness.EtcdVersion())
+		fmt.Fprintln(io.Stderr, "module proxy, once per machine, for members that run as processes (--processes, --etcd X.Y.Z,")
+		fmt.Fprintln(io.Stderr, "a cluster line's processes=true), and prints the binary's path. The cache is")
+		fmt.Fprintln(io.Stderr, "$LEADERFAULT_ETCD_CACHE, else leaderfault/etcd under the user cache directory.")
+	}
+	if err := fs.Parse(args); err != nil {
+		return ExitUsage
+	}
+	if fs.NArg() > 1 {
+		return fail(io, "etcd", usagef("one release at most, got %d: %v", fs.NArg(), fs.Args()))
+	}
+	v := harness.EtcdVersion()
+	if fs.NArg() == 1 {
+		v = fs.Arg(0)
+	}
+	if rel := processRelease(ctx); rel != "" && fs.NArg() == 0 {
+		v = rel
+	}
+	v, err := release.Parse(v)
+	if err != nil {
+		return fail(io, "etcd", usagef("%v", err))
+	}
+	bin, err := prepareRelease(ctx, io, v)
+	if err != nil {
+		return fail(io, "etcd", err)
+	}
+	fmt.Fprintln(io.Stdout, bin)
+	return ExitOK
+}
+
+// prepareReleases builds, before any run starts, the etcd release that the
+// plan's members run as processes of: the one --processes or --etcd X.Y.Z
+// chose, else this binary's own when a scenario's cluster line says
+// processes=true. A cold build takes a minute or two, which no run's
+// deadline should pay for.
+func prepareReleases(ctx context.Context, io IO, jobs []job) error {
+	v := processRelease(ctx)
+	if v == "" {
+		for _, j := range jobs {
+			if needsProcesses(j.scenario.script) {
+				v = harness.EtcdVersion()
+				break
+			}
+		}
+	}
+	if v == "" {
+		return nil
+	}
+	_, err := prepareRelease(ctx, io, v)
+	return err
+}
+
+func prepareRelease(ctx context.Context, io IO, v string) (string, error) {
+	if bin, ok := release.Built(v); ok {
+		return bin, nil
+	}
+	fmt.Fprintf(io.Stderr, "leaderfault: building etcd %s for members as processes (once per machine; a minute or two)\n", v)
+	return harness.PrepareRelease(ctx, v)
+}
+
+func needsProcesses(s *script.Script) bool {
+	for _, st := range s.Steps {
+		if c, ok := st.Action.(script.ClusterSpec); ok && c.Processes {
+			return true
+		}
+	}
+	return false
+}

@@ -63,6 +63,7 @@ var diskDescriptions = map[disk.Site]string{
 	disk.SiteFsync: "every fsync/fdatasync of the member's data dir (WAL commit, bbolt commit)",
 	disk.SiteRead:  "read(2)s of the member's data dir that miss the page cache (never bbolt's mmap page faults)",
 	disk.SiteOpen:  "open/create of files in the member's data dir",
+	disk.SiteMmap:  "reads serving page faults of the member's mapped files (bbolt's mmap) and readahead; arming it drops their cached pages (members as processes only)",
 }
 
 // mountDisks puts every member's data dir on its own FUSE loopback mount and
@@ -88,7 +89,9 @@ func (c *Cluster) mountDisks(ctx context.Context) error {
 		}
 		m.disk = mnt
 		for _, site := range disk.Sites() {
-			site := site
+			if site == disk.SiteMmap && c.opts.Release == "" {
+				continue // a held page fault would freeze this process
+			}
 			err := c.fps.RegisterRemote(failpoints.Point{
 				Name: diskPointName(m.name, site), Member: m.name, Description: diskDescriptions[site],
 			}, func(_, term string) error {
@@ -123,13 +126,21 @@ func (c *Cluster) unmountDisks() error {
 // pingcap/tidb#69048 and tikv/pd#10746, injected there as read and write
 // latency of 10 minutes on the member's volume.
 //
-// A read that serves a page fault of bbolt's mmap is never held (docs/facts.md
-// §2.7): in practice a running member keeps answering reads, and a member
-// (re)started under the hang hangs at its first open. The fault has fired once
-// any operation it holds was held; the record shows each site's hits.
+// A read that serves a page fault of bbolt's mmap is held only with
+// PageFaults, on members that run as processes: in this process a held page
+// fault would freeze every member at the next GC (docs/facts.md §2.7), so an
+// in-process member under the stall keeps answering reads from its stale
+// store, and a member (re)started under the hang hangs at its first open. The
+// fault has fired once any operation it holds was held; the record shows each
+// site's hits.
 type DiskStall struct {
 	// WritesOnly holds writes and fsyncs only; opens and reads go ahead.
 	WritesOnly bool
+	// PageFaults also holds the reads that serve page faults of the member's
+	// mapped files (bbolt's mmap), after dropping their cached pages: a
+	// member whose every read hangs, as on a hung volume. Members as
+	// processes only (Options.Release).
+	PageFaults bool
 }
 
 // Kind implements Fault.
@@ -137,22 +148,36 @@ func (DiskStall) Kind() string { return "disk-stall" }
 
 // String is the kind, with reads=false (the script's spelling) for WritesOnly.
 func (f DiskStall) String() string {
-	if f.WritesOnly {
+	switch {
+	case f.WritesOnly:
 		return "disk-stall reads=false"
+	case f.PageFaults:
+		return "disk-stall reads=all"
 	}
 	return "disk-stall"
 }
 
-// Sites lists the disk sites the stall holds.
+// Sites lists the disk sites the stall holds, in the order it arms them: the
+// mmap site first, whose arming drops cached pages, which the kernel cannot do
+// while another site holds a write on a locked page.
 func (f DiskStall) Sites() []disk.Site {
-	if f.WritesOnly {
+	switch {
+	case f.WritesOnly:
 		return []disk.Site{disk.SiteWrite, disk.SiteFsync}
+	case f.PageFaults:
+		return []disk.Site{disk.SiteMmap, disk.SiteWrite, disk.SiteFsync, disk.SiteRead, disk.SiteOpen}
 	}
 	return []disk.Site{disk.SiteWrite, disk.SiteFsync, disk.SiteRead, disk.SiteOpen}
 }
 
 // Apply implements Fault.
 func (f DiskStall) Apply(ctx context.Context, c *Cluster, m *Member, fired func()) (Effect, error) {
+	if f.PageFaults && c.opts.Release == "" {
+		return nil, fmt.Errorf("disk-stall reads=all holds page faults, which needs members that run as processes (a cluster release, --processes): a held page fault in this process would freeze every member, the writer and the advancer at the next GC")
+	}
+	if f.PageFaults && f.WritesOnly {
+		return nil, fmt.Errorf("disk-stall: PageFaults and WritesOnly contradict each other")
+	}
 	return applyDiskTerm(ctx, c, m, fired, "pause", f.Sites()...)
 }
 

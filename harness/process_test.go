@@ -13,6 +13,9 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+	clientv3 "go.etcd.io/etcd/client/v3"
+
+	"github.com/leaderfault/leaderfault/harness/disk"
 
 	"github.com/leaderfault/leaderfault/record"
 )
@@ -142,4 +145,62 @@ func runChildUntilLine(t *testing.T, name, prefix string) int {
 	}
 	require.Fail(t, "the child ended without printing "+prefix)
 	return 0
+}
+
+// TestPageFaultStallHangsEveryRead: on a member that runs as a process, the
+// mmap disk site (armed by disk-stall reads=all) holds the reads that serve
+// page faults of bbolt's mmap, after dropping the cached pages: armed alone,
+// with writes and fsyncs going through, it makes a serializable read, which
+// etcd serves from the mmap, hang until disarmed. The stall with it fires.
+func TestPageFaultStallHangsEveryRead(t *testing.T) {
+	SkipWithoutDisk(t)
+	c := StartT(t, Options{Release: processRelease(t), Disk: true})
+	ctx := ctxT(t, 60*time.Second)
+	rev := writeN(t, c, 50)
+	victim := othersOf(c, c.Leader())[0]
+	cli, err := victim.DirectClient()
+	require.NoError(t, err)
+	// etcd answers a key from its buffer of writes not yet committed to
+	// bbolt (every 100 ms); a physical compaction through the victim
+	// returns once the victim has committed its backend.
+	_, err = cli.Compact(ctx, rev, clientv3.WithCompactPhysical())
+	require.NoError(t, err)
+	read := func(d time.Duration) error {
+		rctx, cancel := context.WithTimeout(ctx, d)
+		defer cancel()
+		_, err := cli.Get(rctx, "leaderfault/", clientv3.WithPrefix(), clientv3.WithSerializable())
+		return err
+	}
+	require.NoError(t, read(5*time.Second))
+
+	point := diskPointName(victim.Name(), disk.SiteMmap)
+	mark := c.Recorder().Len()
+	require.NoError(t, c.Failpoints().Enable(point, "pause"))
+	err = read(2 * time.Second)
+	require.Error(t, err, "with page faults held a serializable read hangs")
+	assert.True(t, clientv3IsDeadline(err), "the read timed out: %v", err)
+	_, err = c.Recorder().Wait(ctx, mark, func(e record.Event) bool {
+		return e.Kind == record.KindFailpointHit && e.Name == point
+	})
+	require.NoError(t, err, "a page fault was held")
+	require.NoError(t, c.Failpoints().Disable(point))
+	require.NoError(t, read(10*time.Second), "answered again once released")
+
+	in, err := c.Inject(ctx, DiskStall{PageFaults: true}, Named(victim.Name()))
+	require.NoError(t, err)
+	require.Error(t, read(time.Second))
+	assert.True(t, in.Fired())
+	require.NoError(t, in.Heal(ctx))
+	require.NoError(t, read(10*time.Second))
+	require.NoError(t, c.CheckWhole(ctx))
+}
+
+// TestPageFaultStallNeedsProcesses: in this process a held page fault would
+// freeze everything, so the stall refuses, and says why.
+func TestPageFaultStallNeedsProcesses(t *testing.T) {
+	SkipWithoutDisk(t)
+	c := StartT(t, Options{Members: 1, Disk: true})
+	_, err := c.Inject(ctxT(t, 10*time.Second), DiskStall{PageFaults: true}, Leader)
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "needs members that run as processes")
 }

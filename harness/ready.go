@@ -8,7 +8,6 @@ import (
 	"strings"
 	"sync"
 	"time"
-
 )
 
 // A member's ReadyNotify closes once its own published attributes (name,

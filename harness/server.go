@@ -106,7 +106,9 @@ func (s *embedded) stop(hard bool) {
 	<-s.e.Server.StopNotify()
 }
 
-func (s *embedded) appliedIndex(context.Context) (uint64, error) { return s.e.Server.AppliedIndex(), nil }
+func (s *embedded) appliedIndex(context.Context) (uint64, error) {
+	return s.e.Server.AppliedIndex(), nil
+}
 
 func (s *embedded) settledIndex(ctx context.Context) (uint64, error) {
 	select {

@@ -35,6 +35,7 @@ const EnvTime = "LEADERFAULT_TIME"
 func TestCatalog(t *testing.T) {
 	names := catalog.Names()
 	require.NotEmpty(t, names)
+	prepareCatalogReleases(t, names)
 	var scenarios sync.WaitGroup
 	defer scenarios.Wait()
 	for _, name := range names {
@@ -155,4 +156,23 @@ func assertSameMs(t *testing.T, want, got *float64, msg string, args ...any) {
 		return
 	}
 	assert.InDelta(t, *want, *got, 0.002, fmt.Sprintf(msg, args...))
+}
+
+// prepareCatalogReleases builds the etcd release the catalog's members as
+// processes need (Prepare), before any run's deadline starts.
+func prepareCatalogReleases(t *testing.T, names []string) {
+	t.Helper()
+	var scripts []*script.Script
+	for _, name := range names {
+		file, src, err := catalog.Source(name)
+		require.NoError(t, err)
+		sc, err := Parse(file, src)
+		require.NoError(t, err)
+		scripts = append(scripts, sc)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
+	defer cancel()
+	require.NoError(t, Prepare(ctx, scripts, Options{}, func(v string) {
+		t.Logf("building etcd %s for members as processes (once per machine)", v)
+	}))
 }

@@ -73,6 +73,16 @@ func (p params) boolOr(key string, def bool) bool {
 	return def
 }
 
+// word is the word parameter key, if given.
+func (p params) word(key string) (string, bool) {
+	for _, x := range p.ps {
+		if x.Key == key {
+			return x.Value.AsString()
+		}
+	}
+	return "", false
+}
+
 func (p params) direction(key string) (harness.Direction, error) {
 	for _, x := range p.ps {
 		if x.Key == key {
@@ -94,8 +104,12 @@ var (
 // (docs/scenarios.md's table is generated from it: TestFaultTableInDocs).
 var FaultCatalog = []FaultEntry{
 	{Proto: harness.DiskStall{}, Description: "every write, fsync, open and read(2) of the member's data dir hangs until healed (the pingcap/tidb#69048 IO hang); reads=false: writes and fsync only. Page faults of bbolt's mmap never hang (one held fault would freeze every in-process member at the next GC), so a running member still answers reads; the read half bites at restart and when etcd opens a file (docs/facts.md 2.7). Fired: it held any operation; the record has each site's hits. Needs cluster disk=true",
-		Spec: script.FaultSpec{Params: map[string]script.ValueKind{"reads": script.KindWord}, Words: map[string][]string{"reads": boolWords}, NeedsDisk: true},
+		Spec: script.FaultSpec{Params: map[string]script.ValueKind{"reads": script.KindWord}, Words: map[string][]string{"reads": {"true", "false", "all"}}, NeedsDisk: true,
+			ProcessesFor: map[string]string{"reads": "all"}},
 		Build: func(p params) (harness.Fault, error) {
+			if w, ok := p.word("reads"); ok && w == "all" {
+				return harness.DiskStall{PageFaults: true}, nil
+			}
 			return harness.DiskStall{WritesOnly: !p.boolOr("reads", true)}, nil
 		}},
 	{Proto: harness.DiskDelay{}, Description: "every fsync (writes=true: and write; reads=true: and open and read(2)) of the member's data dir takes delay longer; reads are off by default, a running member barely makes them (docs/facts.md 2.7). Needs cluster disk=true",

@@ -68,10 +68,9 @@ type Options struct {
 	// run of the machine, not on this one.
 	Timeout time.Duration
 	// Release runs the members as child processes of that etcd release
-	// (harness.Options.Release; built on first use, see
-	// harness.PrepareRelease). Empty runs them in this process, but for
-	// scripts whose cluster line says processes=true, which run as
-	// processes of the release this binary links.
+	// (harness.Options.Release; built on first use, see Prepare). Empty runs
+	// them in this process, but with ProcessesEnv or for scripts whose
+	// cluster line says processes=true (ReleaseFor).
 	Release string
 	// OnStep is called as each step starts (progress display).
 	OnStep func(line int, text string, elapsed time.Duration)

@@ -22,7 +22,7 @@ func (r *run) ensureCluster(ctx context.Context, a *script.ClusterSpec) error {
 	if r.c != nil {
 		return nil
 	}
-	opts := harness.Options{Seed: r.res.Seed, Recorder: r.rec, Failpoints: r.fps, Logf: r.opts.Logf, Release: r.opts.Release}
+	opts := harness.Options{Seed: r.res.Seed, Recorder: r.rec, Failpoints: r.fps, Logf: r.opts.Logf, Release: ReleaseFor(r.sc, r.opts)}
 	p, err := clusterProfile(a, r.stretch)
 	if err != nil {
 		return err
@@ -31,9 +31,6 @@ func (r *run) ensureCluster(ctx context.Context, a *script.ClusterSpec) error {
 	if a != nil {
 		opts.Members = a.Members
 		opts.Disk = a.Disk
-		if a.Processes && opts.Release == "" {
-			opts.Release = harness.EtcdVersion()
-		}
 		if a.Disk {
 			if err := harness.DiskAvailable(); errors.Is(err, harness.ErrDiskRequired) {
 				return err

@@ -34,6 +34,7 @@ import (
 	"github.com/leaderfault/leaderfault/report"
 	"github.com/leaderfault/leaderfault/runner"
 	"github.com/leaderfault/leaderfault/scenarios/catalog"
+	"github.com/leaderfault/leaderfault/scenarios/script"
 )
 
 // Scale is how much faster than production the catalog's clusters run with
@@ -105,6 +106,7 @@ func RunCatalog(t *testing.T, newAdvancer func() advancer.Advancer, opts ...Opti
 	if len(names) == 0 {
 		names = catalog.Names()
 	}
+	prepareReleases(t, names)
 	var (
 		mu   sync.Mutex
 		runs []report.Run
@@ -211,5 +213,32 @@ func Failure(res *runner.Result) string {
 		return fmt.Sprintf("%s / %s: INVALID, the run cannot judge the advancer: %s", res.Scenario, res.Advancer, strings.Join(res.Invalid, "; "))
 	default:
 		return fmt.Sprintf("%s / %s: %s: %s", res.Scenario, res.Advancer, v, res.Outcome.Why)
+	}
+}
+
+// prepareReleases builds, before any run, the etcd release that scenarios
+// with members as processes need (runner.Prepare; once per machine), so that
+// no run's deadline pays for a cold build.
+func prepareReleases(t *testing.T, names []string) {
+	t.Helper()
+	var scripts []*script.Script
+	for _, name := range names {
+		file, src, err := catalog.Source(name)
+		if err != nil {
+			t.Fatalf("advancertest: %v", err)
+		}
+		sc, err := runner.Parse(file, src)
+		if err != nil {
+			t.Fatalf("advancertest: %v", err)
+		}
+		scripts = append(scripts, sc)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
+	defer cancel()
+	err := runner.Prepare(ctx, scripts, runner.Options{}, func(v string) {
+		t.Logf("advancertest: building etcd %s for the scenarios whose members run as processes (once per machine)", v)
+	})
+	if err != nil {
+		t.Fatalf("advancertest: %v", err)
 	}
 }

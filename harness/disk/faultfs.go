@@ -56,6 +56,9 @@ func (n *faultNode) Open(ctx context.Context, flags uint32) (fs.FileHandle, uint
 		return nil, 0, errno
 	}
 	fh, fuseFlags, errno := n.LoopbackNode.Open(ctx, flags)
+	if errno == 0 {
+		n.inj.opened(n.EmbeddedInode())
+	}
 	return n.wrap(fh), fuseFlags, errno
 }
 
@@ -65,6 +68,9 @@ func (n *faultNode) Create(ctx context.Context, name string, flags, mode uint32,
 		return nil, nil, 0, errno
 	}
 	ino, fh, fuseFlags, errno := n.LoopbackNode.Create(ctx, name, flags, mode, out)
+	if errno == 0 && ino != nil {
+		n.inj.opened(ino)
+	}
 	return ino, n.wrap(fh), fuseFlags, errno
 }
 
@@ -123,12 +129,16 @@ type faultFile struct {
 }
 
 // Read evaluates the read site for reads made by a system call (read(2),
-// pread...). A read that serves a page fault (an mmap, such as bbolt's,
-// touching a page that is not cached) always goes ahead at once: see
-// callerInSyscall.
+// pread...), and the mmap site for the others: reads that serve a page fault
+// (an mmap, such as bbolt's, touching a page that is not cached) or the
+// kernel's readahead. See callerInSyscall.
 func (f *faultFile) Read(ctx context.Context, buf []byte, off int64) (fuse.ReadResult, syscall.Errno) {
-	if f.inj.armed(SiteRead) && callerInSyscall(ctx) {
-		if errno := f.inj.inject(ctx, SiteRead); errno != 0 {
+	if f.inj.armed(SiteRead) || f.inj.armed(SiteMmap) {
+		site := SiteMmap
+		if callerInSyscall(ctx) {
+			site = SiteRead
+		}
+		if errno := f.inj.inject(ctx, site); errno != 0 {
 			return nil, errno
 		}
 	}

@@ -6,10 +6,12 @@ import (
 	"fmt"
 	"os"
 	"strconv"
+	"sync"
 	"sync/atomic"
 	"syscall"
 	"time"
 
+	"github.com/hanwen/go-fuse/v2/fs"
 	"github.com/hanwen/go-fuse/v2/fuse"
 	"github.com/pingcap/failpoint"
 
@@ -22,6 +24,34 @@ import (
 type injector struct {
 	points map[Site]*point
 	hits   *reporter
+
+	filesMu sync.Mutex
+	files   map[*fs.Inode]bool // every file opened on the mount
+}
+
+// opened notes a file opened on the mount, whose cached pages arming the
+// mmap site drops.
+func (in *injector) opened(ino *fs.Inode) {
+	in.filesMu.Lock()
+	in.files[ino] = true
+	in.filesMu.Unlock()
+}
+
+// dropCachedPages has the kernel forget (and unmap) every cached page of every
+// file opened on the mount (FUSE_NOTIFY_INVAL_INODE over the whole file): the
+// next touch of a mapped page faults and asks us. It must run before any other
+// site holds an operation, since the kernel locks each page to drop it, and a
+// held write may hold a page lock.
+func (in *injector) dropCachedPages() {
+	in.filesMu.Lock()
+	files := make([]*fs.Inode, 0, len(in.files))
+	for ino := range in.files {
+		files = append(files, ino)
+	}
+	in.filesMu.Unlock()
+	for _, ino := range files {
+		_ = ino.NotifyContent(0, 0) // ENOENT: the kernel has forgotten it
+	}
 }
 
 // point is one site. Each site has its own pingcap/failpoint set because a set
@@ -39,7 +69,7 @@ type armedTerm struct {
 }
 
 func newInjector(hits *reporter) *injector {
-	in := &injector{points: map[Site]*point{}, hits: hits}
+	in := &injector{points: map[Site]*point{}, hits: hits, files: map[*fs.Inode]bool{}}
 	for _, s := range Sites() {
 		in.points[s] = &point{site: s}
 	}
@@ -60,6 +90,9 @@ func (in *injector) enable(site Site, term string) error {
 		return fmt.Errorf("disk site %q: %w", site, err)
 	}
 	p.cur.Store(&armedTerm{term: t})
+	if site == SiteMmap {
+		in.dropCachedPages()
+	}
 	return nil
 }
 

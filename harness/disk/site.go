@@ -17,10 +17,16 @@ const (
 	SiteFsync Site = "fsync" // fsync and fdatasync of files, fsync of directories
 	SiteRead  Site = "read"  // read(2)s that miss the page cache; never page faults of an mmap
 	SiteOpen  Site = "open"  // open and create of files (not directories)
+	// SiteMmap is the reads that serve a page fault of a mapped file (bbolt
+	// reads its database through mmap). Arming it first drops the mount's
+	// cached pages, so that every later touch of a page faults and is held.
+	// Only for a process that may freeze whole: a held page fault stops the
+	// Go runtime of the process that made it (see callerInSyscall).
+	SiteMmap Site = "mmap"
 )
 
 // Sites lists every site, in a fixed order.
-func Sites() []Site { return []Site{SiteWrite, SiteFsync, SiteRead, SiteOpen} }
+func Sites() []Site { return []Site{SiteWrite, SiteFsync, SiteRead, SiteOpen, SiteMmap} }
 
 // ParseSite returns the site named s, or an error listing the known sites.
 func ParseSite(s string) (Site, error) {

@@ -45,10 +45,25 @@ type FaultSpec struct {
 	// NeedsProcesses is set for faults on a member's whole process (pause),
 	// which need the cluster line's processes=true.
 	NeedsProcesses bool
+	// ProcessesFor names parameter values that need processes=true
+	// ("reads" → "all": a disk stall that holds page faults).
+	ProcessesFor map[string]string
 }
 
-// NeedsProcesses reports whether faults of kind need processes=true.
-func (c FaultSpecs) NeedsProcesses(kind string) bool { return c[kind].NeedsProcesses }
+// NeedsProcesses reports whether a fault of kind with params needs
+// processes=true, and says what needs it.
+func (c FaultSpecs) NeedsProcesses(kind string, params []Param) (string, bool) {
+	spec := c[kind]
+	if spec.NeedsProcesses {
+		return "fault " + kind, true
+	}
+	for _, p := range params {
+		if w, ok := spec.ProcessesFor[p.Key]; ok && p.Value.Kind == KindWord && p.Value.Text == w {
+			return fmt.Sprintf("fault %s %s=%s", kind, p.Key, w), true
+		}
+	}
+	return "", false
+}
 
 // NeedsDisk reports whether faults of kind need disk=true.
 func (c FaultSpecs) NeedsDisk(kind string) bool { return c[kind].NeedsDisk }

@@ -49,8 +49,12 @@ func parseFault(p *parser, a *args) (Action, error) {
 		if d, ok := p.cfg.faults.(interface{ NeedsDisk(string) bool }); ok && d.NeedsDisk(f.Kind) && !p.disk {
 			return nil, a.errorf("fault %s without disk=true on the cluster line; expected cluster ... disk=true (the members' data on the fault-injecting filesystem) before a disk fault", f.Kind)
 		}
-		if d, ok := p.cfg.faults.(interface{ NeedsProcesses(string) bool }); ok && d.NeedsProcesses(f.Kind) && !p.processes {
-			return nil, a.errorf("fault %s without processes=true on the cluster line; expected cluster ... processes=true (every member a process of its own) before a fault on a member's process", f.Kind)
+		if d, ok := p.cfg.faults.(interface {
+			NeedsProcesses(string, []Param) (string, bool)
+		}); ok && !p.processes {
+			if what, needs := d.NeedsProcesses(f.Kind, f.Params); needs {
+				return nil, a.errorf("%s without processes=true on the cluster line; expected cluster ... processes=true (every member a process of its own) before it", what)
+			}
 		}
 	}
 	if f.As != "" {

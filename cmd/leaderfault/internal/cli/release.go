@@ -7,6 +7,7 @@ import (
 
 	"github.com/leaderfault/leaderfault/harness"
 	"github.com/leaderfault/leaderfault/harness/release"
+	"github.com/leaderfault/leaderfault/runner"
 	"github.com/leaderfault/leaderfault/scenarios/script"
 )
 
@@ -47,26 +48,17 @@ func runEtcd(ctx context.Context, io IO, args []string) int {
 	return ExitOK
 }
 
-// prepareReleases builds, before any run starts, the etcd release that the
-// plan's members run as processes of: the one --processes or --etcd X.Y.Z
-// chose, else this binary's own when a scenario's cluster line says
-// processes=true. A cold build takes a minute or two, which no run's
-// deadline should pay for.
+// prepareReleases builds, before any run starts, the etcd releases that the
+// plan's members run as processes of (runner.Prepare): a cold build takes a
+// minute or two, which no run's deadline should pay for.
 func prepareReleases(ctx context.Context, io IO, jobs []job) error {
-	v := processRelease(ctx)
-	if v == "" {
-		for _, j := range jobs {
-			if needsProcesses(j.scenario.script) {
-				v = harness.EtcdVersion()
-				break
-			}
-		}
+	var scripts []*script.Script
+	for _, j := range jobs {
+		scripts = append(scripts, j.scenario.script)
 	}
-	if v == "" {
-		return nil
-	}
-	_, err := prepareRelease(ctx, io, v)
-	return err
+	return runner.Prepare(ctx, scripts, runner.Options{Release: processRelease(ctx)}, func(v string) {
+		fmt.Fprintf(io.Stderr, "leaderfault: building etcd %s for members as processes (once per machine; a minute or two)\n", v)
+	})
 }
 
 func prepareRelease(ctx context.Context, io IO, v string) (string, error) {
@@ -75,13 +67,4 @@ func prepareRelease(ctx context.Context, io IO, v string) (string, error) {
 	}
 	fmt.Fprintf(io.Stderr, "leaderfault: building etcd %s for members as processes (once per machine; a minute or two)\n", v)
 	return harness.PrepareRelease(ctx, v)
-}
-
-func needsProcesses(s *script.Script) bool {
-	for _, st := range s.Steps {
-		if c, ok := st.Action.(script.ClusterSpec); ok && c.Processes {
-			return true
-		}
-	}
-	return false
 }

@@ -6,7 +6,7 @@ FUZZTIME ?= 10m
 # out of go.mod (not a dependency of the library); the module proxy serves it.
 STATICCHECK ?= $(GO) run honnef.co/go/tools/cmd/staticcheck@v0.8.2
 
-.PHONY: test test-etcd35 test-etcd3515 test-rates vet race bench repro fuzz stress build mutants etcdctl incident
+.PHONY: test test-etcd35 test-etcd3515 test-processes test-rates vet race bench repro fuzz stress build mutants etcdctl incident etcd-release etcd-release-35
 STRESS_N ?= 20
 
 # Parallel tests (the mutants, the plain client): every scenario run waits for
@@ -15,14 +15,29 @@ STRESS_N ?= 20
 PARALLEL ?= 16
 
 ## test: vet + the whole test suite (what CI runs)
-test: vet
+test: vet etcd-release
 	$(GO) test -count=1 -parallel $(PARALLEL) -timeout 12m $(PKGS)
+
+## etcd-release, etcd-release-35: the etcd binary of the release each build
+## links, for members as processes (leader-pause, --processes), built once per
+## machine before the tests so that no run's deadline pays for it (the tests
+## build it themselves otherwise)
+etcd-release:
+	$(GO) run ./cmd/leaderfault etcd >/dev/null
+etcd-release-35:
+	$(GO) run $(ETCD35) ./cmd/leaderfault etcd >/dev/null
+
+## test-processes: the whole test suite with every scenario run's members as
+## processes (LEADERFAULT_PROCESSES=1); harness tests choose their backend
+## themselves. CI does this on the v3.5 line (make test-etcd35 with it set).
+test-processes: etcd-release
+	LEADERFAULT_PROCESSES=1 $(GO) test -count=1 -parallel $(PARALLEL) -timeout 12m $(PKGS)
 
 ## test-etcd35: the whole test suite, catalog included, on the etcd v3.5 line
 ## (server and client v3.5.35: go.etcd35.mod with build tag etcd35)
 ETCD35 = -modfile=go.etcd35.mod -tags etcd35
 ETCD35_PKGS ?= $(PKGS)
-test-etcd35:
+test-etcd35: etcd-release-35
 	$(GO) test $(ETCD35) -count=1 -parallel $(PARALLEL) -timeout 12m $(ETCD35_PKGS)
 
 ## test-etcd3515: harness, advancer and the scenario catalog on etcd v3.5.15,
@@ -58,7 +73,7 @@ vet:
 ## race: the race detector on the library packages; the scenario runs at
 ## the fast profile (LEADERFAULT_TIME=fast), where under -race only their code
 ## paths, validity and invariants are judged
-race:
+race: etcd-release
 	LEADERFAULT_TIME=fast $(GO) test -count=1 -race -timeout 20m ./failpoints/... ./harness/... ./advancer/ ./advancer/model/ ./advancer/external/ ./workload/ ./internal/memberclient/ ./check/ ./record/ ./runner/ ./scenarios/...
 
 ## bench: start-up, leader transfer, disk and catalog-admission benchmarks (ratios in one run)

@@ -38,6 +38,32 @@ func BenchmarkClusterStart(b *testing.B) {
 	b.ReportMetric(median(ready), "ready-ms-p50")
 }
 
+// BenchmarkClusterStartProcesses is BenchmarkClusterStart with members as
+// processes of the release this binary links (built before the timer).
+func BenchmarkClusterStartProcesses(b *testing.B) {
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
+	_, err := PrepareRelease(ctx, EtcdVersion())
+	cancel()
+	if err != nil {
+		b.Fatal(err)
+	}
+	var ready []time.Duration
+	for b.Loop() {
+		start := time.Now()
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		c, err := Start(ctx, Options{Release: EtcdVersion()})
+		cancel()
+		if err != nil {
+			b.Fatal(err)
+		}
+		ready = append(ready, time.Since(start))
+		if err := c.Close(); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(median(ready), "ready-ms-p50")
+}
+
 // median returns the median in milliseconds.
 func median(ds []time.Duration) float64 {
 	s := append([]time.Duration(nil), ds...)

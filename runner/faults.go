@@ -103,7 +103,7 @@ var (
 // FaultCatalog is the built-in fault catalog, in the order the docs list it
 // (docs/scenarios.md's table is generated from it: TestFaultTableInDocs).
 var FaultCatalog = []FaultEntry{
-	{Proto: harness.DiskStall{}, Description: "every write, fsync, open and read(2) of the member's data dir hangs until healed (the pingcap/tidb#69048 IO hang); reads=false: writes and fsync only. Page faults of bbolt's mmap never hang (one held fault would freeze every in-process member at the next GC), so a running member still answers reads; the read half bites at restart and when etcd opens a file (docs/facts.md 2.7). Fired: it held any operation; the record has each site's hits. Needs cluster disk=true",
+	{Proto: harness.DiskStall{}, Description: "every write, fsync, open and read(2) of the member's data dir hangs until healed (the pingcap/tidb#69048 IO hang); reads=false: writes and fsync only. Page faults of bbolt's mmap hang only with reads=all, which needs processes=true (in process one held fault would freeze every member at the next GC): without it a running member still answers reads and the read half bites at restart and when etcd opens a file (docs/facts.md 2.7); with it the member's cached pages are dropped and every read hangs, as on the incident's volume (11.8). Fired: it held any operation; the record has each site's hits. Needs cluster disk=true",
 		Spec: script.FaultSpec{Params: map[string]script.ValueKind{"reads": script.KindWord}, Words: map[string][]string{"reads": {"true", "false", "all"}}, NeedsDisk: true,
 			ProcessesFor: map[string]string{"reads": "all"}},
 		Build: func(p params) (harness.Fault, error) {
@@ -118,7 +118,7 @@ var FaultCatalog = []FaultEntry{
 		Build: func(p params) (harness.Fault, error) {
 			return harness.DiskDelay{Delay: p.duration("delay"), Writes: p.boolOr("writes", false), Reads: p.boolOr("reads", false)}, nil
 		}},
-	{Proto: harness.Isolate{}, Description: "complete, symmetric partition of the member from its peers: etcd's CutPeer on both sides for every peer, and every peer byte to and from it dropped; clients still reach it",
+	{Proto: harness.Isolate{}, Description: "complete, symmetric partition of the member from its peers: every peer byte to and from it dropped, and for members in the runner's process etcd's CutPeer on both sides for every peer; clients still reach it",
 		Build: func(params) (harness.Fault, error) { return harness.Isolate{}, nil }},
 	{Proto: harness.Mute{}, Description: "the member hears its peers but cannot speak to them",
 		Build: func(params) (harness.Fault, error) { return harness.Mute{}, nil }},

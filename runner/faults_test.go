@@ -55,10 +55,12 @@ func TestDiskFaultParams(t *testing.T) {
 // other fault parameter.
 func TestDiskFaultParamErrors(t *testing.T) {
 	for line, want := range map[string]string{
-		"fault disk-stall target=leader reads=no":            `disk.scn:4: fault disk-stall: reads=no: unknown value "no"; expected reads=<true|false>`,
-		"fault disk-stall target=leader reads=flase":         `disk.scn:4: fault disk-stall: reads=flase: unknown value "flase" (did you mean false?); expected reads=<true|false>`,
+		"fault disk-stall target=leader reads=no":            `disk.scn:4: fault disk-stall: reads=no: unknown value "no"; expected reads=<true|false|all>`,
+		"fault disk-stall target=leader reads=flase":         `disk.scn:4: fault disk-stall: reads=flase: unknown value "flase" (did you mean false?); expected reads=<true|false|all>`,
 		"fault disk-stall target=leader reads=1s":            `disk.scn:4: fault disk-stall: reads=1s is a duration; expected reads=<word>`,
-		"fault disk-stall target=leader ops=writes":          `disk.scn:4: fault disk-stall: unknown parameter "ops"; expected [reads=<true|false>]`,
+		"fault disk-stall target=leader ops=writes":          `disk.scn:4: fault disk-stall: unknown parameter "ops"; expected [reads=<true|false|all>]`,
+		"fault pause target=leader":                          `disk.scn:4: fault: fault pause without processes=true on the cluster line; expected cluster ... processes=true (every member a process of its own) before it`,
+		"fault disk-stall target=leader reads=all":           `disk.scn:4: fault: fault disk-stall reads=all without processes=true on the cluster line; expected cluster ... processes=true (every member a process of its own) before it`,
 		"fault disk-delay target=leader delay=1s reads=1":    `disk.scn:4: fault disk-delay: reads=1 is a int; expected reads=<word>`,
 		"fault disk-delay target=leader delay=1s writes=yes": `disk.scn:4: fault disk-delay: writes=yes: unknown value "yes"; expected writes=<true|false>`,
 		"fault peer-delay target=leader delay=1s dir=up":     `disk.scn:4: fault peer-delay: dir=up: unknown value "up"; expected dir=<in|out|both>`,

@@ -111,7 +111,13 @@ func (r *robustRun) follow(ctx context.Context) error {
 	r.observe(q.Value, q.ModRev, "quorum read via "+r.mc.Endpoints[q.Member])
 	from := max(q.Revision, r.currentRev) + 1
 
-	wch, err := r.openWatch(ctx, from)
+	// A watcher of its own, closed when this watch ends: cancelling a
+	// watch while its client reconnects to a dead member leaves clientv3
+	// to reopen the gRPC stream when the member is back, with no watch on
+	// it (facts.md §3.14); closing the watcher ends the reconnecting too.
+	w := clientv3.NewWatcher(r.mc.Clients[r.watchOn])
+	defer w.Close()
+	wch, err := r.openWatch(ctx, w, from)
 	if err != nil {
 		// Next time, open where a read just succeeded.
 		r.watchOn = q.Member
@@ -190,7 +196,7 @@ func (r *robustRun) follow(ctx context.Context) error {
 // carries nothing ("client link blackhole") that is never, so creation has a
 // deadline (watch-create-timeouts, first entry) after which the watch is
 // abandoned and the next follow starts where a read succeeded.
-func (r *robustRun) openWatch(ctx context.Context, from int64) (clientv3.WatchChan, error) {
+func (r *robustRun) openWatch(ctx context.Context, cli clientv3.Watcher, from int64) (clientv3.WatchChan, error) {
 	r.generation++
 	wctx := metadata.AppendToOutgoingContext(ctx, "leaderfault-watch", strconv.Itoa(r.generation))
 	if r.cfg.RequireLeader {
@@ -200,7 +206,6 @@ func (r *robustRun) openWatch(ctx context.Context, from int64) (clientv3.WatchCh
 	if r.cfg.ProgressNotify {
 		opts = append(opts, clientv3.WithProgressNotify())
 	}
-	cli := r.mc.Clients[r.watchOn]
 	if len(r.cfg.WatchCreateTimeouts) == 0 {
 		return cli.Watch(wctx, r.key, opts...), nil
 	}

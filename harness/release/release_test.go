@@ -13,6 +13,7 @@ import (
 	"github.com/stretchr/testify/require"
 	"go.uber.org/goleak"
 
+	"github.com/leaderfault/leaderfault/harness"
 	"github.com/leaderfault/leaderfault/harness/release"
 )
 
@@ -37,17 +38,18 @@ func TestParse(t *testing.T) {
 	}
 }
 
-// TestBinaryIsTheRelease builds (or finds) the default release and asks the
-// binary its version.
+// TestBinaryIsTheRelease builds (or finds) the release this build links and
+// asks the binary its version.
 func TestBinaryIsTheRelease(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 8*time.Minute)
 	defer cancel()
-	bin, err := release.Binary(ctx, "3.7.3")
+	v := harness.EtcdVersion()
+	bin, err := release.Binary(ctx, v)
 	require.NoError(t, err)
 	out, err := exec.CommandContext(ctx, bin, "--version").CombinedOutput()
 	require.NoError(t, err, "%s", out)
-	assert.Contains(t, string(out), "etcd Version: 3.7.3")
-	again, ok := release.Built("v3.7.3")
+	assert.Contains(t, string(out), "etcd Version: "+v)
+	again, ok := release.Built("v" + v)
 	assert.True(t, ok)
 	assert.Equal(t, bin, again)
 }

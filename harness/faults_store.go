@@ -3,6 +3,7 @@ package harness
 import (
 	"context"
 	"fmt"
+	"time"
 
 	clientv3 "go.etcd.io/etcd/client/v3"
 
@@ -52,4 +53,83 @@ func newestAdvance(ev []record.Event) int64 {
 		}
 	}
 	return rev
+}
+
+// Fill writes mib MiB of live data into the cluster, as keys
+// "leaderfault-fill/NNNN" of 1 MiB each through the leader, so that a later
+// defragmentation has something to copy (Defrag). Writing a key that
+// exists again replaces it: the live data stays mib MiB.
+func (c *Cluster) Fill(ctx context.Context, mib int) error {
+	l, err := c.WaitLeader(ctx)
+	if err != nil {
+		return fmt.Errorf("fill: %w", err)
+	}
+	cli, err := l.DirectClient()
+	if err != nil {
+		return fmt.Errorf("fill: %w", err)
+	}
+	val := string(make([]byte, 1<<20))
+	for i := range mib {
+		if _, err := cli.Put(ctx, fmt.Sprintf("leaderfault-fill/%04d", i), val); err != nil {
+			return fmt.Errorf("fill: key %d of %d: %w", i+1, mib, err)
+		}
+	}
+	c.rec.Add(record.KindNote, l.name, "filled the cluster with %d MiB of live data", mib)
+	return nil
+}
+
+// Defrag defragments the member's backend, as an operator's `etcdctl
+// defrag` or a maintenance job does. etcd holds the member's backend for the
+// whole defragmentation: no entry is applied, no read answered and no watch
+// event sent from that member until it ends, while raft goes on. How long
+// that is depends on the live data it copies (Cluster.Fill; a cluster line's
+// data=N). It has fired once the defragmentation is done; the record says how
+// long it took and the database size before and after. Healing it waits for
+// the defragmentation to end.
+type Defrag struct{}
+
+// Kind implements Fault.
+func (Defrag) Kind() string { return "defrag" }
+
+// Apply implements Fault.
+func (Defrag) Apply(ctx context.Context, c *Cluster, m *Member, fired func()) (Effect, error) {
+	cli, err := m.DirectClient()
+	if err != nil {
+		return nil, err
+	}
+	ep := cli.Endpoints()[0]
+	before, err := cli.Status(ctx, ep)
+	if err != nil {
+		return nil, fmt.Errorf("defrag: status of %s: %w", m.name, err)
+	}
+	done := make(chan error, 1)
+	go func() {
+		t0 := time.Now()
+		_, err := cli.Defragment(c.life, ep)
+		took := time.Since(t0)
+		if err != nil {
+			c.rec.Add(record.KindNote, m.name, "defragmentation failed after %v: %v", took.Round(time.Millisecond), err)
+			done <- err
+			return
+		}
+		sctx, cancel := context.WithTimeout(c.life, 5*time.Second)
+		after, serr := cli.Status(sctx, ep)
+		cancel()
+		size := "?"
+		if serr == nil {
+			size = fmt.Sprintf("%.1f", float64(after.DbSize)/(1<<20))
+		}
+		c.rec.Add(record.KindNote, m.name, "defragmented in %v: database %.1f MiB (%.1f in use) before, %s MiB after",
+			took.Round(time.Millisecond), float64(before.DbSize)/(1<<20), float64(before.DbSizeInUse)/(1<<20), size)
+		fired()
+		done <- nil
+	}()
+	return effectFunc(func(ctx context.Context) error {
+		select {
+		case err := <-done:
+			return err
+		case <-ctx.Done():
+			return fmt.Errorf("defrag of %s still running: %w", m.name, ctx.Err())
+		}
+	}), nil
 }

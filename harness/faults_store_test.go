@@ -2,6 +2,7 @@ package harness
 
 import (
 	"context"
+	"strings"
 	"testing"
 	"time"
 
@@ -51,4 +52,25 @@ func TestCompactTakesEffectPastTheAdvancersRevision(t *testing.T) {
 	require.NoError(t, err)
 	assert.False(t, again.Fired(), "the advancer has seen the current revision: nothing it can resume from is compacted")
 	require.NoError(t, again.Heal(ctx))
+}
+
+// TestDefragFiresWhenDone: a defragmentation of 64 MiB of live data fires
+// once it has ended, and the record says how long it took and the sizes.
+func TestDefragFiresWhenDone(t *testing.T) {
+	c := StartT(t, Options{Members: 1, Profile: ProfileProduction})
+	ctx := ctxT(t, 2*time.Minute)
+	require.NoError(t, c.Fill(ctx, 64))
+	mark := c.Recorder().Len()
+	in, err := c.Inject(ctx, Defrag{}, Leader)
+	require.NoError(t, err)
+	require.NoError(t, in.Heal(ctx), "heal waits for the defragmentation")
+	assert.True(t, in.Fired())
+	var note string
+	for _, e := range c.Recorder().Events()[mark:] {
+		if e.Kind == record.KindNote && strings.HasPrefix(e.Detail, "defragmented in ") {
+			note = e.Detail
+		}
+	}
+	assert.Regexp(t, `^defragmented in \S+: database [0-9.]+ MiB \([0-9.]+ in use\) before, [0-9.]+ MiB after$`, note)
+	require.NoError(t, c.CheckWhole(ctx))
 }

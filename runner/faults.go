@@ -172,6 +172,8 @@ var FaultCatalog = []FaultEntry{
 	{Proto: harness.Pause{}, Description: "the member's process stopped with SIGSTOP until healed (SIGCONT): it keeps its sockets, nothing errors, nothing answers (etcd-io/etcd#8980, Jepsen's pause); its peers elect a leader without it. Fired: the kernel reports the process stopped. Needs cluster processes=true",
 		Spec:  script.FaultSpec{NeedsProcesses: true},
 		Build: func(params) (harness.Fault, error) { return harness.Pause{}, nil }},
+	{Proto: harness.Defrag{}, Description: "defragmentation of the member's backend (etcdctl defrag): etcd holds the backend for its whole length, so the member applies nothing, answers no read and sends no watch event until it ends, while raft goes on; how long depends on the live data (cluster data=N MiB). Fired: it finished; the record has its length and the database size. Heal waits for it to end",
+		Build: func(params) (harness.Fault, error) { return harness.Defrag{}, nil }},
 	{Proto: harness.Compact{}, Description: "compaction of the cluster's history to its current revision, physical, through the member (as an operator or the apiserver's compactor does); took effect when it passed the newest revision the advancer observed, so a watch it resumes from there is cancelled with ErrCompacted (docs/facts.md 3.13); heal does nothing",
 		Build: func(params) (harness.Fault, error) { return harness.Compact{}, nil }},
 }

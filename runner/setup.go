@@ -57,6 +57,11 @@ func (r *run) ensureCluster(ctx context.Context, a *script.ClusterSpec) error {
 		return fmt.Errorf("seeded initial leader: %w", err)
 	}
 	r.rec.Add(record.KindNote, first.Name(), "initial leader chosen by seed %d", r.res.Seed)
+	if a != nil && a.DataMiB > 0 {
+		if err := c.Fill(ctx, a.DataMiB); err != nil {
+			return err
+		}
+	}
 	// The start's burst of CPU is over: admission stops counting the run
 	// as starting.
 	r.lease.Started()

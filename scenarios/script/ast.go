@@ -72,6 +72,10 @@ type ClusterSpec struct {
 	// release of the run, else the one the runner links): what faults on
 	// whole processes (pause) need.
 	Processes bool
+	// DataMiB is live data, in MiB, written into the cluster once it is up,
+	// before the writer and the advancer start: what a defragmentation
+	// copies (data=64).
+	DataMiB int
 }
 
 // StartAdvancer configures the advancer under test; which one (the preset) is the

@@ -48,7 +48,7 @@ func TestParseErrors(t *testing.T) {
 		{"cluster tick=50ms election=100ms", `t.scn:1: cluster: election=100ms is less than 5 ticks of 50ms; expected election >= 250ms (etcd requires 5 ticks)`},
 		{"cluster election=60s", `t.scn:1: cluster: "election=60s"; expected at most 50s (etcd's limit)`},
 		{"cluster disk=yes", `t.scn:1: cluster: "disk=yes"; expected disk=true or disk=false`},
-		{"cluster nodes=3", `t.scn:1: cluster: unknown key "nodes"; expected members=, profile=, tick=, election=, disk=, processes=`},
+		{"cluster nodes=3", `t.scn:1: cluster: unknown key "nodes"; expected members=, profile=, tick=, election=, disk=, processes=, data=`},
 		{"cluster\ncluster", `t.scn:2: cluster given twice (first at line 1); expected one cluster line`},
 		{"crash leader\ncluster", `t.scn:2: cluster after other steps (line 1); expected the cluster line before any other step`},
 		// advancer, writer

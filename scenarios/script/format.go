@@ -117,8 +117,12 @@ func (c ClusterSpec) args() string {
 	if c.Processes {
 		processes = "true"
 	}
+	data := ""
+	if c.DataMiB != 0 {
+		data = strconv.Itoa(c.DataMiB)
+	}
 	return words(kv("members", members), kv("profile", c.Profile), kv("tick", dur(c.Tick)),
-		kv("election", dur(c.Election)), kv("disk", disk), kv("processes", processes))
+		kv("election", dur(c.Election)), kv("disk", disk), kv("processes", processes), kv("data", data))
 }
 
 func (a StartAdvancer) args() string {

@@ -11,6 +11,10 @@ import (
 // maxElection is etcd's own upper bound on the election timeout.
 const maxElection = 50 * time.Second
 
+// maxDataMiB bounds a cluster line's data=: etcd's default backend quota is
+// 2 GiB, and every member keeps a copy.
+const maxDataMiB = 1024
+
 func (p *parser) scenarioLine(a *args) error {
 	if err := a.onlyKeys(); err != nil {
 		return err
@@ -54,7 +58,7 @@ func parseCluster(p *parser, a *args) (Action, error) {
 	if err := a.positional(0, 0); err != nil {
 		return nil, err
 	}
-	if err := a.onlyKeys("members", "profile", "tick", "election", "disk", "processes"); err != nil {
+	if err := a.onlyKeys("members", "profile", "tick", "election", "disk", "processes", "data"); err != nil {
 		return nil, err
 	}
 	var c ClusterSpec
@@ -119,6 +123,16 @@ func parseCluster(p *parser, a *args) (Action, error) {
 			return nil, a.errorf("%s; expected processes=true or processes=false", a.ln.quoteTok(t))
 		}
 		c.Processes = b
+	}
+	if t, ok := a.key("data"); ok {
+		v, err := a.value(t)
+		if err != nil {
+			return nil, err
+		}
+		if v.Kind != KindInt || v.Int < 1 || v.Int > maxDataMiB {
+			return nil, a.errorf("%s; expected data=N, N MiB of live data from 1 to %d", a.ln.quoteTok(t), maxDataMiB)
+		}
+		c.DataMiB = int(v.Int)
 	}
 	return c, nil
 }

@@ -11,6 +11,8 @@ import (
 	clientv3 "go.etcd.io/etcd/client/v3"
 	"go.etcd.io/etcd/server/v3/etcdserver"
 	"go.uber.org/zap"
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/backoff"
 
 	"github.com/leaderfault/leaderfault/harness/disk"
 	"github.com/leaderfault/leaderfault/record"
@@ -154,11 +156,7 @@ func (m *Member) start(initial bool) error {
 		return fmt.Errorf("start %s: %w", m.name, err)
 	}
 	clientAddr := srv.clientAddr()
-	direct, err := clientv3.New(clientv3.Config{
-		Endpoints:   []string{"http://" + clientAddr},
-		DialTimeout: 2 * time.Second,
-		Logger:      zap.NewNop(),
-	})
+	direct, err := newDirectClient(clientAddr)
 	if err != nil {
 		srv.stop(true)
 		return fmt.Errorf("start %s: direct client: %w", m.name, err)
@@ -167,11 +165,34 @@ func (m *Member) start(initial bool) error {
 	m.srv, m.direct, m.state = srv, direct, StateRunning
 	m.listsAll = false
 	m.mu.Unlock()
-	m.peer.setBackend(srv.peerAddr())
-	m.client.setBackend(clientAddr)
-	m.upstream.setBackend(clientAddr)
+	if p, ok := srv.(*process); ok {
+		// Its proxies lead nowhere until it serves: a peer's bootstrap
+		// probe through them then fails at once, where a member that
+		// listens but does not serve yet would hold it for etcd's 1 s
+		// bootstrap timeout (a cluster start took 1.2-5.3 s that way).
+		go m.connectPeersWhenServing(p)
+	} else {
+		m.peer.setBackend(srv.peerAddr())
+		m.client.setBackend(clientAddr)
+		m.upstream.setBackend(clientAddr)
+	}
 	m.c.notify()
 	return nil
+}
+
+// connectPeersWhenServing points the member's peer proxy at the process once
+// it serves peer traffic, unless it is gone or replaced by then.
+func (m *Member) connectPeersWhenServing(p *process) {
+	select {
+	case <-p.peerServing:
+	case <-p.exited:
+		return
+	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.srv == server(p) {
+		m.peer.setBackend(p.peerAddr())
+	}
 }
 
 // waitReady waits until the member serves clients.
@@ -182,6 +203,16 @@ func (m *Member) waitReady(ctx context.Context) error {
 	}
 	if err := srv.ready(ctx); err != nil {
 		return fmt.Errorf("%s %w", m.name, err)
+	}
+	if p, ok := srv.(*process); ok {
+		// Clients reach it through its proxies once it serves them.
+		m.mu.Lock()
+		if m.srv == server(p) {
+			m.client.setBackend(p.clientAddr())
+			m.upstream.setBackend(p.clientAddr())
+		}
+		m.mu.Unlock()
+		m.c.notify()
 	}
 	return nil
 }
@@ -323,4 +354,21 @@ func (m *Member) RaftIndex() (uint64, error) {
 		return 0, fmt.Errorf("%s: %w", m.name, err)
 	}
 	return idx, nil
+}
+
+// newDirectClient is a client of the harness's own, straight to a member's
+// client address (host:port). A member as a process is not listening yet
+// when it is made, so its first connection is refused: it retries within
+// 50 ms, where gRPC's default backoff (1 s, then more) would hold the
+// membership check that follows readiness.
+func newDirectClient(addr string) (*clientv3.Client, error) {
+	return clientv3.New(clientv3.Config{
+		Endpoints:   []string{"http://" + addr},
+		DialTimeout: 2 * time.Second,
+		Logger:      zap.NewNop(),
+		DialOptions: []grpc.DialOption{grpc.WithConnectParams(grpc.ConnectParams{
+			Backoff:           backoff.Config{BaseDelay: 10 * time.Millisecond, Multiplier: 1.6, Jitter: 0.2, MaxDelay: 50 * time.Millisecond},
+			MinConnectTimeout: time.Second,
+		})},
+	})
 }

@@ -18,7 +18,6 @@ import (
 	pb "go.etcd.io/etcd/api/v3/etcdserverpb"
 	"go.etcd.io/etcd/client/pkg/v3/types"
 	clientv3 "go.etcd.io/etcd/client/v3"
-	"go.uber.org/zap"
 
 	"github.com/leaderfault/leaderfault/record"
 )
@@ -39,9 +38,12 @@ type process struct {
 
 	readyc    chan struct{} // closed at "ready to serve client requests"
 	readyOnce sync.Once
-	exited    chan struct{} // closed when the process is gone
-	exitErr   error
-	logsDone  chan struct{}
+	// peerServing is closed at "serving peer traffic".
+	peerServing chan struct{}
+	peerOnce    sync.Once
+	exited      chan struct{} // closed when the process is gone
+	exitErr     error
+	logsDone    chan struct{}
 
 	mu      sync.Mutex
 	stopped bool // we ended it
@@ -98,7 +100,7 @@ func startProcess(m *Member, initial bool) (*process, error) {
 	}
 	s := &process{
 		m: m, cmd: cmd, client: client, peer: peer,
-		readyc: make(chan struct{}), exited: make(chan struct{}), logsDone: make(chan struct{}),
+		readyc: make(chan struct{}), peerServing: make(chan struct{}), exited: make(chan struct{}), logsDone: make(chan struct{}),
 	}
 	go s.readLog(stderr)
 	go func() {
@@ -108,11 +110,7 @@ func startProcess(m *Member, initial bool) (*process, error) {
 		close(s.exited)
 		s.onExit()
 	}()
-	cli, err := clientv3.New(clientv3.Config{
-		Endpoints:   []string{"http://" + client},
-		DialTimeout: 2 * time.Second,
-		Logger:      zap.NewNop(),
-	})
+	cli, err := newDirectClient(client)
 	if err != nil {
 		s.stop(true)
 		return nil, err
@@ -143,6 +141,8 @@ func (s *process) readLog(r io.Reader) {
 		case observeRaftMessage(l.Msg, s.m.observeRaft):
 		case l.Msg == "ready to serve client requests":
 			s.readyOnce.Do(func() { close(s.readyc) })
+		case l.Msg == "serving peer traffic":
+			s.peerOnce.Do(func() { close(s.peerServing) })
 		case l.Level == "warn" || l.Level == "error" || l.Level == "fatal" || l.Level == "panic":
 			s.m.c.logs.add(fmt.Sprintf("%s %s %-5s %s", time.Now().Format("15:04:05.000"), s.m.name, strings.ToUpper(l.Level), sc.Text()))
 		}

@@ -20,7 +20,6 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
-	"runtime"
 	"runtime/debug"
 	"strconv"
 	"strings"
@@ -172,13 +171,12 @@ func pinned(v string) string {
 	return "\nrequire (\n" + b.String() + ")\n"
 }
 
-// goTool is the go command on PATH, else the one of the toolchain this
-// binary was built with.
+// goTool is the go command on PATH; with none, "go", whose error says so.
 func goTool() string {
 	if p, err := exec.LookPath("go"); err == nil {
 		return p
 	}
-	return filepath.Join(runtime.GOROOT(), "bin", "go")
+	return "go"
 }
 
 // lock takes an exclusive flock on path. Another process building the same

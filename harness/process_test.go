@@ -16,6 +16,7 @@ import (
 	clientv3 "go.etcd.io/etcd/client/v3"
 
 	"github.com/leaderfault/leaderfault/harness/disk"
+	"github.com/leaderfault/leaderfault/internal/admission"
 
 	"github.com/leaderfault/leaderfault/record"
 )
@@ -38,7 +39,9 @@ func processRelease(t *testing.T) string {
 // after which the others elect a new one, and SIGCONT on heal, after which the
 // paused member follows it.
 func TestProcessMembersLeadCrashAndPause(t *testing.T) {
+	started := admitted(t)
 	c := StartT(t, Options{Release: processRelease(t)})
+	started()
 	ctx := ctxT(t, 60*time.Second)
 	assert.Nil(t, c.Members()[0].Server(), "a process member has no in-process server")
 	assert.Contains(t, c.EtcdDescription(), "as processes")
@@ -154,7 +157,9 @@ func runChildUntilLine(t *testing.T, name, prefix string) int {
 // etcd serves from the mmap, hang until disarmed. The stall with it fires.
 func TestPageFaultStallHangsEveryRead(t *testing.T) {
 	SkipWithoutDisk(t)
+	started := admitted(t)
 	c := StartT(t, Options{Release: processRelease(t), Disk: true})
+	started()
 	ctx := ctxT(t, 60*time.Second)
 	rev := writeN(t, c, 50)
 	victim := othersOf(c, c.Leader())[0]
@@ -203,4 +208,20 @@ func TestPageFaultStallNeedsProcesses(t *testing.T) {
 	_, err := c.Inject(ctxT(t, 10*time.Second), DiskStall{PageFaults: true}, Leader)
 	require.Error(t, err)
 	assert.Contains(t, err.Error(), "needs members that run as processes")
+}
+
+// admitted holds an admission lease (internal/admission) for the rest of a
+// test that loads the machine like a scenario run: its own clusters, child
+// processes or a bulk of data. Catalog runs in other packages' tests going at
+// the same time are admitted by measured headroom, which cannot foresee a test
+// that starts after them; with the lease they count it. Call it before the
+// cluster starts; the lease counts as starting until started is called.
+func admitted(t *testing.T) (started func()) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
+	defer cancel()
+	lease, err := admission.Admit(ctx, admission.Request{Length: 10 * time.Second})
+	require.NoError(t, err, "admission")
+	t.Cleanup(lease.Release)
+	return lease.Started
 }

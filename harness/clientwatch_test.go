@@ -2,12 +2,14 @@ package harness
 
 import (
 	"context"
+	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	clientv3 "go.etcd.io/etcd/client/v3"
+	"google.golang.org/grpc"
 )
 
 // TestCancelledWatchComesBackWithItsMember shows a clientv3 behaviour the
@@ -19,7 +21,19 @@ func TestCancelledWatchComesBackWithItsMember(t *testing.T) {
 	c := StartT(t, Options{})
 	ctx := ctxT(t, 60*time.Second)
 	m := othersOf(c, c.Leader())[0]
-	cli, err := c.NewClient(clientv3.Config{Endpoints: []string{m.ClientURL()}})
+	// Each attempt to open a Watch stream passes this interceptor; the
+	// attempt after the crash means the client is reconnecting.
+	var opens atomic.Int32
+	count := func(ctx context.Context, desc *grpc.StreamDesc, cc *grpc.ClientConn, method string, streamer grpc.Streamer, opts ...grpc.CallOption) (grpc.ClientStream, error) {
+		if method == "/etcdserverpb.Watch/Watch" {
+			opens.Add(1)
+		}
+		return streamer(ctx, desc, cc, method, opts...)
+	}
+	cli, err := c.NewClient(clientv3.Config{
+		Endpoints:   []string{m.ClientURL()},
+		DialOptions: []grpc.DialOption{grpc.WithChainStreamInterceptor(count)},
+	})
 	require.NoError(t, err)
 	defer cli.Close()
 
@@ -48,7 +62,15 @@ func TestCancelledWatchComesBackWithItsMember(t *testing.T) {
 	waitStreams("the watch opens", func(n int) bool { return n == 1 })
 
 	require.NoError(t, m.Crash())
-	cancel() // while the client reconnects to the dead member
+	// Cancel only once the client is reconnecting: a cancel that reaches
+	// clientv3 before it sees the stream break closes the watch the
+	// ordinary way and nothing comes back.
+	deadline := time.Now().Add(20 * time.Second)
+	for opens.Load() < 2 {
+		require.True(t, time.Now().Before(deadline), "the client did not try to reopen its Watch stream within 20 s of the crash")
+		time.Sleep(time.Millisecond)
+	}
+	cancel()
 	for range wch {
 	}
 	require.NoError(t, m.Restart(ctx))

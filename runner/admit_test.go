@@ -42,6 +42,7 @@ expect no-stall for 1s from=100ms
 // A run records how it was admitted: in its result and as the first note
 // of its record.
 func TestARunRecordsItsAdmission(t *testing.T) {
+	t.Parallel()
 	file, src, err := catalog.Source("leader-transfer")
 	require.NoError(t, err)
 	sc, err := Parse(file, src)

@@ -45,6 +45,7 @@ func choices(res *Result) []string {
 }
 
 func TestReplayBySeedMakesTheSameChoices(t *testing.T) {
+	t.Parallel()
 	sc, err := Parse("replay.scn", []byte(replayScript))
 	require.NoError(t, err)
 	run := func(seed int64) *Result {

@@ -30,6 +30,7 @@ func TestRequireDiskEnvFailsADiskScenario(t *testing.T) {
 // the advancer to follow: the run is INVALID (the machine's fault, not the
 // advancer's), not a step error that blames the advancer.
 func TestNoWritesToFollowMakeTheRunInvalid(t *testing.T) {
+	t.Parallel()
 	if raceEnabled || harness.EtcdLine() != "3.7" {
 		// The runner's own logic: once, on the default etcd line, without
 		// the detector (11 s each on 2 cores).

@@ -61,6 +61,7 @@ func TestStretchTo(t *testing.T) {
 // integration-test timing, the preset scaled by 10, the script's durations
 // divided by 10 in what ran and in what the result says.
 func TestFastRunIsInFastTime(t *testing.T) {
+	t.Parallel()
 	file, src, err := catalog.Source("leader-transfer")
 	require.NoError(t, err)
 	sc, err := Parse(file, src)

@@ -23,6 +23,7 @@ import (
 // replacement, "expect no-stall for 1s", fails such an advancer; the old
 // form no longer parses.
 func TestNoStallCatchesAStallLateInTheFault(t *testing.T) {
+	t.Parallel()
 	if raceEnabled {
 		t.Skip("timing is not judged under -race")
 	}
@@ -58,6 +59,7 @@ heal
 // repeat the expectation before it, while from "off" an advancer that stops
 // at the end of the storm fails it.
 func TestStormEndIsAReferencePoint(t *testing.T) {
+	t.Parallel()
 	if raceEnabled {
 		t.Skip("timing is not judged under -race")
 	}

@@ -22,6 +22,7 @@ import (
 // only the pinned member — fails the headline scenario, and the message says
 // which requirement it missed and what was measured.
 func TestBadAdvancerFailsWithTheRequirementAndTheFigure(t *testing.T) {
+	t.Parallel()
 	if raceEnabled {
 		t.Skip("timing requirements are not judged under -race")
 	}
@@ -65,6 +66,7 @@ func (r *recordingTB) Error(args ...any) { r.errs = append(r.errs, fmt.Sprint(ar
 // a plain watch on a stale member FAILs, and no run is INVALID because of
 // where it chose to connect.
 func TestAPlainClientIsHitWhereItWatches(t *testing.T) {
+	t.Parallel()
 	if raceEnabled {
 		t.Skip("timing requirements are not judged under -race")
 	}
@@ -112,6 +114,7 @@ var killOrder = []string{"leader-disk-stall", "leader-crash", "leader-isolated",
 // Every known-bad advancer FAILS (not INVALID) at least one catalog
 // scenario. make mutants prints the whole kill matrix.
 func TestMutantsAreCaught(t *testing.T) {
+	t.Parallel()
 	if raceEnabled {
 		t.Skip("timing requirements are not judged under -race")
 	}
@@ -144,6 +147,7 @@ func TestMutantsAreCaught(t *testing.T) {
 // stormer meets quorum-loss's budgets and floods etcd while it cannot
 // answer; the leaker recovers and keeps what it opened during the fault.
 func TestTrafficMutantsAreCaughtByTheirFlaw(t *testing.T) {
+	t.Parallel()
 	for _, c := range []struct{ mutant, scenario, flaw string }{
 		{"retry-storm", "quorum-loss", "retry storm: "},
 		{"leaks-watches", "quorum-loss", "leak: "},
@@ -170,6 +174,7 @@ func TestTrafficMutantsAreCaughtByTheirFlaw(t *testing.T) {
 // through a leader transfer, and on compact-while-away its resumed watch is
 // cancelled with ErrCompacted and it never advances again.
 func TestCompactionMutantIsCaughtByItsFlaw(t *testing.T) {
+	t.Parallel()
 	m := mutant(t, "hangs-on-compacted")
 	for _, c := range []struct {
 		scenario string

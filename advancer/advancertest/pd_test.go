@@ -23,6 +23,7 @@ var pdMeetsRequirements = []string{
 // excuses anything), judged like a user's advancer where PD's design should
 // meet the requirements.
 func TestPDMeetsRequirementsWhereItShould(t *testing.T) {
+	t.Parallel()
 	advancertest.RunCatalog(t, func() advancer.Advancer {
 		cfg, err := model.Preset(model.PresetPD)
 		if err != nil {

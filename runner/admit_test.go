@@ -47,9 +47,9 @@ func TestARunRecordsItsAdmission(t *testing.T) {
 	require.NoError(t, err)
 	sc, err := Parse(file, src)
 	require.NoError(t, err)
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute) // waiting for admission included
 	defer cancel()
-	res, err := Run(ctx, sc, Options{Preset: "robust"})
+	res, err := Run(ctx, sc, Options{Preset: "robust", Timeout: 2 * time.Minute})
 	require.NoError(t, err)
 	a := res.Admission
 	assert.NotEmpty(t, a.Reason)

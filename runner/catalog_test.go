@@ -33,7 +33,6 @@ const EnvTime = "LEADERFAULT_TIME"
 // for the next (t.Parallel subtests would make it one, and would put go
 // test's -parallel, GOMAXPROCS by default, over the runs as a fixed cap).
 func TestCatalog(t *testing.T) {
-	t.Parallel()
 	names := catalog.Names()
 	require.NotEmpty(t, names)
 	prepareCatalogReleases(t, names)

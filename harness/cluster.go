@@ -7,8 +7,10 @@ import (
 	"math/rand"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -25,14 +27,22 @@ import (
 // Cluster is an embedded etcd cluster with fault injection. Create it with
 // Start or StartT; Close releases everything it made.
 type Cluster struct {
-	opts    Options
-	rec     *record.Recorder
-	fps     *failpoints.Registry
-	dir     string // one temp dir holding every data dir and mount
-	token   string
-	members []*Member
-	logs    *logBuffer
-	etcdBin string // the release's etcd binary with Options.Release
+	opts  Options
+	rec   *record.Recorder
+	fps   *failpoints.Registry
+	dir   string // one temp dir holding every data dir and mount
+	token string
+	// members is the membership, in the order of the members it replaced
+	// (Replace puts a new member in the old one's place); never changed in
+	// place, so a reader's copy stays whole. retired holds the members
+	// replaced since, for Close.
+	members atomic.Pointer[[]*Member]
+	retired []*Member // guarded by mu
+	made    int       // members ever made: the next one's index; guarded by mu
+
+	replacing sync.Mutex // one Replace at a time
+	logs      *logBuffer
+	etcdBin   string // the release's etcd binary with Options.Release
 
 	mu      sync.Mutex
 	changed signal // notified on any leader or member change
@@ -126,27 +136,15 @@ func Start(ctx context.Context, opts Options) (_ *Cluster, err error) {
 	}()
 	c.reaperc = reaperc
 	for i := 0; i < opts.Members; i++ {
-		name := fmt.Sprintf("m%d", i)
-		m := &Member{c: c, name: name, index: i, state: StateNew, dataDir: filepath.Join(dir, name)}
-		if m.peer, err = newProxy(name+"/peer", name, true, opts.Seed+int64(i)*2); err != nil {
+		m, err := c.newMember(i)
+		if err != nil {
 			return nil, err
 		}
-		if m.client, err = newProxy(name+"/client", name, false, opts.Seed+int64(i)*2+1); err != nil {
-			m.peer.close()
-			return nil, err
-		}
-		if m.upstream, err = newProxy(name+"/upstream", name, false, 0); err != nil {
-			m.peer.close()
-			m.client.close()
-			return nil, err
-		}
-		m.peer.peerName = c.nameOfHex
-		m.peer.rules = c.faults.peerRule
-		m.client.rules = c.faults.clientRule
-		m.client.observer = newObserver(name, c.rec, c.watchChanged.Notify)
-		c.members = append(c.members, m)
+		ms := append(slices.Clone(c.live()), m)
+		c.members.Store(&ms)
+		c.made++
 	}
-	for _, m := range c.members {
+	for _, m := range c.live() {
 		urls, _ := types.NewURLs([]string{m.PeerURL()})
 		m.id = membership.NewMember(m.name, urls, c.token, nil).ID
 	}
@@ -161,9 +159,9 @@ func Start(ctx context.Context, opts Options) (_ *Cluster, err error) {
 	// Start every member at once: while a member is not serving yet its peer
 	// proxy resets connections, so the others' bootstrap probes fail fast
 	// instead of waiting out etcd's 1 s bootstrap timeout.
-	errs := make([]error, len(c.members))
+	errs := make([]error, len(c.live()))
 	var wg sync.WaitGroup
-	for i, m := range c.members {
+	for i, m := range c.live() {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
@@ -174,7 +172,7 @@ func Start(ctx context.Context, opts Options) (_ *Cluster, err error) {
 	if err := errors.Join(errs...); err != nil {
 		return nil, err
 	}
-	for _, m := range c.members {
+	for _, m := range c.live() {
 		c.rec.Add(record.KindMemberStart, m.name, "client %s peer %s data %s", m.ClientURL(), m.PeerURL(), m.dataDir)
 		if err := m.waitReady(ctx); err != nil {
 			return nil, err
@@ -190,9 +188,34 @@ func Start(ctx context.Context, opts Options) (_ *Cluster, err error) {
 	if err != nil {
 		return nil, err
 	}
-	c.rec.Add(record.KindClusterReady, "", "%d members, profile %s, etcd %s, leader %s", len(c.members), opts.Profile.Name, c.EtcdDescription(), l.name)
+	c.rec.Add(record.KindClusterReady, "", "%d members, profile %s, etcd %s, leader %s", len(c.live()), opts.Profile.Name, c.EtcdDescription(), l.name)
 	c.startTransferLoop()
 	return c, nil
+}
+
+// newMember makes member m<i>: its proxies, not yet started.
+func (c *Cluster) newMember(i int) (*Member, error) {
+	name := fmt.Sprintf("m%d", i)
+	seed := c.opts.Seed + int64(i)*2
+	m := &Member{c: c, name: name, index: i, state: StateNew, dataDir: filepath.Join(c.dir, name)}
+	var err error
+	if m.peer, err = newProxy(name+"/peer", name, true, seed); err != nil {
+		return nil, err
+	}
+	if m.client, err = newProxy(name+"/client", name, false, seed+1); err != nil {
+		m.peer.close()
+		return nil, err
+	}
+	if m.upstream, err = newProxy(name+"/upstream", name, false, 0); err != nil {
+		m.peer.close()
+		m.client.close()
+		return nil, err
+	}
+	m.peer.peerName = c.nameOfHex
+	m.peer.rules = c.faults.peerRule
+	m.client.rules = c.faults.clientRule
+	m.client.observer = newObserver(name, c.rec, c.watchChanged.Notify)
+	return m, nil
 }
 
 // Close stops every member, removes every fault, mount, proxy and the temp
@@ -208,7 +231,7 @@ func (c *Cluster) Close() error {
 		c.faults.release()
 		_ = c.fps.DisableAll()
 		var wg sync.WaitGroup
-		for _, m := range c.members {
+		for _, m := range c.all() {
 			if m.Running() {
 				wg.Add(1)
 				go func() {
@@ -220,7 +243,7 @@ func (c *Cluster) Close() error {
 			}
 		}
 		wg.Wait()
-		for _, m := range c.members {
+		for _, m := range c.all() {
 			for _, p := range m.proxies() {
 				p.close()
 			}
@@ -278,18 +301,34 @@ func (c *Cluster) Seed() int64 { return c.opts.Seed }
 // Dir is the temp dir holding the members' data; removed by Close.
 func (c *Cluster) Dir() string { return c.dir }
 
-// Members returns the members in index order.
-func (c *Cluster) Members() []*Member { return append([]*Member(nil), c.members...) }
+// Members returns the members: in index order, but for those that replaced
+// another (Replace), which are in its place.
+func (c *Cluster) Members() []*Member { return append([]*Member(nil), c.live()...) }
+
+// live is the membership now; the caller must not change it.
+func (c *Cluster) live() []*Member {
+	if p := c.members.Load(); p != nil {
+		return *p
+	}
+	return nil
+}
+
+// all is every member ever made: the membership and those it replaced.
+func (c *Cluster) all() []*Member {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return append(append([]*Member(nil), c.live()...), c.retired...)
+}
 
 // Member returns the member with the given name ("m1") or index ("1").
 func (c *Cluster) Member(name string) (*Member, error) {
-	for _, m := range c.members {
+	for _, m := range c.live() {
 		if m.name == name || fmt.Sprint(m.index) == name {
 			return m, nil
 		}
 	}
-	names := make([]string, len(c.members))
-	for i, m := range c.members {
+	names := make([]string, len(c.live()))
+	for i, m := range c.live() {
 		names[i] = m.name
 	}
 	return nil, fmt.Errorf("unknown member %q; members: %s", name, strings.Join(names, ", "))
@@ -297,8 +336,8 @@ func (c *Cluster) Member(name string) (*Member, error) {
 
 // Endpoints returns every member's client URL, through the client-link proxies.
 func (c *Cluster) Endpoints() []string {
-	out := make([]string, len(c.members))
-	for i, m := range c.members {
+	out := make([]string, len(c.live()))
+	for i, m := range c.live() {
 		out[i] = m.ClientURL()
 	}
 	return out
@@ -307,8 +346,8 @@ func (c *Cluster) Endpoints() []string {
 // UpstreamEndpoints returns every member's upstream URL (see
 // Member.UpstreamURL): client endpoints that client-link faults never touch.
 func (c *Cluster) UpstreamEndpoints() []string {
-	out := make([]string, len(c.members))
-	for i, m := range c.members {
+	out := make([]string, len(c.live()))
+	for i, m := range c.live() {
 		out[i] = m.UpstreamURL()
 	}
 	return out
@@ -330,15 +369,15 @@ func (c *Cluster) NewClient(cfg clientv3.Config) (*clientv3.Client, error) {
 }
 
 func (c *Cluster) initialCluster() string {
-	parts := make([]string, len(c.members))
-	for i, m := range c.members {
+	parts := make([]string, len(c.live()))
+	for i, m := range c.live() {
 		parts[i] = m.name + "=" + m.PeerURL()
 	}
 	return strings.Join(parts, ",")
 }
 
 func (c *Cluster) byID(id uint64) *Member {
-	for _, m := range c.members {
+	for _, m := range c.live() {
 		if uint64(m.id) == id {
 			return m
 		}

@@ -72,37 +72,46 @@ func (c *Cluster) mountDisks(ctx context.Context) error {
 	if err := disk.Available(); err != nil {
 		return fmt.Errorf("harness: Disk option: %w", err)
 	}
-	for _, m := range c.members {
-		backing := filepath.Join(c.dir, m.name+".backing")
-		if err := os.MkdirAll(backing, 0o700); err != nil {
+	for _, m := range c.live() {
+		if err := c.mountDisk(ctx, m); err != nil {
 			return err
 		}
-		if err := os.MkdirAll(m.dataDir, 0o700); err != nil {
-			return err
+	}
+	return nil
+}
+
+// mountDisk puts m's data dir on a FUSE loopback mount of its own and
+// registers its disk fault points.
+func (c *Cluster) mountDisk(ctx context.Context, m *Member) error {
+	backing := filepath.Join(c.dir, m.name+".backing")
+	if err := os.MkdirAll(backing, 0o700); err != nil {
+		return err
+	}
+	if err := os.MkdirAll(m.dataDir, 0o700); err != nil {
+		return err
+	}
+	name := m.name
+	mnt, err := disk.Mount(ctx, backing, m.dataDir, func(site disk.Site) {
+		c.fps.Hit(diskPointName(name, site))
+	})
+	if err != nil {
+		return fmt.Errorf("harness: mount %s: %w", m.name, err)
+	}
+	m.disk = mnt
+	for _, site := range disk.Sites() {
+		if site == disk.SiteMmap && c.opts.Release == "" {
+			continue // a held page fault would freeze this process
 		}
-		name := m.name
-		mnt, err := disk.Mount(ctx, backing, m.dataDir, func(site disk.Site) {
-			c.fps.Hit(diskPointName(name, site))
+		err := c.fps.RegisterRemote(failpoints.Point{
+			Name: diskPointName(m.name, site), Member: m.name, Description: diskDescriptions[site],
+		}, func(_, term string) error {
+			if term == "" {
+				return mnt.Disable(site)
+			}
+			return mnt.Enable(site, term)
 		})
 		if err != nil {
-			return fmt.Errorf("harness: mount %s: %w", m.name, err)
-		}
-		m.disk = mnt
-		for _, site := range disk.Sites() {
-			if site == disk.SiteMmap && c.opts.Release == "" {
-				continue // a held page fault would freeze this process
-			}
-			err := c.fps.RegisterRemote(failpoints.Point{
-				Name: diskPointName(m.name, site), Member: m.name, Description: diskDescriptions[site],
-			}, func(_, term string) error {
-				if term == "" {
-					return mnt.Disable(site)
-				}
-				return mnt.Enable(site, term)
-			})
-			if err != nil {
-				return err
-			}
+			return err
 		}
 	}
 	return nil
@@ -110,7 +119,7 @@ func (c *Cluster) mountDisks(ctx context.Context) error {
 
 func (c *Cluster) unmountDisks() error {
 	var errs []error
-	for _, m := range c.members {
+	for _, m := range c.all() {
 		if m.disk != nil {
 			if err := m.disk.Close(); err != nil {
 				errs = append(errs, fmt.Errorf("unmount %s: %w", m.name, err))

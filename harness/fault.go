@@ -185,8 +185,8 @@ func (c *Cluster) HealAll(ctx context.Context) error {
 		}
 	}
 	errs = append(errs, c.fps.DisableAll())
-	for _, m := range c.members {
-		if !m.Running() {
+	for _, m := range c.live() {
+		if s := m.State(); s != StateRunning && s != StateRemoved {
 			if err := m.Restart(ctx); err != nil {
 				errs = append(errs, err)
 			}
@@ -204,7 +204,7 @@ func (c *Cluster) HealAll(ctx context.Context) error {
 // CheckWhole checks that the cluster works: every member running, one agreed
 // leader, a write succeeds, and every member applies it.
 func (c *Cluster) CheckWhole(ctx context.Context) error {
-	for _, m := range c.members {
+	for _, m := range c.live() {
 		if !m.Running() {
 			return fmt.Errorf("cluster not whole: %s is %s", m.name, m.State())
 		}
@@ -222,7 +222,7 @@ func (c *Cluster) CheckWhole(ctx context.Context) error {
 		return fmt.Errorf("cluster not whole: write through leader %s: %w", l.name, err)
 	}
 	rev := resp.Header.Revision
-	for _, m := range c.members {
+	for _, m := range c.live() {
 		if err := m.waitRevision(ctx, rev); err != nil {
 			return fmt.Errorf("cluster not whole: %w", err)
 		}
@@ -312,7 +312,7 @@ func (fs *faultSet) release() {
 	fs.mu.Lock()
 	fs.links = nil
 	fs.mu.Unlock()
-	for _, m := range fs.c.members {
+	for _, m := range fs.c.live() {
 		m.peer.rulesChanged()
 		m.client.rulesChanged()
 	}

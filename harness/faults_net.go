@@ -74,7 +74,7 @@ func (fs *faultSet) notifyLink(m *Member, kind linkKind) {
 		m.client.rulesChanged()
 		return
 	}
-	for _, x := range fs.c.members {
+	for _, x := range fs.c.live() {
 		x.peer.rulesChanged()
 	}
 }
@@ -275,7 +275,7 @@ func (f PeerBlackhole) Apply(_ context.Context, c *Cluster, m *Member, fired fun
 	// Bytes already queued in etcd's stream buffers were sent before the
 	// fault; reset connections so that nothing crosses after this point.
 	m.peer.resetConns()
-	for _, x := range c.members {
+	for _, x := range c.live() {
 		if x != m {
 			x.peer.resetConnsFrom(m.name)
 		}
@@ -341,7 +341,7 @@ func (Isolate) Apply(ctx context.Context, c *Cluster, m *Member, fired func()) (
 	}
 	type cut struct{ on, peer *Member }
 	var cuts []cut
-	for _, x := range c.members {
+	for _, x := range c.live() {
 		if x == m {
 			continue
 		}

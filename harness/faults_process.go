@@ -82,3 +82,24 @@ func (Pause) Apply(ctx context.Context, c *Cluster, m *Member, fired func()) (Ef
 		return nil
 	}), nil
 }
+
+// Replace replaces the member (Cluster.Replace): it is stopped hard and
+// removed from the membership, and a new member joins at new URLs on an empty
+// data dir. It has fired when the new member serves, follows the leader and
+// every membership lists it. Heal undoes nothing: a replaced member does not
+// come back. A Replace that fails half-way leaves what it did (a member
+// removed, or added and not serving): a membership change cannot be taken
+// back.
+type Replace struct{}
+
+// Kind implements Fault.
+func (Replace) Kind() string { return "replace" }
+
+// Apply implements Fault.
+func (Replace) Apply(ctx context.Context, c *Cluster, m *Member, fired func()) (Effect, error) {
+	if _, err := c.Replace(ctx, m); err != nil {
+		return nil, err
+	}
+	fired()
+	return effectFunc(func(context.Context) error { return nil }), nil
+}

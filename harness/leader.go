@@ -35,7 +35,7 @@ func (c *Cluster) LeaderViews() string {
 func (c *Cluster) agreedLeader() (*Member, string) {
 	votes := map[*Member]int{}
 	var views []string
-	for _, m := range c.members {
+	for _, m := range c.live() {
 		if !m.Running() {
 			views = append(views, m.name+":"+string(m.State()))
 			continue
@@ -49,7 +49,7 @@ func (c *Cluster) agreedLeader() (*Member, string) {
 		votes[l]++
 	}
 	s := strings.Join(views, " ")
-	quorum := len(c.members)/2 + 1
+	quorum := len(c.live())/2 + 1
 	for l, n := range votes {
 		if n < quorum || !l.Running() {
 			continue
@@ -163,7 +163,7 @@ func (c *Cluster) registerPoints() error {
 
 func (c *Cluster) unregisterPoints() {
 	c.fps.Unregister(PointLeaderTransfer)
-	for _, m := range c.members {
+	for _, m := range c.all() {
 		for _, site := range disk.Sites() {
 			c.fps.Unregister(diskPointName(m.name, site))
 		}
@@ -206,7 +206,7 @@ func (c *Cluster) transferTo(ctx context.Context, target string) error {
 	switch target {
 	case "follower", "any", "":
 		var cands []*Member
-		for _, m := range c.members {
+		for _, m := range c.live() {
 			if m != lead && m.Running() {
 				cands = append(cands, m)
 			}

@@ -22,7 +22,7 @@ import (
 func (c *Cluster) waitAllFollow(ctx context.Context) error {
 	return c.await(ctx, "every member to agree on one leader", func() (bool, string) {
 		var lead *Member
-		for _, m := range c.members {
+		for _, m := range c.live() {
 			if !m.Running() {
 				continue
 			}
@@ -57,8 +57,8 @@ func (c *Cluster) waitFollows(ctx context.Context, m *Member) error {
 // hold.
 func (c *Cluster) waitMembership(ctx context.Context) error {
 	var wg sync.WaitGroup
-	errs := make([]error, len(c.members))
-	for i, m := range c.members {
+	errs := make([]error, len(c.live()))
+	for i, m := range c.live() {
 		m.mu.Lock()
 		done := m.srv == nil || m.listsAll
 		m.mu.Unlock()
@@ -120,7 +120,7 @@ func (c *Cluster) unlisted(ctx context.Context, s server) ([]string, error) {
 		return nil, err
 	}
 	var out []string
-	for _, want := range c.members {
+	for _, want := range c.live() {
 		i := slices.IndexFunc(known, func(k memberView) bool { return k.id == want.id })
 		if i < 0 || known[i].name != want.name || !slices.Contains(known[i].clientURLs, want.ClientURL()) {
 			out = append(out, want.name)

@@ -112,7 +112,7 @@ func (c *Cluster) ResolveAgreed(ctx context.Context, t Target) ([]*Member, error
 func (c *Cluster) Resolve(t Target) ([]*Member, error) {
 	var running, followers []*Member
 	lead := c.Leader()
-	for _, m := range c.members {
+	for _, m := range c.live() {
 		if m.Running() {
 			running = append(running, m)
 			if m != lead {
@@ -152,7 +152,7 @@ func (c *Cluster) Resolve(t Target) ([]*Member, error) {
 		}
 		return running, nil
 	case "quorum":
-		need := len(c.members)/2 + 1
+		need := len(c.live())/2 + 1
 		sel := append([]*Member(nil), followers...)
 		sort.Slice(sel, func(i, j int) bool { return sel[i].index < sel[j].index })
 		if lead != nil {

@@ -22,8 +22,8 @@ func (m *Member) ClientTraffic() ClientTraffic { return m.client.observer.snapsh
 // ClientTraffic returns a snapshot of every member's client traffic, in
 // member order (SumTraffic adds them up).
 func (c *Cluster) ClientTraffic() []ClientTraffic {
-	out := make([]ClientTraffic, len(c.members))
-	for i, m := range c.members {
+	out := make([]ClientTraffic, len(c.live()))
+	for i, m := range c.live() {
 		out[i] = m.ClientTraffic()
 	}
 	return out
@@ -38,7 +38,7 @@ func (c *Cluster) ClientTraffic() []ClientTraffic {
 // even if the observer has not parsed the end yet.
 func (c *Cluster) WatchStreams() []WatchStream {
 	var out []WatchStream
-	for _, m := range c.members {
+	for _, m := range c.live() {
 		if m.Running() {
 			out = append(out, m.client.observer.watchStreams()...)
 		}
@@ -146,7 +146,7 @@ func (c *Cluster) resolveWatched(t Target, all bool) ([]*Member, error) {
 // member's client link so far.
 func (c *Cluster) watchCalls() int {
 	n := 0
-	for _, m := range c.members {
+	for _, m := range c.live() {
 		n += m.ClientTraffic().Calls[MethodWatch]
 	}
 	return n
@@ -157,7 +157,7 @@ func (c *Cluster) watchCalls() int {
 func (c *Cluster) lastDelivered() *Member {
 	var last *Member
 	var at time.Time
-	for _, m := range c.members {
+	for _, m := range c.live() {
 		if t := m.ClientTraffic(); m.Running() && t.ConnsOpen > 0 && t.LastDelivery.After(at) {
 			last, at = m, t.LastDelivery
 		}
@@ -170,7 +170,7 @@ func (c *Cluster) lastDelivered() *Member {
 func (c *Cluster) resolveConnected(t Target) ([]*Member, error) {
 	var out []*Member
 	var parts []string
-	for _, m := range c.members {
+	for _, m := range c.live() {
 		tr := m.ClientTraffic()
 		parts = append(parts, tr.String())
 		if tr.ConnsOpen > 0 {

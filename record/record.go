@@ -27,8 +27,10 @@ const (
 	KindMemberStop    Kind = "member-stop"
 	KindMemberCrash   Kind = "member-crash"
 	KindMemberRestart Kind = "member-restart"
-	KindLeader        Kind = "leader"      // a member sees a new leader (Leader, Term set)
-	KindLeaderLost    Kind = "leader-lost" // a member lost its leader
+	KindMemberRemove  Kind = "member-remove" // removed from the membership (harness.Cluster.Replace)
+	KindMemberAdd     Kind = "member-add"    // added to the membership and started (Detail: whom it replaces)
+	KindLeader        Kind = "leader"        // a member sees a new leader (Leader, Term set)
+	KindLeaderLost    Kind = "leader-lost"   // a member lost its leader
 	KindLeaderMove    Kind = "leader-move"
 	KindFaultArmed    Kind = "fault-armed"
 	KindFaultFired    Kind = "fault-fired"

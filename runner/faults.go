@@ -174,6 +174,8 @@ var FaultCatalog = []FaultEntry{
 		Build: func(params) (harness.Fault, error) { return harness.Pause{}, nil }},
 	{Proto: harness.Defrag{}, Description: "defragmentation of the member's backend (etcdctl defrag): etcd holds the backend for its whole length, so the member applies nothing, answers no read and sends no watch event until it ends, while raft goes on; how long depends on the live data (cluster data=N MiB). Fired: it finished; the record has its length and the database size. Heal waits for it to end",
 		Build: func(params) (harness.Fault, error) { return harness.Defrag{}, nil }},
+	{Proto: harness.Replace{}, Description: "the member replaced as an operator replaces a lost machine: stopped hard, removed from the membership, and a new member (the next name, new client and peer URLs, an empty data dir) added and started to join; the old address then leads nowhere. Fired: the new member serves, follows the leader and every membership lists it; heal does nothing",
+		Build: func(params) (harness.Fault, error) { return harness.Replace{}, nil }},
 	{Proto: harness.Compact{}, Description: "compaction of the cluster's history to its current revision, physical, through the member (as an operator or the apiserver's compactor does); took effect when it passed the newest revision the advancer observed, so a watch it resumes from there is cancelled with ErrCompacted (docs/facts.md 3.13); heal does nothing",
 		Build: func(params) (harness.Fault, error) { return harness.Compact{}, nil }},
 }

@@ -157,17 +157,17 @@ func (u *uploader) start(ctx context.Context) bool {
 		}
 		issued := u.w.Recorder.Now()
 		cctx, cancel := context.WithTimeout(ctx, u.w.Timeout)
-		resp, err := u.mc.Clients[r.Member].Txn(cctx).
+		resp, err := u.mc.Client(r.Member).Txn(cctx).
 			If(clientv3.Compare(clientv3.CreateRevision(u.key), "=", 0)).
 			Then(clientv3.OpPut(u.key, string(advancer.EncodeCheckpoint(u.next)))).Commit()
 		cancel()
 		switch {
 		case err != nil:
 			u.w.Recorder.Record(record.Event{Kind: record.KindWriteError, Member: Member, Value: u.next,
-				Detail: fmt.Sprintf("create key via %s (may still commit): %v", u.mc.Endpoints[r.Member], err)})
+				Detail: fmt.Sprintf("create key via %s (may still commit): %v", u.mc.Endpoint(r.Member), err)})
 		case resp.Succeeded:
 			u.w.Recorder.Record(record.Event{Kind: record.KindWrite, Member: Member, Value: u.next,
-				Revision: resp.Header.Revision, Issued: issued, Detail: "created via " + u.mc.Endpoints[r.Member]})
+				Revision: resp.Header.Revision, Issued: issued, Detail: "created via " + u.mc.Endpoint(r.Member)})
 			u.next++
 			return true
 		}
@@ -193,13 +193,13 @@ func (u *uploader) upload(ctx context.Context) {
 	v := u.next
 	u.next++
 	ctx, cancel := context.WithTimeout(ctx, u.w.Timeout)
-	results := make(chan uploadResult, len(u.mc.Clients))
+	results := make(chan uploadResult, u.mc.Len())
 	var wg sync.WaitGroup
 	defer func() {
 		cancel()
 		wg.Wait()
 	}()
-	launched := make([]bool, len(u.mc.Clients))
+	launched := make([]bool, u.mc.Len())
 	inflight := 0
 	launch := func(i int) {
 		if !launched[i] {
@@ -209,7 +209,7 @@ func (u *uploader) upload(ctx context.Context) {
 		}
 	}
 	launchAll := func() {
-		for i := range u.mc.Clients {
+		for i := range u.mc.Len() {
 			launch(i)
 		}
 	}
@@ -229,7 +229,7 @@ func (u *uploader) upload(ctx context.Context) {
 			case r.err == nil && r.written:
 				u.preferred = r.member
 				u.w.Recorder.Record(record.Event{Kind: record.KindWrite, Member: Member, Value: v, Revision: r.rev,
-					Issued: issued, Detail: "via " + u.mc.Endpoints[r.member]})
+					Issued: issued, Detail: "via " + u.mc.Endpoint(r.member)})
 				return
 			case r.err == nil:
 				// The compare failed and the key holds a larger value than
@@ -239,13 +239,13 @@ func (u *uploader) upload(ctx context.Context) {
 					Detail: fmt.Sprintf("value %d not stored: key already at %d", v, r.stored)})
 				return
 			}
-			errs = append(errs, fmt.Sprintf("%s: %v", u.mc.Endpoints[r.member], r.err))
+			errs = append(errs, fmt.Sprintf("%s: %v", u.mc.Endpoint(r.member), r.err))
 			// A member that fails fast ("no leader", connection refused)
 			// should not cost the hedge delay.
 			launchAll()
 		}
 	}
-	u.preferred = (u.preferred + 1) % len(u.mc.Clients)
+	u.preferred = (u.preferred + 1) % u.mc.Len()
 	u.w.Recorder.Record(record.Event{Kind: record.KindWriteError, Member: Member, Value: v,
 		Detail: fmt.Sprintf("value %d not confirmed (may still commit): %s", v, strings.Join(errs, "; "))})
 }
@@ -255,7 +255,7 @@ func (u *uploader) upload(ctx context.Context) {
 // was applied, and its ModRevision is the upload's revision.
 func (u *uploader) put(ctx context.Context, i int, v uint64) uploadResult {
 	enc := string(advancer.EncodeCheckpoint(v))
-	resp, err := u.mc.Clients[i].Txn(ctx).
+	resp, err := u.mc.Client(i).Txn(ctx).
 		If(clientv3.Compare(clientv3.Value(u.key), "<", enc)).
 		Then(clientv3.OpPut(u.key, enc)).
 		Else(clientv3.OpGet(u.key)).Commit()

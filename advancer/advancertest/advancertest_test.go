@@ -170,6 +170,23 @@ func TestTrafficMutantsAreCaughtByTheirFlaw(t *testing.T) {
 	}
 }
 
+// The static-endpoints mutant is caught by its flaw: BR's client with
+// auto-sync off, given one address, has nowhere to go when the member behind
+// it is replaced at a new address (legacy, the same client with auto-sync,
+// passes pinned-member-replaced in the catalog).
+func TestStaticEndpointsMutantIsCaughtByItsFlaw(t *testing.T) {
+	t.Parallel()
+	if raceEnabled {
+		t.Skip("timing requirements are not judged under -race")
+	}
+	res, err := Check(context.Background(), "pinned-member-replaced", mutant(t, "static-endpoints").New(), nil)
+	require.NoError(t, err)
+	t.Log(res.Summary())
+	require.True(t, res.Valid, "invalid: %v", res.Invalid)
+	assert.Equal(t, check.Fail, res.Verdict(), res.Outcome.Why)
+	assert.Nil(t, res.Resumed, "it never advanced after the replacement")
+}
+
 // The compaction mutant is caught by its flaw: it follows the writer
 // through a leader transfer, and on compact-while-away its resumed watch is
 // cancelled with ErrCompacted and it never advances again.

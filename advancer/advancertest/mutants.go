@@ -39,6 +39,15 @@ func Mutants() []Mutant {
 			preset("progress-resets-idle", model.PresetPR69047)},
 		{"plain-watch", "BR before PR #69047 under another name: a plain watch, no require-leader, no progress, no idle guard",
 			preset("plain-watch", model.PresetLegacy)},
+		{"static-endpoints", "BR before PR #69047 under another name with clientv3's auto-sync off: its client only ever knows the addresses it was given",
+			func() advancer.Advancer {
+				cfg, err := model.Preset(model.PresetLegacy)
+				if err != nil {
+					panic(err)
+				}
+				cfg.Name, cfg.AutoSyncInterval = "static-endpoints", 0
+				return model.New(cfg)
+			}},
 		{"read-no-deadline-pinned", "polls with a linearizable read without deadline, on a client that knows only the pinned member",
 			func() advancer.Advancer {
 				return &poller{name: "read-no-deadline-pinned", every: 100 * time.Millisecond, pinnedOnly: true}

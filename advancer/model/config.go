@@ -72,6 +72,7 @@ type Config struct {
 	GuardInterval    time.Duration // how often the quorum read checks the watch
 	GuardReadTimeout time.Duration // deadline of one quorum read
 	StaleAfter       time.Duration // a watch this far behind the quorum is rebuilt
+	MemberSync       time.Duration // how often the members are listed to learn new ones; 0: never
 
 	// PD design only (pd.go, pdhealth.go).
 	HealthInterval   time.Duration // health checker: member sync and probe period

@@ -97,6 +97,7 @@ var knobs = []knob{
 	durKnob("guard-interval", "robust: period of the quorum read that checks the watch", func(c *Config) *time.Duration { return &c.GuardInterval }).readBy(DesignRobust),
 	durKnob("guard-read-timeout", "robust: deadline of one quorum read", func(c *Config) *time.Duration { return &c.GuardReadTimeout }).readBy(DesignRobust),
 	durKnob("stale-after", "robust: rebuild a watch this long behind the quorum", func(c *Config) *time.Duration { return &c.StaleAfter }).readBy(DesignRobust),
+	durKnob("member-sync", "robust: period of listing the members to learn new ones (at once, then every this; 0: never)", func(c *Config) *time.Duration { return &c.MemberSync }).readBy(DesignRobust),
 	durKnob("health-interval", "pd: health checker period (member list sync, require-leader probe of every member)", func(c *Config) *time.Duration { return &c.HealthInterval }).readBy(DesignPD),
 	durKnob("health-reset-after", "pd: with no healthy member for this long, reset the client's endpoints (escapes gRPC backoff)", func(c *Config) *time.Duration { return &c.HealthResetAfter }).readBy(DesignPD),
 }

@@ -177,5 +177,11 @@ func robust() Config {
 		GuardInterval:       500 * time.Millisecond,
 		GuardReadTimeout:    time.Second,
 		StaleAfter:          time.Second,
+		// Scenario "pinned member replaced": a client given one address
+		// must learn the others from the membership, or it has nowhere to
+		// go when that member is replaced at a new address. Listed at once
+		// and then as often as BR's clientv3 auto-sync does (30 s), but with
+		// every member asked, not only the endpoints gRPC connected to.
+		MemberSync: 30 * time.Second,
 	}
 }

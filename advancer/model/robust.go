@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
+	"strings"
+	"sync"
 	"time"
 
 	clientv3 "go.etcd.io/etcd/client/v3"
@@ -50,6 +52,15 @@ func (a *robustAdvancer) Run(ctx context.Context, env *advancer.Env) error {
 		return fmt.Errorf("advancer %s: %w", a.cfg.Name, err)
 	}
 	defer mc.Close()
+	if a.cfg.MemberSync > 0 {
+		sctx, stop := context.WithCancel(ctx)
+		var wg sync.WaitGroup
+		wg.Go(func() { syncMembers(sctx, a.cfg, env, mc) })
+		defer func() {
+			stop()
+			wg.Wait()
+		}()
+	}
 	r := &robustRun{cfg: a.cfg, env: env, mc: mc, key: env.Key(), watchOn: mc.Index(env.PinnedOrFirst())}
 	for {
 		err := r.follow(ctx)
@@ -59,6 +70,44 @@ func (a *robustAdvancer) Run(ctx context.Context, env *advancer.Env) error {
 		env.ObserveError(err)
 		if !sleepCtx(ctx, a.cfg.RetryInterval) {
 			return nil
+		}
+	}
+}
+
+// syncMembers lists the members at once and then every MemberSync, and adds
+// a client for each one the set lacks, which the guard's quorum reads then
+// ask and a watch can move to: a client given one address learns the others
+// ("endpoints=pinned"), and a member that replaced one at a new address
+// ("pinned member replaced") is found. A member gone from the list keeps its
+// client: a read it cannot answer costs the guard nothing.
+func syncMembers(ctx context.Context, cfg Config, env *advancer.Env, mc *memberclient.Set) {
+	tick := time.NewTicker(cfg.MemberSync)
+	defer tick.Stop()
+	failing := false
+	for {
+		urls, err := mc.MemberURLs(ctx, cfg.GuardReadTimeout)
+		switch {
+		case ctx.Err() != nil:
+			return
+		case err != nil:
+			if !failing {
+				env.Note("members: %v", err)
+			}
+			failing = true
+		default:
+			failing = false
+			added, err := mc.Add(urls...)
+			if len(added) > 0 {
+				env.Note("members: learned %s", strings.Join(added, ", "))
+			}
+			if err != nil {
+				env.Note("members: %v", err)
+			}
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-tick.C:
 		}
 	}
 }
@@ -108,14 +157,14 @@ func (r *robustRun) follow(ctx context.Context) error {
 	case <-ctx.Done():
 		return ctx.Err()
 	}
-	r.observe(q.Value, q.ModRev, "quorum read via "+r.mc.Endpoints[q.Member])
+	r.observe(q.Value, q.ModRev, "quorum read via "+r.mc.Endpoint(q.Member))
 	from := max(q.Revision, r.currentRev) + 1
 
 	// A watcher of its own, closed when this watch ends: cancelling a
 	// watch while its client reconnects to a dead member leaves clientv3
 	// to reopen the gRPC stream when the member is back, with no watch on
 	// it (facts.md §3.14); closing the watcher ends the reconnecting too.
-	w := clientv3.NewWatcher(r.mc.Clients[r.watchOn])
+	w := clientv3.NewWatcher(r.mc.Client(r.watchOn))
 	defer w.Close()
 	wch, err := r.openWatch(ctx, w, from)
 	if err != nil {
@@ -123,7 +172,7 @@ func (r *robustRun) follow(ctx context.Context) error {
 		r.watchOn = q.Member
 		return err
 	}
-	on := r.mc.Endpoints[r.watchOn]
+	on := r.mc.Endpoint(r.watchOn)
 	r.env.Note("watch #%d on %s from rev %d", r.generation, on, from)
 	watchRev := from - 1 // everything up to here is delivered (or irrelevant)
 	var pendingRev int64 // a quorum ModRevision the watch has not delivered yet
@@ -164,7 +213,7 @@ func (r *robustRun) follow(ctx context.Context) error {
 				pendingRev = 0
 			}
 		case q = <-guard:
-			r.observe(q.Value, q.ModRev, "quorum read via "+r.mc.Endpoints[q.Member])
+			r.observe(q.Value, q.ModRev, "quorum read via "+r.mc.Endpoint(q.Member))
 			switch {
 			case q.ModRev <= watchRev:
 				pendingRev = 0
@@ -179,7 +228,7 @@ func (r *robustRun) follow(ctx context.Context) error {
 			if pendingRev != 0 && time.Since(pendingSince) >= r.cfg.StaleAfter {
 				r.watchOn = q.Member
 				return fmt.Errorf("%w: watch on %s delivered rev %d, quorum has had rev %d for %v; reopening on %s",
-					errStaleWatch, on, watchRev, pendingRev, time.Since(pendingSince).Round(time.Millisecond), r.mc.Endpoints[q.Member])
+					errStaleWatch, on, watchRev, pendingRev, time.Since(pendingSince).Round(time.Millisecond), r.mc.Endpoint(q.Member))
 			}
 		}
 	}
@@ -214,7 +263,7 @@ func (r *robustRun) openWatch(ctx context.Context, cli clientv3.Watcher, from in
 	timer := time.AfterFunc(timeout, cancel)
 	wch := cli.Watch(wctx, r.key, opts...)
 	if !timer.Stop() {
-		return nil, fmt.Errorf("watch on %s not created within %v", r.mc.Endpoints[r.watchOn], timeout)
+		return nil, fmt.Errorf("watch on %s not created within %v", r.mc.Endpoint(r.watchOn), timeout)
 	}
 	// cancel is released with ctx (follow's), which ends the watch.
 	context.AfterFunc(ctx, cancel)
@@ -241,7 +290,7 @@ func (r *robustRun) guard(ctx context.Context, out chan memberclient.Read) {
 		case err == nil:
 			if failing {
 				failing = false
-				r.env.Note("guard: quorum read answered again via %s", r.mc.Endpoints[q.Member])
+				r.env.Note("guard: quorum read answered again via %s", r.mc.Endpoint(q.Member))
 			}
 			select {
 			case <-out:

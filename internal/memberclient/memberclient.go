@@ -6,10 +6,12 @@ package memberclient
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 	"sync"
 	"time"
 
+	"go.etcd.io/etcd/api/v3/etcdserverpb"
 	clientv3 "go.etcd.io/etcd/client/v3"
 
 	"github.com/leaderfault/leaderfault/advancer"
@@ -17,27 +19,124 @@ import (
 
 // Set is one client per member, each knowing only its member, so a
 // request goes exactly where the caller sends it (the robust advancer and the
-// writer choose members themselves).
+// writer choose members themselves). Members are known by position, from 0;
+// Add appends, so a position never changes. Safe for concurrent use.
 type Set struct {
-	Endpoints []string
-	Clients   []*clientv3.Client
+	configFor func(endpoint string) clientv3.Config
+
+	mu        sync.RWMutex
+	endpoints []string
+	clients   []*clientv3.Client
+}
+
+// Len is the number of members in the set.
+func (mc *Set) Len() int {
+	mc.mu.RLock()
+	defer mc.mu.RUnlock()
+	return len(mc.clients)
+}
+
+// Endpoint is member i's endpoint.
+func (mc *Set) Endpoint(i int) string {
+	mc.mu.RLock()
+	defer mc.mu.RUnlock()
+	return mc.endpoints[i]
+}
+
+// Client is member i's client.
+func (mc *Set) Client(i int) *clientv3.Client {
+	mc.mu.RLock()
+	defer mc.mu.RUnlock()
+	return mc.clients[i]
 }
 
 // Index is the position of endpoint ep in the set, 0 when it is not one.
 func (mc *Set) Index(ep string) int {
-	for i, e := range mc.Endpoints {
-		if e == ep {
-			return i
-		}
+	mc.mu.RLock()
+	defer mc.mu.RUnlock()
+	if i := slices.Index(mc.endpoints, ep); i >= 0 {
+		return i
 	}
 	return 0
 }
 
+// Add makes a client for each endpoint the set lacks and returns those
+// endpoints.
+func (mc *Set) Add(endpoints ...string) ([]string, error) {
+	mc.mu.Lock()
+	defer mc.mu.Unlock()
+	var added []string
+	for _, ep := range endpoints {
+		if ep == "" || slices.Contains(mc.endpoints, ep) {
+			continue
+		}
+		cli, err := clientv3.New(mc.configFor(ep))
+		if err != nil {
+			return added, fmt.Errorf("client for %s: %w", ep, err)
+		}
+		mc.endpoints = append(mc.endpoints, ep)
+		mc.clients = append(mc.clients, cli)
+		added = append(added, ep)
+	}
+	return added, nil
+}
+
+// snapshot is the set's endpoints and clients now.
+func (mc *Set) snapshot() ([]string, []*clientv3.Client) {
+	mc.mu.RLock()
+	defer mc.mu.RUnlock()
+	return slices.Clone(mc.endpoints), slices.Clone(mc.clients)
+}
+
 // Close closes every client.
 func (mc *Set) Close() {
-	for _, c := range mc.Clients {
+	_, clients := mc.snapshot()
+	for _, c := range clients {
 		c.Close()
 	}
+}
+
+// MemberURLs is the client URLs of the cluster's members as the first member
+// to answer lists them, every member asked at once within timeout. The list
+// is each member's own view (a serializable MemberList: answered without a
+// leader); a member added but not started yet has no URL in it.
+func (mc *Set) MemberURLs(ctx context.Context, timeout time.Duration) ([]string, error) {
+	endpoints, clients := mc.snapshot()
+	ctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+	type answer struct {
+		urls []string
+		err  error
+	}
+	answers := make(chan answer, len(clients))
+	var wg sync.WaitGroup
+	defer func() {
+		cancel()
+		wg.Wait()
+	}()
+	for i, cli := range clients {
+		wg.Go(func() {
+			resp, err := clientv3.RetryClusterClient(cli).MemberList(ctx, &etcdserverpb.MemberListRequest{Linearizable: false})
+			if err != nil {
+				answers <- answer{err: fmt.Errorf("%s: %w", endpoints[i], err)}
+				return
+			}
+			var urls []string
+			for _, m := range resp.Members {
+				urls = append(urls, m.ClientURLs...)
+			}
+			answers <- answer{urls: urls}
+		})
+	}
+	var errs []error
+	for range clients {
+		a := <-answers
+		if a.err == nil {
+			return a.urls, nil
+		}
+		errs = append(errs, a.err)
+	}
+	return nil, fmt.Errorf("member list: no member answered within %v: %w", timeout, JoinInline(errs))
 }
 
 // Read is one successful checkpoint read.
@@ -61,14 +160,15 @@ func (mc *Set) QuorumRead(ctx context.Context, key string, timeout time.Duration
 		r   Read
 		err error
 	}
-	answers := make(chan answer, len(mc.Clients))
+	endpoints, clients := mc.snapshot()
+	answers := make(chan answer, len(clients))
 	var wg sync.WaitGroup
-	for i, cli := range mc.Clients {
+	for i, cli := range clients {
 		wg.Go(func() {
 			r, err := ReadCheckpoint(clientv3.WithRequireLeader(ctx), cli.KV, key)
 			r.Member = i
 			if err != nil {
-				err = fmt.Errorf("%s: %w", mc.Endpoints[i], err)
+				err = fmt.Errorf("%s: %w", endpoints[i], err)
 			}
 			answers <- answer{r, err}
 		})
@@ -80,7 +180,7 @@ func (mc *Set) QuorumRead(ctx context.Context, key string, timeout time.Duration
 		wg.Wait()
 	}()
 	var errs []error
-	for range mc.Clients {
+	for range clients {
 		a := <-answers
 		if a.err == nil {
 			return a.r, nil
@@ -129,14 +229,10 @@ func ReadCheckpoint(ctx context.Context, kv clientv3.KV, key string) (Read, erro
 // New makes one client per endpoint, each with the configuration configFor
 // gives it (whose Endpoints must be that endpoint alone).
 func New(configFor func(endpoint string) clientv3.Config, endpoints []string) (*Set, error) {
-	mc := &Set{Endpoints: append([]string(nil), endpoints...)}
-	for _, ep := range endpoints {
-		cli, err := clientv3.New(configFor(ep))
-		if err != nil {
-			mc.Close()
-			return nil, fmt.Errorf("client for %s: %w", ep, err)
-		}
-		mc.Clients = append(mc.Clients, cli)
+	mc := &Set{configFor: configFor}
+	if _, err := mc.Add(endpoints...); err != nil {
+		mc.Close()
+		return nil, err
 	}
 	return mc, nil
 }

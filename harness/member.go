@@ -54,7 +54,8 @@ type Member struct {
 	term   uint64
 	// listsAll: the member's membership was seen to list every member with
 	// its name and client URL since it last started. Members' attributes
-	// never change (stable proxy URLs, no membership changes), so it stays so.
+	// never change (stable proxy URLs), so it stays so until Replace changes
+	// the membership and clears it.
 	listsAll bool
 }
 

@@ -72,7 +72,8 @@ vet:
 
 ## race: the race detector on the library packages; the scenario runs at
 ## the fast profile (LEADERFAULT_TIME=fast), where under -race only their code
-## paths, validity and invariants are judged
+## paths, validity and invariants are judged; the catalog runs each scenario
+## with one preset, the presets in turn
 race: etcd-release
 	LEADERFAULT_TIME=fast $(GO) test -count=1 -race -timeout 20m ./failpoints/... ./harness/... ./advancer/ ./advancer/model/ ./advancer/external/ ./workload/ ./internal/memberclient/ ./check/ ./record/ ./runner/ ./scenarios/...
 

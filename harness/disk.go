@@ -59,11 +59,12 @@ func diskPointName(member string, site disk.Site) string {
 }
 
 var diskDescriptions = map[disk.Site]string{
-	disk.SiteWrite: "every write to the member's data dir (WAL, snapshot, bbolt)",
-	disk.SiteFsync: "every fsync/fdatasync of the member's data dir (WAL commit, bbolt commit)",
-	disk.SiteRead:  "read(2)s of the member's data dir that miss the page cache (never bbolt's mmap page faults)",
-	disk.SiteOpen:  "open/create of files in the member's data dir",
-	disk.SiteMmap:  "reads serving page faults of the member's mapped files (bbolt's mmap) and readahead; arming it drops their cached pages (members as processes only)",
+	disk.SiteWrite:  "every write to the member's data dir (WAL, snapshot, bbolt)",
+	disk.SiteFsync:  "every fsync/fdatasync of the member's data dir (WAL commit, bbolt commit)",
+	disk.SiteRead:   "read(2)s of the member's data dir that miss the page cache (never bbolt's mmap page faults)",
+	disk.SiteOpen:   "open/create of files in the member's data dir",
+	disk.SiteMmap:   "reads serving page faults of the member's mapped files (bbolt's mmap) and readahead; arming it drops their cached pages (members as processes only)",
+	disk.SiteDefrag: "creation of a defragmentation's temp file (db.tmp.*), made once the defragmentation holds the member's backend: held, it holds the backend (fault defrag hold=D)",
 }
 
 // mountDisks puts every member's data dir on its own FUSE loopback mount and

@@ -3,10 +3,12 @@ package harness
 import (
 	"context"
 	"fmt"
+	"sync"
 	"time"
 
 	clientv3 "go.etcd.io/etcd/client/v3"
 
+	"github.com/leaderfault/leaderfault/harness/disk"
 	"github.com/leaderfault/leaderfault/record"
 )
 
@@ -86,13 +88,27 @@ func (c *Cluster) Fill(ctx context.Context, mib int) error {
 // data=N). It has fired once the defragmentation is done; the record says how
 // long it took and the database size before and after. Healing it waits for
 // the defragmentation to end.
-type Defrag struct{}
+type Defrag struct {
+	// Hold, when set, holds the defragmentation at the creation of its temp
+	// file for this long, once it holds the backend (disk site defrag): a
+	// defragmentation of at least Hold whatever the data and the machine,
+	// as a large database on a slow disk takes (etcd-io/etcd#20952: 15 s
+	// for 4.1 GB). It needs the cluster's Disk option.
+	Hold time.Duration
+}
 
 // Kind implements Fault.
 func (Defrag) Kind() string { return "defrag" }
 
+func (f Defrag) String() string {
+	if f.Hold > 0 {
+		return fmt.Sprintf("defrag hold=%v", f.Hold)
+	}
+	return "defrag"
+}
+
 // Apply implements Fault.
-func (Defrag) Apply(ctx context.Context, c *Cluster, m *Member, fired func()) (Effect, error) {
+func (f Defrag) Apply(ctx context.Context, c *Cluster, m *Member, fired func()) (Effect, error) {
 	cli, err := m.DirectClient()
 	if err != nil {
 		return nil, err
@@ -102,8 +118,15 @@ func (Defrag) Apply(ctx context.Context, c *Cluster, m *Member, fired func()) (E
 	if err != nil {
 		return nil, fmt.Errorf("defrag: status of %s: %w", m.name, err)
 	}
+	release := func() {}
+	if f.Hold > 0 {
+		if release, err = holdDefrag(c, m, f.Hold); err != nil {
+			return nil, err
+		}
+	}
 	done := make(chan error, 1)
 	go func() {
+		defer release()
 		t0 := time.Now()
 		_, err := cli.Defragment(c.life, ep)
 		took := time.Since(t0)
@@ -129,7 +152,49 @@ func (Defrag) Apply(ctx context.Context, c *Cluster, m *Member, fired func()) (E
 		case err := <-done:
 			return err
 		case <-ctx.Done():
+			release()
 			return fmt.Errorf("defrag of %s still running: %w", m.name, ctx.Err())
 		}
 	}), nil
+}
+
+// holdDefrag arms m's defrag disk site with pause and, once a
+// defragmentation is held there, releases it hold later. The returned
+// release disarms it at once (idempotent): when the defragmentation ends,
+// whatever ended it.
+func holdDefrag(c *Cluster, m *Member, hold time.Duration) (release func(), err error) {
+	if m.disk == nil {
+		return nil, fmt.Errorf("defrag hold=%v: the member's data dir is not on a fault mount (cluster disk=true): %v", hold, DiskAvailable())
+	}
+	name := diskPointName(m.name, disk.SiteDefrag)
+	mark := c.rec.Len()
+	if err := c.fps.Enable(name, "pause"); err != nil {
+		return nil, err
+	}
+	var once sync.Once
+	held, stop := context.WithCancel(c.life)
+	release = func() {
+		once.Do(func() {
+			stop()
+			if err := c.fps.Disable(name); err != nil {
+				c.rec.Add(record.KindNote, m.name, "defrag hold: %v", err)
+			}
+		})
+	}
+	go func() {
+		if _, err := c.rec.Wait(held, mark, func(e record.Event) bool {
+			return e.Kind == record.KindFailpointHit && e.Name == name
+		}); err != nil {
+			return
+		}
+		c.rec.Add(record.KindNote, m.name, "defragmentation holds the backend; held at its temp file for %v", hold)
+		t := time.NewTimer(hold)
+		defer t.Stop()
+		select {
+		case <-t.C:
+			release()
+		case <-held.Done():
+		}
+	}()
+	return release, nil
 }

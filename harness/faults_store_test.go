@@ -78,3 +78,50 @@ func TestDefragFiresWhenDone(t *testing.T) {
 	assert.Regexp(t, `^defragmented in \S+: database [0-9.]+ MiB \([0-9.]+ in use\) before, [0-9.]+ MiB after$`, note)
 	require.NoError(t, c.CheckWhole(ctx))
 }
+
+// TestDefragHoldHoldsTheBackend: with Hold, the defragmentation is held at
+// its temp file once it holds the backend, so a read on the member waits,
+// and it lasts at least Hold whatever the data.
+func TestDefragHoldHoldsTheBackend(t *testing.T) {
+	SkipWithoutDisk(t)
+	t.Run("in process", func(t *testing.T) { testDefragHold(t, Options{Members: 1, Disk: true}) })
+	t.Run("processes", func(t *testing.T) {
+		testDefragHold(t, Options{Members: 1, Disk: true, Release: processRelease(t)})
+	})
+}
+
+func testDefragHold(t *testing.T, opts Options) {
+	c := StartT(t, opts)
+	ctx := ctxT(t, time.Minute)
+	writeN(t, c, 3)
+	m := c.Members()[0]
+	mark := c.Recorder().Len()
+	hold := 1500 * time.Millisecond
+	in, err := c.Inject(ctx, Defrag{Hold: hold}, Leader)
+	require.NoError(t, err)
+	_, err = c.Recorder().Wait(ctx, mark, func(e record.Event) bool {
+		return e.Kind == record.KindNote && strings.HasPrefix(e.Detail, "defragmentation holds the backend")
+	})
+	require.NoError(t, err, "the defragmentation reached its temp file")
+
+	cli, err := m.DirectClient()
+	require.NoError(t, err)
+	rctx, cancel := context.WithTimeout(ctx, 200*time.Millisecond)
+	_, err = cli.Get(rctx, "leaderfault/k0", clientv3.WithSerializable())
+	cancel()
+	assert.ErrorIs(t, err, context.DeadlineExceeded, "a read waits while the defragmentation holds the backend")
+
+	require.NoError(t, in.Heal(ctx), "heal waits for the defragmentation")
+	assert.True(t, in.Fired())
+	_, err = cli.Get(ctx, "leaderfault/k0", clientv3.WithSerializable())
+	require.NoError(t, err)
+	var took time.Duration
+	for _, e := range c.Recorder().Events()[mark:] {
+		if e.Kind == record.KindNote && strings.HasPrefix(e.Detail, "defragmented in ") {
+			took, err = time.ParseDuration(strings.TrimSuffix(strings.Fields(e.Detail)[2], ":"))
+			require.NoError(t, err, e.Detail)
+		}
+	}
+	assert.GreaterOrEqual(t, took, hold, "it lasted at least the hold")
+	require.NoError(t, c.CheckWhole(ctx))
+}

@@ -64,12 +64,19 @@ func TestDiskFaultParamErrors(t *testing.T) {
 		"fault disk-delay target=leader delay=1s reads=1":    `disk.scn:4: fault disk-delay: reads=1 is a int; expected reads=<word>`,
 		"fault disk-delay target=leader delay=1s writes=yes": `disk.scn:4: fault disk-delay: writes=yes: unknown value "yes"; expected writes=<true|false>`,
 		"fault peer-delay target=leader delay=1s dir=up":     `disk.scn:4: fault peer-delay: dir=up: unknown value "up"; expected dir=<in|out|both>`,
+		"fault defrag target=leader hold=later":              `disk.scn:4: fault defrag: hold=later is a word; expected hold=<duration>`,
 	} {
 		_, err := Parse("disk.scn", []byte(diskHeader+line+"\nheal\n"))
 		if assert.Error(t, err, line) {
 			assert.Equal(t, want, err.Error(), line)
 		}
 	}
+	// A defragmentation held at the member's disk needs the disk mount.
+	_, err := Parse("nodisk.scn", []byte("cluster members=3\nwriter every=20ms\nadvancer\nfault defrag target=leader hold=2s\nheal\n"))
+	require.Error(t, err)
+	assert.Equal(t, "nodisk.scn:4: fault: fault defrag hold= without disk=true on the cluster line; expected cluster ... disk=true (the members' data on the fault-injecting filesystem) before a disk fault", err.Error())
+	_, err = Parse("nodisk.scn", []byte("cluster members=3\nwriter every=20ms\nadvancer\nfault defrag target=leader\nheal\n"))
+	assert.NoError(t, err, "a defragmentation without hold needs no disk mount")
 }
 
 // Every catalog entry builds faults that report the entry's own name, from

@@ -2,6 +2,7 @@ package runner
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -154,11 +155,15 @@ func (r *run) invalid(why string) {
 
 func (r *run) heal(ctx context.Context, ref string) error {
 	if ref == "" || ref == "all" {
-		for _, ni := range r.activeInjections() {
-			r.checkFired(ni.in)
-		}
+		// Each fault is healed and then checked, as one by one: some fire
+		// only as they end (defrag).
 		r.checkArmedPoints()
-		return r.c.HealAll(ctx)
+		var errs []error
+		act := r.activeInjections()
+		for i := len(act) - 1; i >= 0; i-- {
+			errs = append(errs, r.healOne(ctx, act[i].in))
+		}
+		return errors.Join(append(errs, r.c.HealAll(ctx))...)
 	}
 	n := 0
 	for _, ni := range r.activeInjections() {

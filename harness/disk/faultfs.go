@@ -2,6 +2,7 @@ package disk
 
 import (
 	"context"
+	"strings"
 	"syscall"
 
 	"github.com/hanwen/go-fuse/v2/fs"
@@ -62,8 +63,14 @@ func (n *faultNode) Open(ctx context.Context, flags uint32) (fs.FileHandle, uint
 	return n.wrap(fh), fuseFlags, errno
 }
 
-// Create evaluates the open site, then creates.
+// Create evaluates the defrag site for a defragmentation's temp file, and
+// the open site, then creates.
 func (n *faultNode) Create(ctx context.Context, name string, flags, mode uint32, out *fuse.EntryOut) (*fs.Inode, fs.FileHandle, uint32, syscall.Errno) {
+	if strings.HasPrefix(name, DefragTempPrefix) {
+		if errno := n.inj.inject(ctx, SiteDefrag); errno != 0 {
+			return nil, nil, 0, errno
+		}
+	}
 	if errno := n.inj.inject(ctx, SiteOpen); errno != 0 {
 		return nil, nil, 0, errno
 	}

@@ -23,10 +23,19 @@ const (
 	// Only for a process that may freeze whole: a held page fault stops the
 	// Go runtime of the process that made it (see callerInSyscall).
 	SiteMmap Site = "mmap"
+	// SiteDefrag is the creation of the temp file a bbolt defragmentation
+	// copies into (etcd's "db.tmp.*", created once the defragmentation holds
+	// the member's backend), before the open site. Held, it holds the
+	// defragmentation, and the backend with it, for as long as the term says.
+	SiteDefrag Site = "defrag"
 )
 
+// DefragTempPrefix begins the name of the file etcd creates in its data dir
+// to defragment into (storage/backend defrag, os.CreateTemp "db.tmp.*").
+const DefragTempPrefix = "db.tmp."
+
 // Sites lists every site, in a fixed order.
-func Sites() []Site { return []Site{SiteWrite, SiteFsync, SiteRead, SiteOpen, SiteMmap} }
+func Sites() []Site { return []Site{SiteWrite, SiteFsync, SiteRead, SiteOpen, SiteMmap, SiteDefrag} }
 
 // ParseSite returns the site named s, or an error listing the known sites.
 func ParseSite(s string) (Site, error) {

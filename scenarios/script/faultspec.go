@@ -42,6 +42,9 @@ type FaultSpec struct {
 	// cluster line's disk=true (data directories on the fault-injecting
 	// filesystem).
 	NeedsDisk bool
+	// DiskWith names parameters that, given, need disk=true (defrag
+	// hold=D: the hold is at the member's disk).
+	DiskWith []string
 	// NeedsProcesses is set for faults on a member's whole process (pause),
 	// which need the cluster line's processes=true.
 	NeedsProcesses bool
@@ -65,8 +68,20 @@ func (c FaultSpecs) NeedsProcesses(kind string, params []Param) (string, bool) {
 	return "", false
 }
 
-// NeedsDisk reports whether faults of kind need disk=true.
-func (c FaultSpecs) NeedsDisk(kind string) bool { return c[kind].NeedsDisk }
+// NeedsDisk reports whether a fault of kind with params needs disk=true,
+// and says what needs it.
+func (c FaultSpecs) NeedsDisk(kind string, params []Param) (string, bool) {
+	spec := c[kind]
+	if spec.NeedsDisk {
+		return "fault " + kind, true
+	}
+	for _, p := range params {
+		if slices.Contains(spec.DiskWith, p.Key) {
+			return fmt.Sprintf("fault %s %s=", kind, p.Key), true
+		}
+	}
+	return "", false
+}
 
 // CheckFault implements FaultCatalog with messages that list what is known
 // and suggest the closest name.

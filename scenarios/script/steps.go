@@ -46,8 +46,12 @@ func parseFault(p *parser, a *args) (Action, error) {
 		if err := p.cfg.faults.CheckFault(f.Kind, f.Params); err != nil {
 			return nil, err
 		}
-		if d, ok := p.cfg.faults.(interface{ NeedsDisk(string) bool }); ok && d.NeedsDisk(f.Kind) && !p.disk {
-			return nil, a.errorf("fault %s without disk=true on the cluster line; expected cluster ... disk=true (the members' data on the fault-injecting filesystem) before a disk fault", f.Kind)
+		if d, ok := p.cfg.faults.(interface {
+			NeedsDisk(string, []Param) (string, bool)
+		}); ok && !p.disk {
+			if what, needs := d.NeedsDisk(f.Kind, f.Params); needs {
+				return nil, a.errorf("%s without disk=true on the cluster line; expected cluster ... disk=true (the members' data on the fault-injecting filesystem) before a disk fault", what)
+			}
 		}
 		if d, ok := p.cfg.faults.(interface {
 			NeedsProcesses(string, []Param) (string, bool)

@@ -101,13 +101,36 @@ func (mc *Set) Close() {
 // is each member's own view (a serializable MemberList: answered without a
 // leader); a member added but not started yet has no URL in it.
 func (mc *Set) MemberURLs(ctx context.Context, timeout time.Duration) ([]string, error) {
-	endpoints, clients := mc.snapshot()
+	urls, _, err := first(ctx, mc, timeout, func(ctx context.Context, cli *clientv3.Client) ([]string, error) {
+		resp, err := clientv3.RetryClusterClient(cli).MemberList(ctx, &etcdserverpb.MemberListRequest{Linearizable: false})
+		if err != nil {
+			return nil, err
+		}
+		var urls []string
+		for _, m := range resp.Members {
+			urls = append(urls, m.ClientURLs...)
+		}
+		return urls, nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("member list: %w", err)
+	}
+	return urls, nil
+}
+
+// first asks every member of the set at once and returns the first answer
+// without an error, and which member gave it, or every member's error once
+// all have failed or timeout has passed. The losers return as soon as their
+// ctx is cancelled; first waits for them, so no goroutine outlives the call.
+func first[T any](ctx context.Context, mc *Set, timeout time.Duration, ask func(context.Context, *clientv3.Client) (T, error)) (T, int, error) {
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
 	type answer struct {
-		urls []string
-		err  error
+		v      T
+		member int
+		err    error
 	}
+	endpoints, clients := mc.snapshot()
 	answers := make(chan answer, len(clients))
 	var wg sync.WaitGroup
 	defer func() {
@@ -116,27 +139,23 @@ func (mc *Set) MemberURLs(ctx context.Context, timeout time.Duration) ([]string,
 	}()
 	for i, cli := range clients {
 		wg.Go(func() {
-			resp, err := clientv3.RetryClusterClient(cli).MemberList(ctx, &etcdserverpb.MemberListRequest{Linearizable: false})
+			v, err := ask(ctx, cli)
 			if err != nil {
-				answers <- answer{err: fmt.Errorf("%s: %w", endpoints[i], err)}
-				return
+				err = fmt.Errorf("%s: %w", endpoints[i], err)
 			}
-			var urls []string
-			for _, m := range resp.Members {
-				urls = append(urls, m.ClientURLs...)
-			}
-			answers <- answer{urls: urls}
+			answers <- answer{v, i, err}
 		})
 	}
 	var errs []error
 	for range clients {
 		a := <-answers
 		if a.err == nil {
-			return a.urls, nil
+			return a.v, a.member, nil
 		}
 		errs = append(errs, a.err)
 	}
-	return nil, fmt.Errorf("member list: no member answered within %v: %w", timeout, JoinInline(errs))
+	var zero T
+	return zero, 0, fmt.Errorf("no member answered within %v: %w", timeout, JoinInline(errs))
 }
 
 // Read is one successful checkpoint read.
@@ -154,40 +173,14 @@ type Read struct {
 // its member). WithRequireLeader makes a leaderless member fail at once
 // instead of holding the read until the deadline.
 func (mc *Set) QuorumRead(ctx context.Context, key string, timeout time.Duration) (Read, error) {
-	ctx, cancel := context.WithTimeout(ctx, timeout)
-	defer cancel()
-	type answer struct {
-		r   Read
-		err error
+	r, member, err := first(ctx, mc, timeout, func(ctx context.Context, cli *clientv3.Client) (Read, error) {
+		return ReadCheckpoint(clientv3.WithRequireLeader(ctx), cli.KV, key)
+	})
+	if err != nil {
+		return Read{}, fmt.Errorf("quorum read: %w", err)
 	}
-	endpoints, clients := mc.snapshot()
-	answers := make(chan answer, len(clients))
-	var wg sync.WaitGroup
-	for i, cli := range clients {
-		wg.Go(func() {
-			r, err := ReadCheckpoint(clientv3.WithRequireLeader(ctx), cli.KV, key)
-			r.Member = i
-			if err != nil {
-				err = fmt.Errorf("%s: %w", endpoints[i], err)
-			}
-			answers <- answer{r, err}
-		})
-	}
-	// The losers return as soon as ctx is cancelled; wait for them so that no
-	// goroutine outlives the call.
-	defer func() {
-		cancel()
-		wg.Wait()
-	}()
-	var errs []error
-	for range clients {
-		a := <-answers
-		if a.err == nil {
-			return a.r, nil
-		}
-		errs = append(errs, a.err)
-	}
-	return Read{}, fmt.Errorf("quorum read: no member answered within %v: %w", timeout, JoinInline(errs))
+	r.Member = member
+	return r, nil
 }
 
 // JoinInline joins errors on one line ("a; b"), so each stays readable in a

@@ -300,17 +300,24 @@ func (m *Member) Restart(ctx context.Context) error {
 	if err := m.start(false); err != nil {
 		return err
 	}
-	if err := m.waitReady(ctx); err != nil {
-		return fmt.Errorf("restart: %w", err)
-	}
-	if err := m.c.waitFollows(ctx, m); err != nil {
-		return fmt.Errorf("restart %s: %w", m.name, err)
-	}
-	if err := m.c.waitMembership(ctx); err != nil {
+	if err := m.waitJoined(ctx); err != nil {
 		return fmt.Errorf("restart %s: %w", m.name, err)
 	}
 	m.c.rec.Add(record.KindMemberRestart, m.name, "serving again")
 	return nil
+}
+
+// waitJoined waits until the member, just started, serves, follows the
+// leader a quorum agrees on, and every running member's membership lists
+// every member with its name and client URL.
+func (m *Member) waitJoined(ctx context.Context) error {
+	if err := m.waitReady(ctx); err != nil {
+		return err
+	}
+	if err := m.c.waitFollows(ctx, m); err != nil {
+		return err
+	}
+	return m.c.waitMembership(ctx)
 }
 
 // Revision is the member's applied revision from a serializable read on its

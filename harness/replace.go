@@ -34,10 +34,9 @@ func (c *Cluster) Replace(ctx context.Context, old *Member) (*Member, error) {
 		return nil, fmt.Errorf("replace %s: not a member of the cluster", old.name)
 	}
 	if old.Running() {
-		if err := old.shutdown(true); err != nil && !errors.Is(err, ErrNotRunning) {
-			return nil, fmt.Errorf("replace %s: stop: %w", old.name, err)
+		if err := old.Crash(); err != nil && !errors.Is(err, ErrNotRunning) {
+			return nil, fmt.Errorf("replace %s: %w", old.name, err)
 		}
-		c.rec.Add(record.KindMemberCrash, old.name, "hard stop: to be replaced")
 	}
 	via, err := c.reconfigVia(old)
 	if err != nil {
@@ -74,22 +73,11 @@ func (c *Cluster) Replace(ctx context.Context, old *Member) (*Member, error) {
 	}
 	m.id = id
 	c.swap(old, m)
-	for _, x := range c.live() {
-		x.mu.Lock()
-		x.listsAll = false // a member is new: no view lists it yet
-		x.mu.Unlock()
-	}
 	if err := m.start(false); err != nil {
 		return nil, fmt.Errorf("replace %s: %w", old.name, err)
 	}
 	c.rec.Add(record.KindMemberAdd, m.name, "replaces %s (id %s): client %s peer %s data %s", old.name, m.id, m.ClientURL(), m.PeerURL(), m.dataDir)
-	if err := m.waitReady(ctx); err != nil {
-		return nil, fmt.Errorf("replace %s: %w", old.name, err)
-	}
-	if err := c.waitFollows(ctx, m); err != nil {
-		return nil, fmt.Errorf("replace %s: %w", old.name, err)
-	}
-	if err := c.waitMembership(ctx); err != nil {
+	if err := m.waitJoined(ctx); err != nil {
 		return nil, fmt.Errorf("replace %s: %w", old.name, err)
 	}
 	return m, nil
@@ -145,13 +133,19 @@ func (c *Cluster) untilHealthy(ctx context.Context, change func() error) error {
 	}
 }
 
-// swap puts m in old's place in the membership and retires old.
+// swap puts m in old's place in the membership and retires old. The
+// membership changed, so no member's view is known to list it any more.
 func (c *Cluster) swap(old, m *Member) {
 	c.mu.Lock()
-	defer c.mu.Unlock()
 	ms := slices.Clone(c.live())
 	ms[slices.Index(ms, old)] = m
 	c.members.Store(&ms)
 	c.retired = slices.DeleteFunc(c.retired, func(x *Member) bool { return x == m })
 	c.retired = append(c.retired, old)
+	c.mu.Unlock()
+	for _, x := range ms {
+		x.mu.Lock()
+		x.listsAll = false
+		x.mu.Unlock()
+	}
 }

@@ -48,7 +48,7 @@ heal
 		if len(refs) == 0 {
 			return 0, false
 		}
-		first, ok := firstAdvanceWrittenAfter(ev, refs[0].At)
+		first, ok := check.FirstAdvanceAfter(ev, refs[0].At)
 		if !ok {
 			return 0, false
 		}
@@ -110,19 +110,4 @@ func runByLine(t *testing.T, sc *script.Script, adv advancer.Advancer) (*runner.
 		got[e.Line] = e
 	}
 	return res, got
-}
-
-// firstAdvanceWrittenAfter is when the advancer first reported a value
-// written after at.
-func firstAdvanceWrittenAfter(ev []record.Event, at time.Duration) (time.Duration, bool) {
-	var least uint64
-	for _, e := range ev {
-		switch {
-		case least == 0 && e.Kind == record.KindWrite && e.Issued >= at:
-			least = e.Value
-		case least != 0 && e.Kind == record.KindAdvance && e.Member == advancer.AdvancerMember && e.Value >= least:
-			return e.At, true
-		}
-	}
-	return 0, false
 }
